@@ -1,0 +1,43 @@
+# Kassan: the two commands a new user needs are `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-sqlite test-postgresql lint bench install clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Kassan needs $(PYTHON) (Python 3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make demo: install, migrate a SQLite database under instance/, seed demo data, serve on :5000
+demo: $(STAMP)
+	$(BIN)/kassan db upgrade
+	$(BIN)/kassan demo seed
+	$(BIN)/kassan run --host 127.0.0.1 --port 5000 --no-reload
+
+## make test: install, then the whole suite on SQLite and again on PostgreSQL
+test: $(STAMP)
+	$(BIN)/python -m tests.run
+
+test-sqlite: $(STAMP)
+	KASSAN_TEST_DB=sqlite $(BIN)/pytest
+
+test-postgresql: $(STAMP)
+	KASSAN_TEST_DB=postgresql $(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check ledger webhooks reports tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,1 @@
+"""The web side: the Flask app factory, staff login, pages and the JSON API."""
