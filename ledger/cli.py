@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 
 import click
 from flask import current_app
@@ -114,3 +115,38 @@ def ledger_trial_balance(year: int | None, as_json: bool) -> None:
     with _engine().connect() as conn:
         report = trial_balance(conn, year)
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render_text(report))
+
+
+@ledger.command("verify")
+def ledger_verify() -> None:
+    """Check every invariant and the hash chain; exit 1 naming the first bad entry."""
+    from ledger.services.verify import verify
+
+    with _engine().connect() as conn:
+        report = verify(conn)
+    if report.ok:
+        click.echo(f"ledger OK: {report.entries} entries, {report.lines} lines, hash chain intact")
+        return
+    for problem in report.problems:
+        click.echo(f"FAIL {problem}", err=True)
+    raise click.exceptions.Exit(1)
+
+
+@ledger.command("close")
+@click.option(
+    "--through",
+    "through",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Last day of the closed period (YYYY-MM-DD)",
+)
+def ledger_close(through: datetime) -> None:
+    """Close the books through a date: nothing more can be booked on or before it."""
+    from ledger.services.periods import close_through
+
+    try:
+        with _engine().begin() as conn:
+            close_through(conn, through.date())
+    except LedgerError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"books closed through {through.date().isoformat()}")

@@ -1,0 +1,186 @@
+"""The database itself refuses what the ledger must never hold, even from plain SQL that goes
+around the app (django-hordak's lesson): these tests never touch the posting service's
+checks, only the triggers and constraints of the migrations."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from ledger.entries import GENESIS_HASH
+from ledger.services import periods, posting
+from tests.conftest import BACKEND
+from tests.support.ledger import gift, raw_entry
+
+
+def refused(engine, sql: str, params=None, match: str = "ledger"):
+    with pytest.raises(DBAPIError) as err, engine.begin() as conn:
+        conn.execute(text(sql), params or {})
+    assert match in str(err.value)
+
+
+def refused_raw(engine, match: str, **entry):
+    with pytest.raises(DBAPIError) as err, engine.begin() as conn:
+        raw_entry(conn, **entry)
+    assert match in str(err.value)
+
+
+@pytest.fixture
+def booked(engine):
+    with engine.begin() as conn:
+        first = posting.post(conn, gift(1000))
+        second = posting.post(conn, gift(2000))
+    return first, second
+
+
+def test_a_well_formed_raw_entry_is_accepted(engine):
+    with engine.begin() as conn:
+        raw_entry(
+            conn, id=1, number=1, prev_hash=GENESIS_HASH, lines=[("1930", 100, 0), ("3993", 0, 100)]
+        )
+
+
+def test_the_database_refuses_an_unbalanced_entry(engine):
+    refused_raw(
+        engine,
+        "does not balance",
+        id=1,
+        number=1,
+        prev_hash=GENESIS_HASH,
+        lines=[("1930", 100, 0), ("3993", 0, 90)],
+    )
+
+
+def test_the_database_refuses_an_entry_with_one_line(engine):
+    refused_raw(
+        engine, "two lines", id=1, number=1, prev_hash=GENESIS_HASH, lines=[("1930", 100, 0)]
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [("1930", -100, 0), ("1930", 100, 100), ("1930", 0, 0)],
+    ids=["negative", "both sides", "neither side"],
+)
+def test_the_database_refuses_a_line_without_exactly_one_positive_side(engine, line):
+    with pytest.raises(DBAPIError), engine.begin() as conn:
+        raw_entry(conn, id=1, number=1, prev_hash=GENESIS_HASH, lines=[line, ("3993", 0, 100)])
+
+
+def test_the_database_refuses_a_gap_or_a_repeat_in_the_numbers(engine, booked):
+    _, second = booked
+    refused_raw(
+        engine,
+        "gap",
+        id=3,
+        number=4,
+        prev_hash=second.hash,
+        series="B",
+        lines=[("1930", 1, 0), ("3993", 0, 1)],
+    )
+    with pytest.raises(DBAPIError), engine.begin() as conn:
+        raw_entry(
+            conn,
+            id=3,
+            number=2,
+            prev_hash=second.hash,
+            series="B",
+            lines=[("1930", 1, 0), ("3993", 0, 1)],
+        )
+
+
+def test_the_database_refuses_a_broken_hash_chain(engine, booked):
+    refused_raw(
+        engine,
+        "prev_hash",
+        id=3,
+        number=1,
+        prev_hash=GENESIS_HASH,
+        lines=[("1930", 1, 0), ("3993", 0, 1)],
+    )
+
+
+def test_the_database_refuses_an_entry_id_below_the_last(engine, booked):
+    with pytest.raises(DBAPIError), engine.begin() as conn:
+        raw_entry(
+            conn, id=2, number=1, prev_hash=booked[0].hash, lines=[("1930", 1, 0), ("3993", 0, 1)]
+        )
+
+
+def test_the_database_refuses_a_second_booking_of_the_same_source_key(engine, booked):
+    with pytest.raises(DBAPIError), engine.begin() as conn:
+        raw_entry(
+            conn,
+            id=3,
+            number=1,
+            prev_hash=booked[1].hash,
+            key=booked[0].source_key,
+            lines=[("1930", 1, 0), ("3993", 0, 1)],
+        )
+
+
+def test_the_database_refuses_entries_in_a_closed_period(engine, booked):
+    with engine.begin() as conn:
+        periods.close_through(conn, date(2026, 3, 31))
+    refused_raw(
+        engine,
+        "period is closed",
+        id=3,
+        number=1,
+        prev_hash=booked[1].hash,
+        on=date(2026, 3, 15),
+        lines=[("1930", 1, 0), ("3993", 0, 1)],
+    )
+
+
+def test_the_database_refuses_to_reopen_a_closed_period(engine):
+    with engine.begin() as conn:
+        periods.close_through(conn, date(2026, 3, 31))
+    refused(
+        engine, "UPDATE fiscal_years SET locked_through = NULL WHERE year = 2026", match="reopened"
+    )
+    refused(
+        engine,
+        "UPDATE fiscal_years SET locked_through = '2026-01-31' WHERE year = 2026",
+        match="reopened",
+    )
+    refused(engine, "DELETE FROM fiscal_years WHERE year = 2026", match="never removed")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE journal_entries SET text = 'ändrad' WHERE id = 1",
+        "UPDATE journal_entries SET number = 7 WHERE id = 2",
+        "DELETE FROM journal_entries WHERE id = 2",
+        "UPDATE journal_lines SET debit_ore = 1 WHERE entry_id = 1 AND line_no = 1",
+        "DELETE FROM journal_lines WHERE entry_id = 1",
+    ],
+)
+def test_posted_entries_and_lines_can_be_neither_changed_nor_deleted(engine, booked, sql):
+    refused(engine, sql, match="never changed")
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="TRUNCATE is PostgreSQL's")
+def test_the_journal_cannot_be_truncated(engine, booked):
+    refused(engine, "TRUNCATE journal_lines, journal_entries", match="never changed")
+
+
+def test_lines_cannot_be_added_to_a_posted_entry(engine, booked):
+    refused(
+        engine,
+        "INSERT INTO journal_lines (entry_id, line_no, account, debit_ore, credit_ore, currency) "
+        "VALUES (1, 3, '1930', 100, 0, 'SEK')",
+        match="posted entry",
+    )
+
+
+def test_lines_without_their_entry_are_refused_at_commit(engine, booked):
+    with pytest.raises(DBAPIError), engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO journal_lines (entry_id, line_no, account, debit_ore, credit_ore, "
+                "currency) VALUES (99, 1, '1930', 100, 0, 'SEK'), (99, 2, '3993', 0, 100, 'SEK')"
+            )
+        )
