@@ -34,6 +34,16 @@ ACCOUNTS = [
 ]
 
 
+def _references(column: str, target: str) -> list[sa.ForeignKeyConstraint]:
+    """A foreign key on SQLite. PostgreSQL checks the same reference once per statement in
+    the journal triggers below instead: a per-row foreign-key trigger would cost more than
+    the COPY of the rows itself during bulk posting."""
+    if op.get_bind().dialect.name == "postgresql":
+        return []
+    table, key = target.split(".")
+    return [sa.ForeignKeyConstraint([column], [f"{table}.{key}"])]
+
+
 def upgrade() -> None:
     op.create_table(
         "accounts",
@@ -93,16 +103,18 @@ def upgrade() -> None:
         sa.Column("id", BigId, primary_key=True, autoincrement=False),
         sa.Column("series", sa.String(4), nullable=False),
         sa.Column("number", sa.Integer, nullable=False),
-        sa.Column("fiscal_year", sa.Integer, sa.ForeignKey("fiscal_years.year"), nullable=False),
+        sa.Column("fiscal_year", sa.Integer, nullable=False),
         sa.Column("date", sa.Date, nullable=False),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("source_kind", sa.String(40), nullable=False),
         sa.Column("source_key", sa.String(200), nullable=False),
-        sa.Column("reverses_id", BigId, sa.ForeignKey("journal_entries.id")),
+        sa.Column("reverses_id", BigId),
         sa.Column("prev_hash", sa.String(64), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
         sa.Column("created_at", TS, nullable=False, server_default=NOW),
         sa.Column("created_by", sa.Integer),
+        *_references("fiscal_year", "fiscal_years.year"),
+        *_references("reverses_id", "journal_entries.id"),
         sa.UniqueConstraint("series", "fiscal_year", "number", name="uq_entries_number"),
         sa.UniqueConstraint("source_key", name="uq_entries_source_key"),
         sa.UniqueConstraint("reverses_id", name="uq_entries_reverses"),
@@ -117,12 +129,15 @@ def upgrade() -> None:
         "journal_lines",
         sa.Column("entry_id", sa.BigInteger, primary_key=True, autoincrement=False),
         sa.Column("line_no", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("account", sa.String(4), sa.ForeignKey("accounts.code"), nullable=False),
+        sa.Column("account", sa.String(4), nullable=False),
         sa.Column("debit_ore", sa.BigInteger, nullable=False),
         sa.Column("credit_ore", sa.BigInteger, nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
-        sa.Column("network_id", sa.Integer, sa.ForeignKey("networks.id")),
-        sa.Column("contributor_id", sa.Integer, sa.ForeignKey("contributors.id")),
+        sa.Column("network_id", sa.Integer),
+        sa.Column("contributor_id", sa.Integer),
+        *_references("account", "accounts.code"),
+        *_references("network_id", "networks.id"),
+        *_references("contributor_id", "contributors.id"),
         # Lines are written before their entry (the entry's trigger checks their balance),
         # so the link to the entry is checked at commit.
         sa.ForeignKeyConstraint(
@@ -257,6 +272,12 @@ SQLITE_TRIGGERS = [
 
 # --- PostgreSQL: statement-level triggers over transition tables, so COPY stays fast ---------
 
+_REFERENCED = (
+    ("accounts", "code", "account"),
+    ("networks", "id", "network_id"),
+    ("contributors", "id", "contributor_id"),
+)
+
 POSTGRESQL_TRIGGERS = [
     """
     CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -274,12 +295,33 @@ POSTGRESQL_TRIGGERS = [
     """
     CREATE FUNCTION ledger_check_new_lines() RETURNS trigger LANGUAGE plpgsql
     SET enable_seqscan = off AS $$
+    DECLARE
+      bad bigint;
+      bad_account text;
     BEGIN
       -- Entry ids only grow and lines are written before their entry, so a line for an id
       -- at or below the last entry's would change a posted entry.
       IF (SELECT min(entry_id) FROM new_lines)
          <= (SELECT COALESCE(max(id), 0) FROM journal_entries) THEN
         RAISE EXCEPTION 'ledger: lines cannot be added to a posted entry';
+      END IF;
+      -- The references a foreign key would check row by row, once per statement.
+      SELECT n.account INTO bad_account FROM (SELECT DISTINCT account FROM new_lines) n
+       WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.code = n.account) LIMIT 1;
+      IF FOUND THEN
+        RAISE EXCEPTION 'ledger: account % is not in the chart', bad_account;
+      END IF;
+      SELECT n.network_id INTO bad FROM (SELECT DISTINCT network_id FROM new_lines
+                                          WHERE network_id IS NOT NULL) n
+       WHERE NOT EXISTS (SELECT 1 FROM networks w WHERE w.id = n.network_id) LIMIT 1;
+      IF FOUND THEN
+        RAISE EXCEPTION 'ledger: no network %', bad;
+      END IF;
+      SELECT n.contributor_id INTO bad FROM (SELECT DISTINCT contributor_id FROM new_lines
+                                              WHERE contributor_id IS NOT NULL) n
+       WHERE NOT EXISTS (SELECT 1 FROM contributors c WHERE c.id = n.contributor_id) LIMIT 1;
+      IF FOUND THEN
+        RAISE EXCEPTION 'ledger: no contributor %', bad;
       END IF;
       RETURN NULL;
     END $$
@@ -363,6 +405,14 @@ POSTGRESQL_TRIGGERS = [
       END IF;
 
       SELECT e.id INTO bad FROM new_entries e
+       WHERE e.reverses_id IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM journal_entries o WHERE o.id = e.reverses_id)
+       LIMIT 1;
+      IF FOUND THEN
+        RAISE EXCEPTION 'ledger: entry % reverses an entry that does not exist', bad;
+      END IF;
+
+      SELECT e.id INTO bad FROM new_entries e
         LEFT JOIN fiscal_years f ON f.year = e.fiscal_year
        WHERE f.year IS NULL OR e.date < f.start_date OR e.date > f.end_date
        LIMIT 1;
@@ -404,4 +454,26 @@ POSTGRESQL_TRIGGERS = [
     CREATE TRIGGER fiscal_years_guard BEFORE UPDATE OR DELETE ON fiscal_years
     FOR EACH ROW EXECUTE FUNCTION ledger_fiscal_year_guard()
     """,
+    # What the foreign keys would refuse on the other side: removing or renaming a row that
+    # lines point at.
+    *(
+        f"""
+        CREATE FUNCTION ledger_guard_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF (TG_OP = 'DELETE' OR NEW.{key} <> OLD.{key})
+             AND EXISTS (SELECT 1 FROM journal_lines WHERE {column} = OLD.{key}) THEN
+            RAISE EXCEPTION 'ledger: {table} row % is used by journal lines', OLD.{key};
+          END IF;
+          RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+        END $$
+        """
+        for table, key, column in _REFERENCED
+    ),
+    *(
+        f"""
+        CREATE TRIGGER {table}_referenced BEFORE UPDATE OR DELETE ON {table}
+        FOR EACH ROW EXECUTE FUNCTION ledger_guard_{table}()
+        """
+        for table, key, column in _REFERENCED
+    ),
 ]

@@ -184,3 +184,31 @@ def test_lines_without_their_entry_are_refused_at_commit(engine, booked):
                 "currency) VALUES (99, 1, '1930', 100, 0, 'SEK'), (99, 2, '3993', 0, 100, 'SEK')"
             )
         )
+
+
+def test_the_database_refuses_a_line_on_an_account_outside_the_chart(engine):
+    with pytest.raises(DBAPIError), engine.begin() as conn:
+        raw_entry(
+            conn, id=1, number=1, prev_hash=GENESIS_HASH, lines=[("1930", 100, 0), ("3999", 0, 100)]
+        )
+
+
+def test_the_database_refuses_a_line_for_a_network_or_contributor_that_does_not_exist(engine):
+    for column in ("network_id", "contributor_id"):
+        with pytest.raises(DBAPIError), engine.begin() as conn:
+            conn.execute(
+                text(
+                    f"INSERT INTO journal_lines (entry_id, line_no, account, debit_ore, "
+                    f"credit_ore, currency, {column}) VALUES (1, 1, '3993', 0, 5, 'SEK', 4242)"
+                )
+            )
+
+
+def test_a_network_or_account_used_by_lines_cannot_be_removed(engine):
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO networks (slug, name) VALUES ('myanmar', 'Myanmar')"))
+        posting.post(conn, gift(500, network="myanmar"))
+    with pytest.raises(DBAPIError), engine.begin() as conn:
+        conn.execute(text("DELETE FROM networks WHERE slug = 'myanmar'"))
+    with pytest.raises(DBAPIError), engine.begin() as conn:
+        conn.execute(text("DELETE FROM accounts WHERE code = '3993'"))
