@@ -15,6 +15,7 @@ from flask.cli import FlaskGroup
 from sqlalchemy import Engine
 
 from ledger import migrate
+from ledger.demo import demo_cli
 from ledger.errors import LedgerError
 from ledger.services import users as user_service
 from ledger.web.app import create_app, get_engine
@@ -27,6 +28,9 @@ def _engine() -> Engine:
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
 def main() -> None:
     """Kassan: fundraising and donations ledger."""
+
+
+main.add_command(demo_cli)
 
 
 @main.group()

@@ -1,0 +1,191 @@
+from datetime import date
+
+from sqlalchemy import func, select
+
+from ledger import demo
+from ledger.db import tables as t
+from ledger.demo import demo_cli
+from ledger.services import users
+from reports.trial_balance import trial_balance
+
+GIFTS = 150  # above the bulk threshold, so the fast insert path is the one under test
+
+
+def _seed(cli, *args, **kwargs):
+    result = cli.invoke(demo_cli, ["seed", *args], **kwargs)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _counts(engine):
+    tables = {
+        name: getattr(t, name)
+        for name in (
+            "networks",
+            "network_budgets",
+            "contributors",
+            "users",
+            "journal_entries",
+            "journal_lines",
+            "fiscal_years",
+        )
+    }
+    with engine.connect() as conn:
+        counts = {
+            name: conn.scalar(select(func.count()).select_from(table))
+            for name, table in tables.items()
+        }
+        b = t.account_balances.c
+        counts["balances"] = tuple(
+            conn.execute(select(func.sum(b.debit_ore), func.sum(b.credit_ore))).one()
+        )
+    return counts
+
+
+def test_seeding_books_networks_budgets_contributors_logins_and_gifts(cli, engine):
+    result = _seed(cli, "--gifts", str(GIFTS))
+    today = date.today()
+    years = list(range(2025, max(2026, today.year) + 1))
+
+    assert "http://127.0.0.1:5000/login" in result.output
+    for email, _role, password in demo.DEMO_USERS:
+        assert email in result.output
+        assert password in result.output
+        assert len(password) >= users.MIN_PASSWORD
+    assert f"{GIFTS} booked now, 0 already there" in result.output
+
+    with engine.connect() as conn:
+        networks = {r.slug: r.id for r in conn.execute(select(t.networks))}
+        assert set(networks) == {slug for slug, _, _ in demo.NETWORKS}
+        budgets = conn.execute(select(t.network_budgets)).all()
+        assert {(b.network_id, b.year) for b in budgets} == {
+            (nid, y) for nid in networks.values() for y in years
+        }
+        for b in budgets:
+            assert 400_000_00 <= b.need_ore <= 2_500_000_00
+            assert 60 * b.need_ore <= 100 * b.sida_ore <= 90 * b.need_ore
+
+        kinds = dict(
+            conn.execute(
+                select(t.contributors.c.kind, func.count()).group_by(t.contributors.c.kind)
+            ).all()
+        )
+        assert kinds == {"person": demo.PERSONS, "organisation": len(demo._ORGANISATIONS)}
+        assert sum(kinds.values()) >= 280
+
+        for email, role, password in demo.DEMO_USERS:
+            user = users.authenticate(conn, email, password)
+            assert user is not None
+            assert user.role == role
+
+        entries = conn.execute(select(t.journal_entries)).all()
+        assert len(entries) == GIFTS
+        assert {e.series for e in entries} == {"B"}
+        assert {e.source_key for e in entries} == {f"demo:gift:{n}" for n in range(1, GIFTS + 1)}
+        assert all(date(2025, 1, 1) <= e.date <= today for e in entries)
+        for year in {e.fiscal_year for e in entries}:
+            numbers = sorted(e.number for e in entries if e.fiscal_year == year)
+            assert numbers == list(range(1, len(numbers) + 1))
+
+        lines = conn.execute(select(t.journal_lines)).all()
+        debits = [ln for ln in lines if ln.debit_ore]
+        credits = [ln for ln in lines if ln.credit_ore]
+        assert {ln.account for ln in debits} == {"1930"}
+        assert {ln.account for ln in credits} == {"3993"}
+        assert all(ln.contributor_id is not None for ln in credits)
+        assert any(ln.network_id is None for ln in credits)  # where it is needed most
+        assert any(ln.network_id is not None for ln in credits)
+        org_ids = set(
+            conn.scalars(select(t.contributors.c.id).where(t.contributors.c.kind == "organisation"))
+        )
+        org_gifts = [ln.credit_ore for ln in credits if ln.contributor_id in org_ids]
+        person_gifts = [ln.credit_ore for ln in credits if ln.contributor_id not in org_ids]
+        assert org_gifts
+        assert all(5_000_00 <= ore <= 100_000_00 for ore in org_gifts)
+        assert all(50_00 <= ore <= 1_000_00 for ore in person_gifts)
+
+
+def test_seeding_twice_books_nothing_twice_and_changes_no_count(cli, engine):
+    _seed(cli, "--gifts", str(GIFTS))
+    before = _counts(engine)
+
+    again = _seed(cli, "--gifts", str(GIFTS))
+
+    assert _counts(engine) == before
+    assert f"0 booked now, {GIFTS} already there" in again.output
+    assert "(0 new)" in again.output
+    assert "password was changed" not in again.output
+
+
+def test_the_seeded_books_balance(cli, engine):
+    _seed(cli, "--gifts", str(GIFTS))
+    with engine.connect() as conn:
+        report = trial_balance(conn)
+        by_account = {a["account"]: a["balance_ore"] for a in report["accounts"]}
+        ln = t.journal_lines.c
+        line_totals = conn.execute(select(func.sum(ln.debit_ore), func.sum(ln.credit_ore))).one()
+    plan_total = sum(g.ore for g in demo.build_plan(GIFTS, date.today()).gifts)
+    assert report["totals"]["debit_ore"] == report["totals"]["credit_ore"] == plan_total
+    assert tuple(line_totals) == (plan_total, plan_total)
+    assert by_account == {"1930": plan_total, "3993": -plan_total}
+
+
+def test_seeding_refuses_to_run_in_production(app, cli, engine):
+    app.config["KASSAN_ENV"] = "production"
+
+    result = cli.invoke(demo_cli, ["seed", "--gifts", "10"])
+
+    assert result.exit_code != 0
+    assert "production" in result.output
+    counts = _counts(engine)
+    assert counts["networks"] == counts["contributors"] == counts["users"] == 0
+    assert counts["journal_entries"] == 0
+
+
+def test_the_number_of_gifts_can_come_from_the_environment(cli, engine):
+    _seed(cli, env={"KASSAN_DEMO_GIFTS": "12"})
+    assert _counts(engine)["journal_entries"] == 12
+
+
+def test_a_larger_second_run_books_only_the_gifts_not_there_yet(cli, engine):
+    _seed(cli, "--gifts", "30")
+    result = _seed(cli, "--gifts", "45")
+    assert "15 booked now, 30 already there" in result.output
+    assert _counts(engine)["journal_entries"] == 45
+
+
+def test_a_demo_login_whose_password_was_changed_is_left_as_it_is(cli, engine):
+    with engine.begin() as conn:
+        users.create_user(conn, "admin@kassan.example", "a-secret-of-our-own", "admin")
+
+    result = _seed(cli, "--gifts", "5")
+
+    assert "password was changed" in result.output
+    with engine.connect() as conn:
+        assert users.authenticate(conn, "admin@kassan.example", "a-secret-of-our-own")
+        assert users.authenticate(conn, "ekonomi@kassan.example", "demo-ekonomi-2026")
+        assert users.count_users(conn) == 3
+
+
+def test_posting_reports_progress_after_each_batch(engine):
+    plan = demo.build_plan(120, date(2026, 6, 30))
+    seen: list[int] = []
+    with engine.begin() as conn:
+        summary = demo.seed(conn, plan, progress=seen.append, batch_size=50)
+    assert seen == [50, 100, 120]
+    assert (summary.gifts_posted, summary.gifts_already) == (120, 0)
+
+
+def test_the_plan_is_the_same_for_the_same_day_and_stays_in_its_window():
+    day = date(2026, 6, 30)
+    plan = demo.build_plan(400, day)
+
+    assert plan == demo.build_plan(400, day)
+    assert [g.n for g in plan.gifts] == list(range(1, 401))
+    assert all(date(2025, 1, 1) <= g.day <= day for g in plan.gifts)
+    assert [g.day for g in plan.gifts] == sorted(g.day for g in plan.gifts)
+    assert any(g.monthly for g in plan.gifts)
+    assert len({c.email for c in plan.contributors}) == len(plan.contributors)
+    assert all(c.email.isascii() for c in plan.contributors)
+    assert demo.build_plan(0, day).gifts == ()
+    assert demo.build_plan(10, date(2024, 12, 31)).gifts == ()
