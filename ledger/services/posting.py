@@ -38,7 +38,7 @@ from ledger.errors import (
 )
 from ledger.services import journal
 
-__all__ = ["BulkResult", "post", "post_many", "reverse"]
+__all__ = ["BulkResult", "post", "post_many", "post_once", "reverse"]
 
 BULK_THRESHOLD = 100  # rows; below it a plain executemany is cheaper than COPY or json_each
 
@@ -52,28 +52,35 @@ class BulkResult:
 
 def post(conn: Connection, draft: Draft, *, created_by: int | None = None) -> PostedEntry:
     """Book one entry and return it; an already booked source key returns the first entry."""
+    return post_once(conn, draft, created_by=created_by)[0]
+
+
+def post_once(
+    conn: Connection, draft: Draft, *, created_by: int | None = None
+) -> tuple[PostedEntry, bool]:
+    """Like ``post``, and also say whether this call booked it (False: it was booked before)."""
     draft.validate()
     key = draft.source_key or f"{draft.source_kind}:{uuid.uuid4().hex}"
     found = journal.find_by_source_key(conn, key)
     if found is not None:
-        return found
+        return found, False
     try:
         with conn.begin_nested():
             writer = _Writer(conn, created_by)
             # Another writer may have booked the same fact while we waited for the lock.
             found = journal.find_by_source_key(conn, key)
             if found is not None:
-                return found
+                return found, False
             entry = writer.prepare(draft, key)
             writer.flush()
     except IntegrityError as exc:
         found = journal.find_by_source_key(conn, key)
         if found is not None:
-            return found
+            return found, False
         raise _translate(exc) from exc
     except DBAPIError as exc:
         raise _translate(exc) from exc
-    return entry
+    return entry, True
 
 
 def post_many(
@@ -222,22 +229,25 @@ class _Writer:
         self.numbers[k] += 1
         return self.numbers[k]
 
-    def _check_contributors(self, ids: set[int]) -> None:
-        missing = ids - self.contributors
-        if missing:
-            found = journal.existing_contributors(self.conn, missing)
-            if found != missing:
+    def _check_contributors(self, draft: Draft) -> None:
+        wanted = {ln.contributor_id for ln in draft.lines if ln.contributor_id is not None}
+        missing = wanted - self.contributors
+        if not missing:
+            return
+        found = journal.existing_contributors(self.conn, missing)
+        self.contributors |= found
+        for i, ln in enumerate(draft.lines):
+            if ln.contributor_id is not None and ln.contributor_id not in self.contributors:
                 raise UnknownDimension(
-                    f"no contributor {min(missing - found)}", "lines.contributor_id"
+                    f"no contributor {ln.contributor_id}", f"lines[{i}].contributor_id"
                 )
-            self.contributors |= found
 
     def prepare(self, draft: Draft, key: str, *, reverses_id: int | None = None) -> PostedEntry:
         """Give the draft its id, number and hash and queue its rows; returns the entry."""
         year = self._year(draft.date)
         entry_id = self.last_id + 1
         posted_lines = []
-        wanted: set[int] = set()
+        has_contributors = False
         accounts, networks = self.accounts, self.networks
         for i, ln in enumerate(draft.lines, start=1):
             if ln.account not in accounts:
@@ -250,7 +260,7 @@ class _Writer:
                 if network_id is None:
                     raise UnknownDimension(f"no network {ln.network!r}", f"lines[{i - 1}].network")
             if ln.contributor_id is not None:
-                wanted.add(ln.contributor_id)
+                has_contributors = True
             posted_lines.append(
                 PostedLine(
                     i,
@@ -262,8 +272,8 @@ class _Writer:
                     ln.contributor_id,
                 )
             )
-        if wanted:
-            self._check_contributors(wanted)
+        if has_contributors:
+            self._check_contributors(draft)
         number = self._number(draft.series, year)
         digest = entry_hash(
             id=entry_id,

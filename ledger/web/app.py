@@ -6,23 +6,67 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
-from sqlalchemy import Engine
+from flask import Flask, Response, current_app
 
-from ledger.config import from_environment
+from ledger.config import ConfigError, from_environment
 from ledger.db.engine import make_engine
+from ledger.web import auth, errors, pages, templating
+from ledger.web.api import CONFIG as API_CONFIG
+from ledger.web.api import init_api
+from ledger.web.database import ENGINE_KEY, get_engine
+from ledger.web.extensions import babel, csrf, login_manager
+
+__all__ = ["create_app", "get_engine"]
+
+WEB_DEFAULTS: dict[str, Any] = {
+    **API_CONFIG,
+    "BABEL_DEFAULT_LOCALE": "sv_SE",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "WTF_CSRF_ENABLED": True,
+}
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'self'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; object-src 'none'"
+    ),
+    "Referrer-Policy": "same-origin",
+}
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """The Kassan app; raises ``ConfigError`` when the environment cannot run it."""
     instance = os.environ.get("KASSAN_INSTANCE_PATH") or str(Path.cwd() / "instance")
     app = Flask(__name__, instance_path=instance)
     app.config.update(from_environment(app.instance_path))
+    app.config.update(WEB_DEFAULTS)
     if config:
         app.config.update(config)
-    app.extensions["kassan.engine"] = make_engine(app.config["DATABASE_URL"])
+    if not app.config.get("SECRET_KEY"):
+        raise ConfigError("SECRET_KEY must not be empty")
+    app.extensions[ENGINE_KEY] = make_engine(app.config["DATABASE_URL"])
+
+    babel.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    templating.init_app(app)
+    errors.register_error_handlers(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    init_api(app)
+    app.after_request(_security_headers)
     return app
 
 
-def get_engine(app: Flask) -> Engine:
-    engine: Engine = app.extensions["kassan.engine"]
-    return engine
+def _security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if response.mimetype in ("text/html", "application/json"):
+        # Ledger pages and API answers hold people's gifts: keep them out of shared caches.
+        response.headers.setdefault("Cache-Control", "no-store")
+    if current_app.config["KASSAN_ENV"] == "production":
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
