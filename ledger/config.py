@@ -54,4 +54,12 @@ def from_environment(
         "ORGANISATION_NAME": env.get("KASSAN_ORGANISATION_NAME", "Solidaritetsorganisationen"),
         "ORGANISATION_NUMBER": env.get("KASSAN_ORGANISATION_NUMBER", "802000-0000"),
         "API_PAGE_SIZE_MAX": int(env.get("KASSAN_API_PAGE_SIZE_MAX", "500")),
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
+        "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY"),
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET"),
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE"),
+        "SMTP_URL": env.get("SMTP_URL"),
+        "MAIL_FROM": env.get("KASSAN_MAIL_FROM", "gavor@kassan.example"),
+        "PUBLIC_BASE_URL": env.get("KASSAN_PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "PII_KEYS": env.get("KASSAN_PII_KEYS"),
     }

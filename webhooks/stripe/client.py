@@ -1,0 +1,35 @@
+"""The one place Kassan talks to Stripe from: API version pinned, base URL configurable.
+
+``STRIPE_API_BASE`` points the client at another server (localstripe or the tests' fake
+Stripe); ``STRIPE_SECRET_KEY`` is the secret API key; ``STRIPE_WEBHOOK_SECRET`` signs
+webhooks (used by the endpoint, not here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import stripe
+
+# Pinned: events and objects are parsed in this version's shapes. Change it only together
+# with the handlers, after reading Stripe's upgrade notes.
+STRIPE_API_VERSION = "2026-10-28.endive"
+DEFAULT_API_BASE = "https://api.stripe.com"
+
+
+class StripeNotConfigured(RuntimeError):
+    """Card payments were asked for but no Stripe key is configured."""
+
+
+def client(config: Mapping[str, object]) -> stripe.StripeClient:
+    """A client for the app's configuration (``app.config``)."""
+    key = config.get("STRIPE_SECRET_KEY")
+    if not key:
+        raise StripeNotConfigured("STRIPE_SECRET_KEY is not set")
+    base = str(config.get("STRIPE_API_BASE") or DEFAULT_API_BASE)
+    return stripe.StripeClient(
+        str(key),
+        stripe_version=STRIPE_API_VERSION,
+        base_addresses={"api": base},
+        max_network_retries=2,
+    )
