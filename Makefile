@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite test-postgresql lint bench install clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: demo test test-sqlite test-postgresql lint bench install chromium clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Kassan needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -21,14 +23,25 @@ demo: $(STAMP)
 	$(BIN)/kassan demo seed
 	$(BIN)/kassan run --host 127.0.0.1 --port 5000 --no-reload
 
+## Browser tests drive Debian's Chromium (Playwright cannot download its own here).
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; \
+	  fi; \
+	fi
+
 ## make test: install, then the whole suite on SQLite and again on PostgreSQL
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m tests.run
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) chromium
 	KASSAN_TEST_DB=sqlite $(BIN)/pytest
 
-test-postgresql: $(STAMP)
+test-postgresql: $(STAMP) chromium
 	KASSAN_TEST_DB=postgresql $(BIN)/pytest
 
 lint: $(STAMP)
