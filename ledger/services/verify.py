@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from ledger.db import tables as t
-from ledger.entries import GENESIS_HASH, PostedLine, entry_hash
+from ledger.entries import GENESIS_HASH, PostedEntry, PostedLine, entry_hash
 
 BalanceKey = tuple[str, int, int, int, str]  # account, network (0: none), year, month, currency
 
@@ -46,27 +46,7 @@ class Report:
         return not self.problems
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    id: int
-    series: str
-    number: int
-    fiscal_year: int
-    date: date
-    text: str
-    source_kind: str
-    source_key: str
-    reverses_id: int | None
-    prev_hash: str
-    hash: str
-    lines: list[PostedLine]
-
-    @property
-    def voucher(self) -> str:
-        return f"{self.series}{self.number}"
-
-
-def _entries(conn: Connection) -> Iterator[_Entry]:
+def _entries(conn: Connection) -> Iterator[PostedEntry]:
     """Entries with their lines, in id order, streamed (one pass, bounded memory)."""
     e, ln = t.journal_entries.c, t.journal_lines.c
     query = (
@@ -93,27 +73,15 @@ def _entries(conn: Connection) -> Iterator[_Entry]:
         .select_from(t.journal_entries.outerjoin(t.journal_lines, ln.entry_id == e.id))
         .order_by(e.id, ln.line_no)
     )
-    current: _Entry | None = None
+    head: Any = None
+    lines: list[PostedLine] = []
     for r in conn.execution_options(stream_results=True, yield_per=20_000).execute(query):
-        if current is None or current.id != r.id:
-            if current is not None:
-                yield current
-            current = _Entry(
-                r.id,
-                r.series,
-                r.number,
-                r.fiscal_year,
-                r.date,
-                r.text,
-                r.source_kind,
-                r.source_key,
-                r.reverses_id,
-                r.prev_hash,
-                r.hash,
-                [],
-            )
+        if head is None or head.id != r.id:
+            if head is not None:
+                yield _entry(head, lines)
+            head, lines = r, []
         if r.line_no is not None:
-            current.lines.append(
+            lines.append(
                 PostedLine(
                     r.line_no,
                     r.account,
@@ -124,8 +92,25 @@ def _entries(conn: Connection) -> Iterator[_Entry]:
                     r.contributor_id,
                 )
             )
-    if current is not None:
-        yield current
+    if head is not None:
+        yield _entry(head, lines)
+
+
+def _entry(r: Any, lines: list[PostedLine]) -> PostedEntry:
+    return PostedEntry(
+        id=r.id,
+        series=r.series,
+        number=r.number,
+        fiscal_year=r.fiscal_year,
+        date=r.date,
+        text=r.text,
+        source_kind=r.source_kind,
+        source_key=r.source_key,
+        reverses_id=r.reverses_id,
+        prev_hash=r.prev_hash,
+        hash=r.hash,
+        lines=tuple(lines),
+    )
 
 
 class _Checker:
@@ -143,7 +128,7 @@ class _Checker:
         self.sums: dict[BalanceKey, list[int]] = defaultdict(lambda: [0, 0])
         self.ids: set[int] = set()
 
-    def problem(self, kind: str, message: str, entry: _Entry | None = None) -> None:
+    def problem(self, kind: str, message: str, entry: PostedEntry | None = None) -> None:
         # One report per kind: a changed row would otherwise echo down the whole chain.
         if kind not in self.kinds:
             self.kinds.add(kind)
@@ -151,7 +136,7 @@ class _Checker:
                 Problem(entry.id if entry else None, entry.voucher if entry else None, message)
             )
 
-    def entry(self, en: _Entry) -> None:
+    def entry(self, en: PostedEntry) -> None:
         self.report.entries += 1
         self.report.lines += len(en.lines)
         if en.id <= self.last_id:
