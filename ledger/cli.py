@@ -17,8 +17,10 @@ from sqlalchemy import Engine
 from ledger import migrate
 from ledger.demo import demo_cli
 from ledger.errors import LedgerError
+from ledger.mail_cli import mail_cli
 from ledger.services import users as user_service
 from ledger.web.app import create_app, get_engine
+from webhooks.stripe.cli import webhooks_cli
 
 
 def _engine() -> Engine:
@@ -31,6 +33,8 @@ def main() -> None:
 
 
 main.add_command(demo_cli)
+main.add_command(webhooks_cli)
+main.add_command(mail_cli)
 
 
 @main.group()

@@ -37,6 +37,12 @@ def from_environment(
             )
         if not env.get("DATABASE_URL"):
             raise ConfigError("DATABASE_URL must be set in production")
+        if not env.get("KASSAN_PII_KEYS"):
+            raise ConfigError(
+                "KASSAN_PII_KEYS must be set in production: comma-separated Fernet keys, the "
+                "first encrypts (python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')"
+            )
     elif not secret:
         # Development and tests only: a per-process random key (sessions end on restart).
         import secrets

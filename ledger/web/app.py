@@ -10,11 +10,12 @@ from flask import Flask, Response, current_app
 
 from ledger.config import ConfigError, from_environment
 from ledger.db.engine import make_engine
-from ledger.web import auth, errors, pages, templating
+from ledger.web import auth, donate, errors, pages, templating
 from ledger.web.api import CONFIG as API_CONFIG
 from ledger.web.api import init_api
 from ledger.web.database import ENGINE_KEY, get_engine
 from ledger.web.extensions import babel, csrf, login_manager
+from webhooks.stripe import webhook as stripe_webhook
 
 __all__ = ["create_app", "get_engine"]
 
@@ -30,7 +31,10 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": (
-        "default-src 'self'; base-uri 'self'; form-action 'self'; "
+        "default-src 'self'; base-uri 'self'; "
+        # Chromium applies form-action to the redirect after a POST: the gift form's answer is
+        # a 303 to Stripe Checkout, which must be allowed.
+        "form-action 'self' https://checkout.stripe.com; "
         "frame-ancestors 'none'; object-src 'none'"
     ),
     "Referrer-Policy": "same-origin",
@@ -56,6 +60,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(csrf.exempt(stripe_webhook.bp))
+    app.register_blueprint(donate.bp)
     init_api(app)
     app.after_request(_security_headers)
     return app

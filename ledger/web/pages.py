@@ -1,14 +1,13 @@
-"""Staff pages: ``/`` (for now a way to ``/ledger``) and ``/ledger``, the journal and the
-trial balance. Pages only read here; every write goes through a ledger service."""
+"""Staff pages: ``/ledger``, the journal and the trial balance (``/`` is the donors' page, see
+``ledger.web.donate``). Pages only read here; every write goes through a ledger service."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from math import ceil
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
-from werkzeug.wrappers import Response
 
 from ledger.entries import PostedEntry
 from ledger.services import journal
@@ -77,11 +76,6 @@ def _row(entry: PostedEntry, slugs: dict[int, str]) -> EntryRow:
         reversed_by_id=entry.reversed_by_id,
         lines=lines,
     )
-
-
-@bp.get("/")
-def home() -> Response:
-    return redirect(url_for("pages.ledger"))
 
 
 @bp.get("/ledger")

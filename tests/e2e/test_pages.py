@@ -47,12 +47,6 @@ def book(engine, ore, *, day=date(2026, 3, 1), text="Gåva", network=None):
         )
 
 
-def test_the_root_leads_to_the_ledger(client):
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/ledger"
-
-
 def test_the_ledger_needs_a_signed_in_staff_member(client):
     response = client.get("/ledger")
     assert response.status_code == 302

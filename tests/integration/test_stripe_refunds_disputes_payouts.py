@@ -1,0 +1,255 @@
+"""After the gift: refunds (partial, whole, from Stripe's dashboard), disputes won and lost, and
+payouts to the bank reconciled against their balance transactions."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import text
+
+from tests.support.stripe_events import (  # noqa: F401 (fixtures)
+    add_gift,
+    card_payment,
+    event,
+    fake_stripe_fixture,
+    network_id_fixture,
+    new_id,
+    resource,
+    world_fixture,
+)
+
+EMAIL = "kim@example.se"
+GIFT = 50_000
+FEE = 930
+
+
+@pytest.fixture
+def paid(world, network_id):
+    public_id = add_gift(world.engine, network_id=network_id, amount_ore=GIFT, email=EMAIL)
+    payment = card_payment(
+        world.fake, gift=public_id, network="palestina", amount_ore=GIFT, fee_ore=FEE, email=EMAIL
+    )
+    return public_id, payment
+
+
+def _refund(world, payment, amount):
+    return world.fake.add(
+        resource(
+            "refund",
+            id=new_id("re"),
+            amount=amount,
+            balance_transaction=new_id("txn"),
+            charge=payment.charge["id"],
+            currency="sek",
+            payment_intent=payment.intent["id"],
+            status="succeeded",
+        )
+    )
+
+
+def _refunded(payment, refunded):
+    return {**payment.charge, "amount_refunded": refunded, "refunded": refunded == GIFT}
+
+
+def test_each_refund_is_booked_once_partial_then_the_rest_from_the_dashboard(
+    world, paid, network_id
+):
+    public_id, payment = paid
+    world.deliver(event("checkout.session.completed", payment.session))
+    contributor = world.gift(public_id).contributor_id
+
+    first = _refund(world, payment, 10_000)
+    world.deliver(event("charge.refunded", _refunded(payment, 10_000)))
+    assert world.gift(public_id).status == "paid"
+    rest = _refund(world, payment, 40_000)  # made in Stripe's dashboard
+    world.deliver(event("charge.refunded", _refunded(payment, GIFT)))
+    world.deliver(event("charge.refunded", _refunded(payment, GIFT)))
+
+    entries = world.entries()
+    assert entries[f"stripe:refund:{first['id']}"] == [
+        ("3993", 10_000, 0, network_id, contributor),
+        ("1580", 0, 10_000, None, None),
+    ]
+    assert entries[f"stripe:refund:{rest['id']}"][0] == ("3993", 40_000, 0, network_id, contributor)
+    assert len([k for k in entries if k.startswith("stripe:refund:")]) == 2
+    assert world.balance("3993") == 0
+    assert world.gift(public_id).status == "refunded"
+
+
+def test_a_refund_arriving_before_its_checkout_event_books_the_gift_first(world, paid):
+    public_id, payment = paid
+    refund = _refund(world, payment, GIFT)
+
+    world.deliver(event("charge.refunded", _refunded(payment, GIFT)))
+    world.deliver(event("checkout.session.completed", payment.session))
+
+    assert sorted(world.entries()) == sorted(
+        [
+            f"stripe:charge:{payment.charge['id']}",
+            f"stripe:fee:{payment.txn['id']}",
+            f"stripe:refund:{refund['id']}",
+        ]
+    )
+    assert world.balance("1580") == -FEE
+    assert world.gift(public_id).status == "refunded"  # a late "paid" does not undo it
+
+
+def _dispute(payment, status, *, fee=15_000, won=False):
+    withdrawal = resource(
+        "balance_transaction",
+        id=new_id("txn"),
+        amount=-GIFT,
+        currency="sek",
+        fee=fee,
+        fee_details=[
+            {
+                "amount": fee,
+                "application": None,
+                "currency": "sek",
+                "description": "Dispute fee",
+                "type": "stripe_fee",
+            }
+        ],
+        net=-GIFT - fee,
+        reporting_category="dispute",
+        type="adjustment",
+    )
+    txns = [withdrawal]
+    if won:
+        txns.append(
+            resource(
+                "balance_transaction",
+                id=new_id("txn"),
+                amount=GIFT,
+                currency="sek",
+                fee=0,
+                fee_details=[],
+                net=GIFT,
+                reporting_category="dispute_reversal",
+                type="adjustment",
+            )
+        )
+    return resource(
+        "dispute",
+        id=new_id("dp"),
+        amount=GIFT,
+        balance_transactions=txns,
+        charge=payment.charge["id"],
+        currency="sek",
+        payment_intent=payment.intent["id"],
+        status=status,
+    )
+
+
+def test_a_dispute_books_the_amount_and_its_fee_and_a_won_one_books_it_back(
+    world, paid, network_id
+):
+    public_id, payment = paid
+    world.deliver(event("checkout.session.completed", payment.session))
+    contributor = world.gift(public_id).contributor_id
+    opened = _dispute(payment, "needs_response")
+
+    world.deliver(event("charge.dispute.created", opened))
+    assert world.entries()[f"stripe:dispute:{opened['id']}"] == [
+        ("3993", GIFT, 0, network_id, contributor),
+        ("6570", 15_000, 0, None, None),
+        ("1580", 0, GIFT + 15_000, None, None),
+    ]
+    assert world.gift(public_id).status == "disputed"
+
+    won = _dispute(payment, "won", won=True) | {"id": opened["id"]}
+    world.deliver(event("charge.dispute.closed", won))
+    world.deliver(event("charge.dispute.closed", won))
+
+    assert world.entries()[f"stripe:dispute_won:{opened['id']}"] == [
+        ("1580", GIFT, 0, None, None),
+        ("3993", 0, GIFT, network_id, contributor),
+    ]
+    assert world.balance("3993") == -GIFT
+    assert world.balance("6570") == FEE + 15_000
+    assert world.gift(public_id).status == "paid"
+
+
+def test_a_lost_dispute_books_nothing_more_than_its_opening(world, paid):
+    _, payment = paid
+    world.deliver(event("checkout.session.completed", payment.session))
+    opened = _dispute(payment, "needs_response")
+    world.deliver(event("charge.dispute.created", opened))
+
+    world.deliver(event("charge.dispute.closed", opened | {"status": "lost"}))
+
+    keys = sorted(world.entries())
+    assert [k for k in keys if "dispute" in k] == [f"stripe:dispute:{opened['id']}"]
+    assert world.balance("3993") == 0
+
+
+def _payout(world, payment, amount):
+    payout = resource(
+        "payout",
+        id=new_id("po"),
+        amount=amount,
+        arrival_date=payment.charge["created"] + 3 * 86_400,
+        balance_transaction=new_id("txn"),
+        currency="sek",
+        status="paid",
+    )
+    world.fake.add(payment.txn, payout=payout["id"])
+    world.fake.add(
+        resource(
+            "balance_transaction",
+            id=payout["balance_transaction"],
+            amount=-amount,
+            currency="sek",
+            fee=0,
+            fee_details=[],
+            net=-amount,
+            reporting_category="payout",
+            source=payout["id"],
+            type="payout",
+        ),
+        payout=payout["id"],
+    )
+    return payout
+
+
+def test_a_payout_is_booked_to_the_bank_and_reconciled_against_its_transactions(world, paid):
+    _, payment = paid
+    world.deliver(event("checkout.session.completed", payment.session))
+    payout = _payout(world, payment, GIFT - FEE)
+
+    world.deliver(event("payout.paid", payout))
+    world.deliver(event("payout.paid", payout))
+
+    assert world.entries()[f"stripe:payout:{payout['id']}"] == [
+        ("1930", GIFT - FEE, 0, None, None),
+        ("1580", 0, GIFT - FEE, None, None),
+    ]
+    assert world.balance("1580") == 0
+    with world.engine.connect() as conn:
+        check = conn.execute(text("SELECT * FROM stripe_payout_checks")).one()
+    assert (check.payout_ore, check.transactions_ore, check.difference_ore) == (
+        GIFT - FEE,
+        GIFT - FEE,
+        0,
+    )
+    assert check.transaction_count == 1
+    listed = [r for r in world.fake.requests if r.path == "/v1/balance_transactions"]
+    assert listed[0].params["payout"] == payout["id"]
+
+
+def test_a_payout_that_does_not_add_up_is_flagged_for_finance(world, paid, caplog):
+    _, payment = paid
+    world.deliver(event("checkout.session.completed", payment.session))
+    payout = _payout(world, payment, GIFT - FEE - 100)
+
+    with caplog.at_level(logging.WARNING, logger="webhooks.stripe.payouts"):
+        world.deliver(event("payout.paid", payout))
+
+    from webhooks.stripe import payouts
+
+    with world.engine.connect() as conn:
+        flagged = payouts.differences(conn)
+    assert [(f.payout_id, f.difference_ore) for f in flagged] == [(payout["id"], -100)]
+    assert "differs by -100 öre" in caplog.text
+    assert world.balance("1930") == GIFT - FEE - 100  # the bank got what Stripe paid out

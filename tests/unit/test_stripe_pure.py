@@ -1,0 +1,86 @@
+"""The pure parts of the Stripe webhooks: event parsing, signatures as Stripe makes them, the
+Swedish booking day, and payout reconciliation."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime
+
+import pytest
+import stripe
+
+from tests.support.stripe_events import SECRET, event, resource, signed
+from webhooks.stripe import inbox, payouts
+from webhooks.stripe.bookings import booking_date
+from webhooks.stripe.handlers import ROUTES
+from webhooks.stripe.webhook import TOLERANCE
+
+
+def test_a_body_signed_as_stripe_signs_it_verifies_and_parses():
+    evt = event("payout.paid", resource("payout"))
+    body, header = signed(evt)
+
+    assert stripe.WebhookSignature.verify_header(body, header, SECRET, tolerance=TOLERANCE)
+    assert inbox.parse(body)["id"] == evt["id"]
+
+
+def test_a_signature_older_than_the_tolerance_does_not_verify():
+    body, header = signed(
+        event("payout.paid", resource("payout")), timestamp=int(time.time()) - 301
+    )
+
+    with pytest.raises(stripe.SignatureVerificationError, match="tolerance"):
+        stripe.WebhookSignature.verify_header(body, header, SECRET, tolerance=TOLERANCE)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"[]", b'{"object": "charge", "id": "ch_1"}', b'{"object": "event", "id": 5}'],
+)
+def test_a_verified_body_that_is_not_an_event_is_refused(body):
+    with pytest.raises(inbox.InvalidEvent):
+        inbox.parse(body)
+
+
+def test_a_charge_just_before_midnight_utc_on_new_years_eve_is_booked_on_new_years_day():
+    moment = int(datetime(2026, 12, 31, 23, 30, tzinfo=UTC).timestamp())
+
+    assert booking_date(moment) == date(2027, 1, 1)
+
+
+def test_every_event_the_issue_names_has_a_route():
+    assert set(ROUTES) == {
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+        "checkout.session.async_payment_failed",
+        "payment_intent.succeeded",
+        "invoice.paid",
+        "invoice.payment_failed",
+        "customer.subscription.deleted",
+        "charge.refunded",
+        "charge.dispute.created",
+        "charge.dispute.closed",
+        "payout.paid",
+    }
+
+
+def _txn(kind, net, source="ch_1"):
+    return resource("balance_transaction", type=kind, net=net, source=source)
+
+
+def test_a_payout_equal_to_its_transactions_net_has_no_difference():
+    payout = resource("payout", id="po_1", amount=9_070, currency="sek")
+    txns = [_txn("charge", 9_500), _txn("refund", -430), _txn("payout", -9_070, "po_1")]
+
+    check = payouts.reconcile(payout, txns)
+
+    assert (check.transactions_ore, check.transaction_count, check.difference_ore) == (9_070, 2, 0)
+    assert check.currency == "SEK"
+
+
+def test_a_payout_larger_than_its_transactions_shows_the_difference():
+    payout = resource("payout", id="po_2", amount=10_000, currency="sek")
+
+    check = payouts.reconcile(payout, [_txn("charge", 9_500)])
+
+    assert check.difference_ore == 500

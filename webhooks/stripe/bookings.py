@@ -1,0 +1,209 @@
+"""What a card payment's facts book in the ledger, each once, through ``ledger.services.posting``.
+
+The source key names the fact in Stripe's world, never the event that told us about it, so
+that several events about one payment (``checkout.session.completed``, ``payment_intent.
+succeeded``, ``invoice.paid``, a retry) book it once, in whatever order they come:
+
+========================== =============================== ============================
+fact                       source key                      lines (``POSTING_RULES``)
+========================== =============================== ============================
+gift paid (charge)         ``stripe:charge:<ch_id>``       1580 / 3993 (network, donor)
+Stripe's fee on it         ``stripe:fee:<txn_id>``         6570 / 1580
+refund (each one)          ``stripe:refund:<re_id>``       3993 (network, donor) / 1580
+dispute opened             ``stripe:dispute:<dp_id>``      3993 + 6570 fee / 1580
+dispute won                ``stripe:dispute_won:<dp_id>``  1580 / 3993 (and fee back)
+payout to the bank         ``stripe:payout:<po_id>``       1930 / 1580
+========================== =============================== ============================
+
+Amounts are Stripe's own (öre for SEK); the fee comes from the charge's balance transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from ledger.chart import POSTING_RULES
+from ledger.entries import Draft, LineDraft
+from ledger.errors import LedgerError
+from ledger.services import journal, posting
+
+SERIES = "K"
+SOURCE_KIND = "stripe"
+_STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+Obj = Mapping[str, Any]
+
+
+class NotYetBookable(LedgerError):
+    """The fact cannot be booked yet (the payment it belongs to is not known); retry later."""
+
+    status = 409
+
+
+def booking_date(unix: int | None) -> date:
+    """The Swedish calendar day of a Stripe timestamp."""
+    moment = datetime.fromtimestamp(unix, UTC) if unix else datetime.now(UTC)
+    return moment.astimezone(_STOCKHOLM).date()
+
+
+def _currency(obj: Obj) -> str:
+    return str(obj["currency"]).upper()
+
+
+def _post(key: str, day: date, text: str, lines: tuple[LineDraft, ...], conn: Connection) -> bool:
+    draft = Draft(
+        date=day,
+        text=text[:500],
+        lines=lines,
+        series=SERIES,
+        source_kind=SOURCE_KIND,
+        source_key=key,
+    )
+    return posting.post_once(conn, draft)[1]
+
+
+def _pair(rule: str, ore: int, currency: str, **dims: Any) -> tuple[LineDraft, LineDraft]:
+    """The debit and credit line of a posting rule; ``dims`` go on the 3993 line."""
+    debit, credit = POSTING_RULES[rule]
+    return (
+        LineDraft(debit, ore, 0, currency, **(dims if debit == "3993" else {})),
+        LineDraft(credit, 0, ore, currency, **(dims if credit == "3993" else {})),
+    )
+
+
+def book_charge(
+    conn: Connection, charge: Obj, *, network: str | None, contributor_id: int | None, label: str
+) -> None:
+    """Book a paid charge (the gift) and Stripe's fee on it from its balance transaction."""
+    txn = charge.get("balance_transaction")
+    if not isinstance(txn, Mapping):
+        raise NotYetBookable(f"charge {charge['id']} has no balance transaction yet")
+    currency = _currency(charge)
+    day = booking_date(charge.get("created"))
+    _post(
+        f"stripe:charge:{charge['id']}",
+        day,
+        f"Kortgåva {label} ({charge['id']})",
+        _pair(
+            "card_gift",
+            int(charge["amount"]),
+            currency,
+            network=network,
+            contributor_id=contributor_id,
+        ),
+        conn,
+    )
+    fee = int(txn["fee"])
+    if fee > 0:
+        _post(
+            f"stripe:fee:{txn['id']}",
+            booking_date(txn.get("created")),
+            f"Stripe-avgift {label} ({txn['id']})",
+            _pair("card_fee", fee, _currency(txn)),
+            conn,
+        )
+
+
+def gift_dimensions(conn: Connection, charge_id: str) -> dict[str, Any] | None:
+    """Network and contributor of the booked gift of a charge, or None if it is not booked."""
+    entry = journal.find_by_source_key(conn, f"stripe:charge:{charge_id}")
+    if entry is None:
+        return None
+    income = next((ln for ln in entry.lines if ln.account == POSTING_RULES["card_gift"][1]), None)
+    if income is None:
+        raise LedgerError(f"entry {entry.voucher} books no gift income", "source_key")
+    slugs = journal.network_slugs(conn)
+    return {
+        "network": slugs[income.network_id] if income.network_id is not None else None,
+        "contributor_id": income.contributor_id,
+    }
+
+
+def _dims(conn: Connection, charge_id: str) -> dict[str, Any]:
+    dims = gift_dimensions(conn, charge_id)
+    if dims is None:
+        raise NotYetBookable(f"the gift of charge {charge_id} is not booked yet")
+    return dims
+
+
+def book_refund(conn: Connection, refund: Obj) -> bool:
+    """Book one succeeded refund (partial or whole) against the gift's network and donor."""
+    if refund.get("status") != "succeeded":
+        return False
+    dims = _dims(conn, str(refund["charge"]))
+    return _post(
+        f"stripe:refund:{refund['id']}",
+        booking_date(refund.get("created")),
+        f"Återbetald kortgåva ({refund['charge']}, {refund['id']})",
+        _pair("card_refund", int(refund["amount"]), _currency(refund), **dims),
+        conn,
+    )
+
+
+def _dispute_fees(dispute: Obj, *, withdrawals: bool) -> int:
+    """Stripe's dispute fee from the dispute's balance transactions (withdrawn or given back)."""
+    total = 0
+    for txn in dispute.get("balance_transactions") or ():
+        if (int(txn["amount"]) < 0) == withdrawals:
+            total += int(txn["fee"])
+    return total if withdrawals else -total
+
+
+def book_dispute_opened(conn: Connection, dispute: Obj) -> bool:
+    """Book the disputed amount out of the gift's income, and the dispute fee, from 1580."""
+    dims = _dims(conn, str(dispute["charge"]))
+    currency = _currency(dispute)
+    amount = int(dispute["amount"])
+    fee = _dispute_fees(dispute, withdrawals=True)
+    debit, credit = POSTING_RULES["card_dispute"]
+    fee_account = POSTING_RULES["card_fee"][0]
+    lines = [LineDraft(debit, amount, 0, currency, **dims)]
+    if fee > 0:
+        lines.append(LineDraft(fee_account, fee, 0, currency))
+    lines.append(LineDraft(credit, 0, amount + fee, currency))
+    return _post(
+        f"stripe:dispute:{dispute['id']}",
+        booking_date(dispute.get("created")),
+        f"Bestriden kortgåva ({dispute['charge']}, {dispute['id']})",
+        tuple(lines),
+        conn,
+    )
+
+
+def book_dispute_won(conn: Connection, dispute: Obj, day: date) -> bool:
+    """Book the reinstated amount (and any fee Stripe gave back) after a won dispute."""
+    dims = _dims(conn, str(dispute["charge"]))
+    currency = _currency(dispute)
+    amount = int(dispute["amount"])
+    fee_back = max(_dispute_fees(dispute, withdrawals=False), 0)
+    credit, debit = POSTING_RULES["card_dispute"]
+    fee_account = POSTING_RULES["card_fee"][0]
+    lines = [
+        LineDraft(debit, amount + fee_back, 0, currency),
+        LineDraft(credit, 0, amount, currency, **dims),
+    ]
+    if fee_back > 0:
+        lines.append(LineDraft(fee_account, 0, fee_back, currency))
+    return _post(
+        f"stripe:dispute_won:{dispute['id']}",
+        day,
+        f"Vunnen tvist, kortgåva återförd ({dispute['charge']}, {dispute['id']})",
+        tuple(lines),
+        conn,
+    )
+
+
+def book_payout(conn: Connection, payout: Obj) -> bool:
+    """Book money moved from the Stripe balance (1580) to the bank (1930)."""
+    return _post(
+        f"stripe:payout:{payout['id']}",
+        booking_date(payout.get("arrival_date") or payout.get("created")),
+        f"Utbetalning från Stripe ({payout['id']})",
+        _pair("card_payout", int(payout["amount"]), _currency(payout)),
+        conn,
+    )

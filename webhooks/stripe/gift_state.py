@@ -1,0 +1,145 @@
+"""A card gift as the Stripe webhooks see it: found by the ids Stripe sends, its status moved on.
+
+The donor pages create the gift rows; this module only reads them and moves their status
+(pending → paid/active/failed/refunded/disputed/cancelled) and remembers the Stripe ids that
+arrive later (payment intent, customer, subscription). It also gives each gift its contributor,
+found or created by the donor's e-mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from ledger.db import tables as t
+from ledger.services import dimensions
+
+STATUSES = ("pending", "paid", "active", "failed", "cancelled", "refunded", "disputed")
+
+
+@dataclass(frozen=True, slots=True)
+class Gift:
+    id: int
+    public_id: str
+    network: str | None  # network slug; None: "where it is needed most"
+    contributor_id: int | None
+    frequency: str
+    status: str
+    donor_kind: str
+    donor_name: str
+    donor_email: str
+
+
+def _select() -> Any:
+    g, n = t.gifts.c, t.networks.c
+    return select(
+        g.id,
+        g.public_id,
+        n.slug,
+        g.contributor_id,
+        g.frequency,
+        g.status,
+        g.donor_kind,
+        g.donor_name,
+        g.donor_email,
+    ).select_from(t.gifts.outerjoin(t.networks, n.id == g.network_id))
+
+
+def find(
+    conn: Connection,
+    *,
+    public_id: str | None = None,
+    session_id: str | None = None,
+    payment_intent_id: str | None = None,
+    subscription_id: str | None = None,
+    lock: bool = False,
+) -> Gift | None:
+    """The gift matching the first of the given ids that is set and known, or None."""
+    g = t.gifts.c
+    for column, value in (
+        (g.public_id, public_id),
+        (g.stripe_checkout_session_id, session_id),
+        (g.stripe_payment_intent_id, payment_intent_id),
+        (g.stripe_subscription_id, subscription_id),
+    ):
+        if not value:
+            continue
+        query = _select().where(column == value)
+        if lock:
+            query = query.with_for_update(of=t.gifts)
+        row = conn.execute(query).first()
+        if row is not None:
+            return Gift(*row)
+    return None
+
+
+def from_metadata(
+    conn: Connection, metadata: Mapping[str, Any] | None, **ids: str | None
+) -> Gift | None:
+    """The gift named by Stripe metadata (``gift`` = public id) or by one of the Stripe ids."""
+    public_id = (metadata or {}).get("gift")
+    return find(conn, public_id=public_id, lock=True, **ids)
+
+
+def remember(conn: Connection, gift: Gift, **stripe_ids: str | None) -> None:
+    """Store Stripe ids (payment_intent, customer, subscription) the gift did not have yet."""
+    values = {f"stripe_{name}_id": value for name, value in stripe_ids.items() if value}
+    if not values:
+        return
+    g = t.gifts.c
+    for column, value in values.items():
+        conn.execute(
+            t.gifts.update()
+            .where(g.id == gift.id, getattr(g, column).is_(None))
+            .values({column: value, "updated_at": func.current_timestamp()})
+        )
+
+
+# Which status may follow which: a late "paid" must not undo a refund or a cancellation.
+_NEXT: dict[str, frozenset[str]] = {
+    "pending": frozenset({"paid", "active", "failed", "cancelled", "refunded", "disputed"}),
+    "failed": frozenset({"paid", "active", "cancelled"}),
+    "paid": frozenset({"refunded", "disputed"}),
+    "active": frozenset({"cancelled", "refunded", "disputed", "failed"}),
+    "disputed": frozenset({"paid", "active", "refunded"}),
+    "refunded": frozenset(),
+    "cancelled": frozenset(),
+}
+
+
+def move(conn: Connection, gift: Gift, status: str) -> bool:
+    """Move the gift to ``status`` if that follows its current one; says whether it moved."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown gift status {status!r}")
+    if status == gift.status or status not in _NEXT[gift.status]:
+        return False
+    g = t.gifts.c
+    result = conn.execute(
+        t.gifts.update()
+        .where(g.id == gift.id, g.status == gift.status)
+        .values(status=status, updated_at=func.current_timestamp())
+    )
+    return result.rowcount == 1
+
+
+def contributor_for(conn: Connection, gift: Gift) -> int:
+    """The gift's contributor: kept on the gift, else found by e-mail, else created."""
+    if gift.contributor_id is not None:
+        return gift.contributor_id
+    found = dimensions.find_contributor_by_email(conn, gift.donor_email)
+    if found is not None:
+        contributor_id = found.id
+    else:
+        contributor_id = dimensions.create_contributor(
+            conn, gift.donor_kind, gift.donor_name, gift.donor_email
+        )
+    g = t.gifts.c
+    conn.execute(
+        t.gifts.update()
+        .where(g.id == gift.id, g.contributor_id.is_(None))
+        .values(contributor_id=contributor_id, updated_at=func.current_timestamp())
+    )
+    return contributor_id

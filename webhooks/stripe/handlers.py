@@ -1,0 +1,235 @@
+"""What each Stripe event does, routed through one table: ``ROUTES[event_type](ctx, event)``.
+
+Handlers run inside the inbox's apply transaction. They book through ``bookings`` (which posts
+through ``ledger.services.posting`` with source keys naming the payment, refund, dispute or
+payout), move the gift's status through ``gift_state``, and read money facts back from Stripe
+through the ``Context``. A handler that cannot book yet (the payment's gift is not known)
+raises ``NotYetBookable``: the event stays in the inbox and is tried again later, by which
+time the event that introduces the gift has usually arrived.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from ledger.services import mail
+from webhooks.stripe import bookings, gift_state, payouts
+from webhooks.stripe.bookings import NotYetBookable
+from webhooks.stripe.context import Context, Obj
+from webhooks.stripe.gift_state import Gift
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Context, Obj], None]
+
+
+def _object(event: Obj) -> Obj:
+    obj: Obj = event["data"]["object"]
+    return obj
+
+
+def _gift_for_intent(ctx: Context, intent: Obj) -> Gift | None:
+    gift = gift_state.from_metadata(
+        ctx.conn, intent.get("metadata"), payment_intent_id=intent["id"]
+    )
+    if gift is not None:
+        return gift
+    session = ctx.session_of_intent(intent["id"])
+    if session is None:
+        return None
+    return gift_state.from_metadata(ctx.conn, session.get("metadata"), session_id=session["id"])
+
+
+def _book_intent(ctx: Context, payment_intent_id: str, gift: Gift | None = None) -> None:
+    """Book the gift paid by a PaymentIntent (its latest charge and that charge's fee)."""
+    intent, charge = ctx.charge_of_intent(payment_intent_id)
+    if intent.get("status") != "succeeded" or charge is None or not charge.get("paid"):
+        raise NotYetBookable(f"payment {payment_intent_id} has not succeeded")
+    if bookings.gift_dimensions(ctx.conn, charge["id"]) is not None:
+        return
+    gift = gift or _gift_for_intent(ctx, intent)
+    if gift is None:
+        raise NotYetBookable(f"no gift is known yet for payment {payment_intent_id}")
+    contributor_id = gift_state.contributor_for(ctx.conn, gift)
+    bookings.book_charge(
+        ctx.conn, charge, network=gift.network, contributor_id=contributor_id, label=gift.public_id
+    )
+    # The receipt goes into the outbox in the same transaction: booked gift, queued receipt.
+    mail.enqueue_receipt(
+        ctx.conn,
+        gift.public_id,
+        charge["id"],
+        int(charge["amount"]),
+        bookings.booking_date(charge.get("created")),
+    )
+    if gift.frequency == "once":
+        gift_state.remember(ctx.conn, gift, payment_intent=payment_intent_id)
+    gift_state.move(ctx.conn, gift, "paid" if gift.frequency == "once" else "active")
+
+
+def _book_invoice(ctx: Context, invoice_id: str, gift: Gift) -> None:
+    intents = ctx.invoice_intents(invoice_id)
+    if not intents:
+        raise NotYetBookable(f"invoice {invoice_id} has no paid payment yet")
+    for payment_intent_id in intents:
+        _book_intent(ctx, payment_intent_id, gift)
+
+
+def _ensure_gift_booked(ctx: Context, charge_id: str, payment_intent_id: str | None) -> None:
+    """Book the gift of a charge first when a refund or dispute overtakes it."""
+    if bookings.gift_dimensions(ctx.conn, charge_id) is not None:
+        return
+    if not payment_intent_id:
+        raise NotYetBookable(f"charge {charge_id} has no payment to attribute it to")
+    _book_intent(ctx, payment_intent_id)
+
+
+def _gift_of_charge(ctx: Context, obj: Obj) -> Gift | None:
+    return gift_state.find(ctx.conn, payment_intent_id=obj.get("payment_intent"), lock=True)
+
+
+# --- Checkout ----------------------------------------------------------------------------------
+
+
+def checkout_session_completed(ctx: Context, event: Obj) -> None:
+    session = _object(event)
+    gift = gift_state.from_metadata(ctx.conn, session.get("metadata"), session_id=session["id"])
+    if gift is None:
+        raise NotYetBookable(f"checkout session {session['id']} names no known gift")
+    gift_state.remember(
+        ctx.conn,
+        gift,
+        payment_intent=session.get("payment_intent"),
+        customer=session.get("customer"),
+        subscription=session.get("subscription"),
+    )
+    if session.get("payment_status") != "paid":
+        log.info("checkout session %s waits for an asynchronous payment", session["id"])
+        return
+    if session.get("mode") == "subscription":
+        if session.get("invoice"):
+            _book_invoice(ctx, str(session["invoice"]), gift)
+        gift_state.move(ctx.conn, gift, "active")
+    else:
+        _book_intent(ctx, str(session["payment_intent"]), gift)
+
+
+def checkout_session_async_payment_failed(ctx: Context, event: Obj) -> None:
+    session = _object(event)
+    gift = gift_state.from_metadata(ctx.conn, session.get("metadata"), session_id=session["id"])
+    if gift is not None:
+        gift_state.move(ctx.conn, gift, "failed")
+    log.info("checkout session %s: the asynchronous payment failed", session["id"])
+
+
+def payment_intent_succeeded(ctx: Context, event: Obj) -> None:
+    _book_intent(ctx, str(_object(event)["id"]))
+
+
+# --- monthly gifts -----------------------------------------------------------------------------
+
+
+def _subscription_gift(ctx: Context, invoice: Obj) -> Gift | None:
+    details = (invoice.get("parent") or {}).get("subscription_details") or {}
+    subscription = details.get("subscription") or invoice.get("subscription")
+    return gift_state.from_metadata(ctx.conn, details.get("metadata"), subscription_id=subscription)
+
+
+def invoice_paid(ctx: Context, event: Obj) -> None:
+    invoice = _object(event)
+    if not int(invoice.get("amount_paid") or 0):
+        return
+    gift = _subscription_gift(ctx, invoice)
+    if gift is None:
+        raise NotYetBookable(f"invoice {invoice['id']} names no known monthly gift")
+    _book_invoice(ctx, str(invoice["id"]), gift)
+
+
+def invoice_payment_failed(ctx: Context, event: Obj) -> None:
+    invoice = _object(event)
+    gift = _subscription_gift(ctx, invoice)
+    log.warning(
+        "monthly gift %s: payment of invoice %s failed (attempt %s)",
+        gift.public_id if gift else "?",
+        invoice["id"],
+        invoice.get("attempt_count"),
+    )
+    if gift is not None and gift.status == "pending":
+        gift_state.move(ctx.conn, gift, "failed")
+
+
+def customer_subscription_deleted(ctx: Context, event: Obj) -> None:
+    subscription = _object(event)
+    gift = gift_state.from_metadata(
+        ctx.conn, subscription.get("metadata"), subscription_id=subscription["id"]
+    )
+    if gift is None:
+        log.warning("subscription %s ended but names no known gift", subscription["id"])
+        return
+    gift_state.move(ctx.conn, gift, "cancelled")
+
+
+# --- refunds, disputes, payouts ---------------------------------------------------------------
+
+
+def charge_refunded(ctx: Context, event: Obj) -> None:
+    charge = _object(event)
+    _ensure_gift_booked(ctx, charge["id"], charge.get("payment_intent"))
+    for refund in ctx.refunds(charge["id"]):
+        bookings.book_refund(ctx.conn, refund)
+    gift = _gift_of_charge(ctx, charge)
+    if gift is not None and charge.get("refunded"):
+        gift_state.move(ctx.conn, gift, "refunded")
+
+
+def charge_dispute_created(ctx: Context, event: Obj) -> None:
+    dispute = _object(event)
+    _ensure_gift_booked(ctx, dispute["charge"], dispute.get("payment_intent"))
+    bookings.book_dispute_opened(ctx.conn, dispute)
+    gift = _gift_of_charge(ctx, dispute)
+    if gift is not None:
+        gift_state.move(ctx.conn, gift, "disputed")
+
+
+def charge_dispute_closed(ctx: Context, event: Obj) -> None:
+    dispute = _object(event)
+    charge_dispute_created(ctx, event)
+    if dispute.get("status") != "won":
+        return  # lost: the money left with the dispute; nothing more to book
+    bookings.book_dispute_won(ctx.conn, dispute, bookings.booking_date(event.get("created")))
+    gift = _gift_of_charge(ctx, dispute)
+    if gift is not None:
+        gift_state.move(ctx.conn, gift, "paid" if gift.frequency == "once" else "active")
+
+
+def payout_paid(ctx: Context, event: Obj) -> None:
+    payout = _object(event)
+    bookings.book_payout(ctx.conn, payout)
+    payouts.record(ctx.conn, payouts.reconcile(payout, ctx.payout_transactions(payout["id"])))
+
+
+ROUTES: dict[str, Handler] = {
+    "checkout.session.completed": checkout_session_completed,
+    "checkout.session.async_payment_succeeded": checkout_session_completed,
+    "checkout.session.async_payment_failed": checkout_session_async_payment_failed,
+    "payment_intent.succeeded": payment_intent_succeeded,
+    "invoice.paid": invoice_paid,
+    "invoice.payment_failed": invoice_payment_failed,
+    "customer.subscription.deleted": customer_subscription_deleted,
+    "charge.refunded": charge_refunded,
+    "charge.dispute.created": charge_dispute_created,
+    "charge.dispute.closed": charge_dispute_closed,
+    "payout.paid": payout_paid,
+}
+
+
+def handle(ctx: Context, event: dict[str, Any]) -> bool:
+    """Apply one event; False when its type is not one Kassan handles (logged, not an error)."""
+    handler = ROUTES.get(str(event.get("type")))
+    if handler is None:
+        log.info("Stripe event %s of type %s is not handled", event.get("id"), event.get("type"))
+        return False
+    handler(ctx, event)
+    return True
