@@ -214,7 +214,7 @@ def post_stream(
             )
         if profiler is not None:
             profiler.disable()
-    if profiler is not None and profile:
+    if profile and profiler is not None:
         profiler.dump_stats(profile)
     engine.dispose()
     expected = (stop - start, lines_of(stop) - lines_of(start))
@@ -409,8 +409,8 @@ def run_backend(
     n = size["single_entries"]
     print(f"  [{backend}] single: {n:,} x post() in its own transaction", flush=True)
     out["single"] = single_entries(url, n, stream.day(nb))
-    debit, entries, lines = bulk["debit_ore"] + out["single"]["debit_ore"], nb + n, lines_of(nb)
-    lines += 2 * n
+    debit = bulk["debit_ore"] + out["single"]["debit_ore"]
+    entries, lines = nb + n, lines_of(nb) + 2 * n
 
     if size["tb_lines"]:
         grow = []

@@ -105,6 +105,16 @@ def post_many(
                 raise LedgerError("bulk entries need a source key", "source_key")
         try:
             writer = _Writer(conn, created_by)
+            # One look-up for the batch's contributors, not one per contributor first seen.
+            writer.contributors |= journal.existing_contributors(
+                conn,
+                {
+                    ln.contributor_id
+                    for d in batch
+                    for ln in d.lines
+                    if ln.contributor_id is not None
+                },
+            )
             seen = journal.booked_source_keys(conn, [d.source_key for d in batch])  # type: ignore[misc]
             for draft in batch:
                 key = draft.source_key

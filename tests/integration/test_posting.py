@@ -230,3 +230,23 @@ def test_large_batches_take_the_copy_or_json_path_and_stay_verifiable(engine):
     assert result.lines == 2 * len(drafts)
     assert report.ok, report.problems
     assert stored is not None and stored.text == drafts[7].text
+
+
+def test_bulk_posting_refuses_a_contributor_that_does_not_exist_naming_the_line(engine):
+    with engine.begin() as conn:
+        who = add_contributor(conn, "Handels avd 20")
+    drafts = [
+        Draft(
+            date(2026, 3, 1),
+            "Gåva",
+            (LineDraft("1930", 100, 0), LineDraft("3993", 0, 100, contributor_id=c)),
+            series="B",
+            source_key=f"bank:{i}",
+        )
+        for i, c in enumerate([who, who, who + 1000])
+    ]
+    with pytest.raises(UnknownDimension) as err, engine.begin() as conn:
+        posting.post_many(conn, drafts)
+    assert err.value.field == "lines[1].contributor_id"
+    with engine.connect() as conn:
+        assert count(conn, t.journal_entries) == 0

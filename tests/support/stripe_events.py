@@ -374,7 +374,7 @@ class World:
         out: dict[str, list[tuple[str, int, int, int | None, int | None]]] = {}
         for key, series, *line in rows:
             assert series == "K"
-            out.setdefault(key, []).append(tuple(line))  # type: ignore[arg-type]
+            out.setdefault(key, []).append(tuple(line))
         return out
 
     def balance(self, account: str) -> int:
