@@ -1,0 +1,113 @@
+"""The bank's Swish report: Handelsbanken's four published examples (comma and semicolon,
+daily and intraday) read with their totals, and broken copies refused whole."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from ledger.money import Money
+from webhooks.bankfiles import BankFileError
+from webhooks.bankfiles.swish_report import parse_swish_report
+
+SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "swish"
+NAMES = sorted(p.name for p in SAMPLES.iterdir())
+COMMA_DAILY = "handelsbanken-swishrapport-kommaseparerad-daglig.csv"
+SEMICOLON_INTRADAY = "handelsbanken-swishrapport-semikolonseparerad-intradag.csv"
+
+
+def _read(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+def test_there_are_four_sample_reports():
+    assert len(NAMES) == 4
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_sample_report_parses_with_its_totals(name):
+    parsed = parse_swish_report(_read(name), name)
+    # Read by hand from each file: 1 500,00 kr from Anna Swish and 2 300,50 kr from Sven
+    # Svensson on 2015-04-16, and "03,2" at the end.
+    assert [line.amount for line in parsed.lines] == [Money(150000), Money(230050)]
+    assert parsed.file.credit_total == Money(380050)
+    assert parsed.file.controls[0].declared == parsed.file.controls[0].computed == 2
+    assert [line.key for line in parsed.lines] == [
+        "swish:4469411476093487",
+        "swish:4469411476093492",
+    ]
+    first = parsed.lines[0]
+    assert (first.payer_name, first.payer_account, first.account) == (
+        "Anna Swish",
+        "+46709879879",
+        "1235524400",
+    )
+    assert first.message == "Meddelande från Anna"
+    assert first.booking_date == date(2015, 4, 16)
+    assert first.channel == "swish"
+    assert parsed.file.period_start == parsed.file.period_end == date(2015, 4, 16)
+
+
+def test_the_intraday_report_carries_its_cut_off_time():
+    assert parse_swish_report(_read(SEMICOLON_INTRADAY)).file.created_at == datetime(
+        2015, 4, 16, 10, 0
+    )
+    assert parse_swish_report(_read(COMMA_DAILY)).file.created_at == datetime(2015, 4, 17)
+
+
+def test_an_iso_8859_1_copy_reads_the_same():
+    text = _read(COMMA_DAILY).decode("utf-8")
+    latin = parse_swish_report(text.encode("iso-8859-1"))
+    assert latin.lines == parse_swish_report(_read(COMMA_DAILY)).lines
+
+
+def _lines() -> list[str]:
+    return _read(COMMA_DAILY).decode("utf-8").splitlines()
+
+
+def test_a_message_with_an_unquoted_comma_and_an_ocr_reference_is_read_whole():
+    lines = _lines()
+    lines[1] = lines[1].replace("Meddelande från Anna", "Gåva, ref 1000173")
+    parsed = parse_swish_report("\n".join(lines).encode())
+    assert parsed.lines[0].message == "Gåva, ref 1000173"
+    lines[1] = lines[1].replace("Gåva, ref 1000173", "1000173")
+    assert parse_swish_report("\n".join(lines).encode()).lines[0].reference == "1000173"
+
+
+def test_a_refund_is_a_negative_line():
+    lines = _lines()
+    lines[2] = lines[2].replace(",SWH,", ",SWR,")
+    lines[2] = lines[2].replace("4469411476093492", "4469411476093999")
+    parsed = parse_swish_report("\n".join(lines).encode())
+    assert parsed.lines[1].amount == Money(-230050)
+    assert parsed.file.debit_total == Money(-230050)
+
+
+def _refused(lines: list[str]) -> list[tuple[int | None, str | None, str]]:
+    with pytest.raises(BankFileError) as caught:
+        parse_swish_report("\n".join(lines).encode(), "swish.csv")
+    return [(e.line, e.field, e.message) for e in caught.value.errors]
+
+
+def test_a_missing_amount_and_a_wrong_count_are_both_reported():
+    lines = _lines()
+    lines[1] = lines[1].replace(",1500.00,", ",,")
+    lines[3] = "03,3"
+    assert _refused(lines) == [
+        (2, "belopp", "beloppet saknas"),
+        (4, "antal", "slutposten säger 3 transaktioner, filen har 2"),
+    ]
+
+
+def test_the_same_payment_reference_twice_is_refused():
+    lines = _lines()
+    lines[2] = lines[2].replace("4469411476093492", "4469411476093487")
+    assert _refused(lines) == [
+        (3, "betalningsreferens", "betalningsreferensen 4469411476093487 finns två gånger")
+    ]
+
+
+def test_a_report_without_end_record_is_refused():
+    assert _refused(_lines()[:-1]) == [(None, "slutpost", "filen saknar slutpost (03)")]
