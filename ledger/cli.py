@@ -20,6 +20,7 @@ from ledger.errors import LedgerError
 from ledger.mail_cli import mail_cli
 from ledger.services import users as user_service
 from ledger.web.app import create_app, get_engine
+from reports.cli import export_cli
 from webhooks.stripe.cli import webhooks_cli
 
 
@@ -35,6 +36,7 @@ def main() -> None:
 main.add_command(demo_cli)
 main.add_command(webhooks_cli)
 main.add_command(mail_cli)
+main.add_command(export_cli)
 
 
 @main.group()

@@ -1,0 +1,1 @@
+"""SIE 4, the Swedish bookkeeping programs' exchange format: records, parser, export, import."""
