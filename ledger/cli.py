@@ -22,6 +22,7 @@ from ledger.services import users as user_service
 from ledger.web.app import create_app, get_engine
 from reports.cli import export_cli
 from webhooks.stripe.cli import webhooks_cli
+from webhooks.swish.cli import swish_cli
 
 
 def _engine() -> Engine:
@@ -37,6 +38,7 @@ main.add_command(demo_cli)
 main.add_command(webhooks_cli)
 main.add_command(mail_cli)
 main.add_command(export_cli)
+main.add_command(swish_cli)
 
 
 @main.group()

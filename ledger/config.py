@@ -7,7 +7,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ledger.payment_instructions import is_valid_bankgiro, is_valid_swish_number
+
 ENVIRONMENTS = ("development", "test", "production")
+# Where Stripe webhook events are booked; see webhooks/stripe/worker.py.
+STRIPE_APPLY_MODES = ("background", "worker", "inline")
 
 
 class ConfigError(RuntimeError):
@@ -27,6 +31,12 @@ def from_environment(
     if kassan_env not in ENVIRONMENTS:
         raise ConfigError(
             f"KASSAN_ENV must be one of {', '.join(ENVIRONMENTS)}, not {kassan_env!r}"
+        )
+    stripe_apply = env.get("STRIPE_WEBHOOK_APPLY", "background")
+    if stripe_apply not in STRIPE_APPLY_MODES:
+        raise ConfigError(
+            f"STRIPE_WEBHOOK_APPLY must be one of {', '.join(STRIPE_APPLY_MODES)}, "
+            f"not {stripe_apply!r}"
         )
     secret = env.get("SECRET_KEY")
     if kassan_env == "production":
@@ -64,8 +74,84 @@ def from_environment(
         "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY"),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET"),
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE"),
+        "STRIPE_WEBHOOK_APPLY": stripe_apply,
         "SMTP_URL": env.get("SMTP_URL"),
         "MAIL_FROM": env.get("KASSAN_MAIL_FROM", "gavor@kassan.example"),
         "PUBLIC_BASE_URL": env.get("KASSAN_PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "PII_KEYS": env.get("KASSAN_PII_KEYS"),
+        **_swish_settings(env, kassan_env),
+        **_giro_settings(env),
+        **_invoice_settings(env),
+        "FUNDING_GAP_MONTHLY_GIFT_ORE": _kronor(env, "KASSAN_FUNDING_GAP_MONTHLY_GIFT", 200) * 100,
     }
+
+
+def _giro_settings(env: dict[str, str]) -> dict[str, Any]:
+    """Bankgiro and Swish without an agreement (a QR code); each off unless its number is set.
+    A wrong number would send donors' money elsewhere, so it stops the start."""
+    bankgiro = env.get("KASSAN_BANKGIRO") or None
+    if bankgiro and not is_valid_bankgiro(bankgiro):
+        raise ConfigError(f"KASSAN_BANKGIRO {bankgiro!r} is not a bankgiro number (check digit)")
+    payee = env.get("SWISH_PAYEE_NUMBER") or None
+    if payee and not is_valid_swish_number(payee):
+        raise ConfigError(f"SWISH_PAYEE_NUMBER {payee!r} is not a Swish number (123... or 9...)")
+    return {"BANKGIRO": bankgiro, "SWISH_PAYEE_NUMBER": payee}
+
+
+def _days(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name) or str(default)
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(
+            f"{name} must be a whole number of days from {low} to {high}, not {raw!r}"
+        )
+    return int(raw)
+
+
+def _kronor(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name) or str(default)
+    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+        raise ConfigError(f"{name} must be whole kronor from 1 to 1000000, not {raw!r}")
+    return int(raw)
+
+
+def _invoice_settings(env: dict[str, str]) -> dict[str, Any]:
+    """The invoice's letterhead and its terms. The logo is read when a PDF is made, so a
+    wrong path stops the start rather than the first invoice run."""
+    logo = env.get("KASSAN_ORGANISATION_LOGO") or None
+    if logo and not Path(logo).is_file():
+        raise ConfigError(f"KASSAN_ORGANISATION_LOGO {logo!r} is not a readable file")
+    address = env.get("KASSAN_ORGANISATION_ADDRESS") or ""
+    return {
+        "ORGANISATION_ADDRESS": tuple(p.strip() for p in address.split(";") if p.strip()),
+        "ORGANISATION_LOGO": logo,
+        "INVOICE_DUE_DAYS": _days(env, "KASSAN_INVOICE_DUE_DAYS", 30, 1, 365),
+        "INVOICE_LEAD_DAYS": _days(env, "KASSAN_INVOICE_LEAD_DAYS", 30, 0, 365),
+        "INVOICE_REMINDER_DAYS": _days(env, "KASSAN_INVOICE_REMINDER_DAYS", 14, 1, 365),
+        "INVOICE_MAX_REMINDERS": _days(env, "KASSAN_INVOICE_MAX_REMINDERS", 2, 0, 10),
+    }
+
+
+def _swish_settings(env: dict[str, str], kassan_env: str) -> dict[str, Any]:
+    """Swish Handel (the API with a client certificate); off unless the merchant number is set."""
+    values = {
+        name: env.get(name) or None
+        for name in (
+            "SWISH_MERCHANT_NUMBER",
+            "SWISH_API_BASE",
+            "SWISH_CERT",
+            "SWISH_KEY",
+            "SWISH_CA",
+            "SWISH_CALLBACK_URL",
+        )
+    }
+    if values["SWISH_MERCHANT_NUMBER"] and kassan_env == "production":
+        missing = [n for n in ("SWISH_CERT", "SWISH_KEY", "SWISH_CA") if not values[n]]
+        if missing:
+            raise ConfigError(
+                "SWISH_MERCHANT_NUMBER is set, so " + ", ".join(missing) + " must be set too "
+                "(the client certificate, its key and Swish's CA, as PEM files)"
+            )
+        callback = values["SWISH_CALLBACK_URL"]
+        if callback and not str(callback).startswith("https://"):
+            raise ConfigError("SWISH_CALLBACK_URL must be an https:// address (Swish refuses http)")
+    return values

@@ -2,6 +2,8 @@
 
 A gift row is written before the donor is sent to the card processor; the Stripe webhooks
 (``webhooks.stripe``) then move its status on (``paid``, ``active``, ``cancelled``, ...).
+A gift by bankgiro or Swish (``channel``) also gets an expected payment with its own OCR
+reference (``ledger.services.expected``), and stays ``pending`` until that money is matched.
 ``validate`` checks the donor form and returns every problem at once, keyed by field, in
 Swedish (messages are marked with ``N_`` so the web layer can translate them).
 """
@@ -25,6 +27,7 @@ from ledger.money import parse_amount
 from ledger.services import pii
 
 __all__ = [
+    "CHANNELS",
     "FREQUENCIES",
     "KINDS",
     "MIN_ORE",
@@ -42,6 +45,8 @@ __all__ = [
 ]
 
 FREQUENCIES = ("once", "monthly")
+# card: Stripe Checkout; bankgiro: an OCR reference; swish: QR code or Swish Handel request
+CHANNELS = ("card", "bankgiro", "swish")
 KINDS = ("person", "organisation")
 PRESETS_KR = (100, 200, 500, 1000)
 MIN_ORE = 20_00
@@ -79,6 +84,7 @@ class GiftDraft:
     personnummer: str | None  # clear, only until it is encrypted by ``create_gift``
     consent_contact: bool
     locale: str
+    channel: str = "card"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +150,27 @@ def _full_personnummer(valid: str) -> str:
     return f"{full[:8]}-{full[8:]}"
 
 
-def validate(form: Mapping[str, str], *, locale: str = "sv") -> GiftDraft:
-    """The donor form as a ``GiftDraft``; raises ``GiftInvalid`` naming every bad field."""
+def _channel(
+    form: Mapping[str, str], channels: tuple[str, ...], frequency: str, errors: dict[str, str]
+) -> str:
+    # A form from before the choice existed (or with card the only one) means card.
+    channel = _text(form, "channel") or "card"
+    if channel not in channels:
+        errors["channel"] = N_("Välj ett av betalsätten.")
+    elif channel == "swish" and frequency == "monthly":
+        errors["channel"] = N_(
+            "Swish går bara för gåvor en gång. Välj kort eller bankgiro för en månadsgåva."
+        )
+    return channel
+
+
+def validate(
+    form: Mapping[str, str], *, locale: str = "sv", channels: tuple[str, ...] = ("card",)
+) -> GiftDraft:
+    """The donor form as a ``GiftDraft``; raises ``GiftInvalid`` naming every bad field.
+
+    ``channels`` are the payment methods offered (those whose settings are present).
+    """
     errors: dict[str, str] = {}
     amount_ore = _amount(form, errors)
     frequency = _text(form, "frequency")
@@ -186,6 +211,7 @@ def validate(form: Mapping[str, str], *, locale: str = "sv") -> GiftDraft:
             errors["personnummer"] = N_(
                 "Personnumret stämmer inte. Skriv det som ÅÅÅÅMMDD-NNNN, eller lämna fältet tomt."
             )
+    channel = _channel(form, channels, frequency, errors)
     if errors:
         raise GiftInvalid(errors)
     return GiftDraft(
@@ -198,6 +224,7 @@ def validate(form: Mapping[str, str], *, locale: str = "sv") -> GiftDraft:
         personnummer=pnr,
         consent_contact=_text(form, "consent_contact") in ("1", "on", "yes", "ja"),
         locale=locale if locale in ("sv", "en") else "sv",
+        channel=channel,
     )
 
 
@@ -256,7 +283,7 @@ def create_gift(
     network_id: int | None,
     crypt: MultiFernet,
     public_id: str | None = None,
-    channel: str = "card",
+    channel: str | None = None,
 ) -> str:
     """Write a pending gift and return its public id. The personnummer is stored encrypted.
 
@@ -273,7 +300,7 @@ def create_gift(
             amount_ore=draft.amount_ore,
             currency="SEK",
             frequency=draft.frequency,
-            channel=channel,
+            channel=channel or draft.channel,
             status="pending",
             locale=draft.locale,
             created_at=now,
@@ -285,9 +312,10 @@ def create_gift(
 
 
 def same_checkout(gift: Gift, draft: GiftDraft, network_id: int | None) -> bool:
-    """Whether ``draft`` would make the same Checkout Session as ``gift`` already has."""
+    """Whether ``draft`` would make the same checkout (Stripe session, reference) as ``gift``."""
     return (
         gift.status == "pending"
+        and gift.channel == draft.channel
         and gift.network_id == network_id
         and gift.amount_ore == draft.amount_ore
         and gift.frequency == draft.frequency

@@ -16,6 +16,7 @@ from ledger.web.api import init_api
 from ledger.web.database import ENGINE_KEY, get_engine
 from ledger.web.extensions import babel, csrf, login_manager
 from webhooks.stripe import webhook as stripe_webhook
+from webhooks.swish import views as swish_views
 
 __all__ = ["create_app", "get_engine"]
 
@@ -61,6 +62,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(csrf.exempt(stripe_webhook.bp))
+    app.register_blueprint(swish_views.bp)
+    csrf.exempt(swish_views.receive)  # only the callback: Swish posts JSON without a token
     app.register_blueprint(donate.bp)
     init_api(app)
     app.after_request(_security_headers)

@@ -1,9 +1,15 @@
 """The donor pages: ``/`` (the networks), ``/n/<slug>`` and ``/ge`` (the gift form, to one
-network or where the need is greatest), ``/tack/<gift>`` (thank you) and ``/sluta/<token>``
-(stop a monthly gift from the receipt's signed link).
+network or where the need is greatest), ``/betala/<gift>`` (how to pay by bankgiro or Swish),
+``/tack/<gift>`` (thank you) and ``/sluta/<token>`` (stop a monthly gift from the receipt's
+signed link).
 
-Swedish by default, English with ``?lang=en`` (remembered in the session). No JavaScript:
-every choice is a plain form control, and errors come back with the form, values kept.
+Payment methods: card (Stripe Checkout), bankgiro (an OCR reference) and Swish (a prefilled QR
+code, or a Swish Handel payment request when ``SWISH_MERCHANT_NUMBER`` is set); a method whose
+settings are missing is not offered.
+
+Swedish by default, English with ``?lang=en`` (remembered in the session). No JavaScript is
+needed: every choice is a plain form control, and errors come back with the form, values kept;
+the payment page's copy buttons are a small script on top of text that can be copied by hand.
 """
 
 from __future__ import annotations
@@ -31,10 +37,16 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from ledger.services import balances, dimensions, gifts, mail, pii
+from ledger import payment_instructions as instructions
+from ledger.errors import LedgerError
+from ledger.money import Money
+from ledger.services import balances, dimensions, expected, gifts, mail, pii
 from ledger.web.database import get_engine
 from webhooks.stripe import checkout
 from webhooks.stripe.client import StripeNotConfigured
+from webhooks.swish import checkout as swish_checkout
+from webhooks.swish import fields as swish_fields
+from webhooks.swish.client import SwishRefused
 
 bp = Blueprint("donate", __name__)
 
@@ -128,6 +140,7 @@ def _form_values(gift: gifts.Gift | None) -> dict[str, str]:
         "donor_email": gift.donor_email,
         "organisation_number": gift.organisation_number or "",
         "consent_contact": "1" if gift.consent_contact else "",
+        "channel": gift.channel,
     }
 
 
@@ -156,10 +169,44 @@ def _render_form(
             errors={k: _(v) for k, v in (errors or {}).items()},
             problem=problem,
             presets=gifts.PRESETS_KR,
-            card_available=bool(current_app.config.get("STRIPE_SECRET_KEY")),
+            channels=_channels(),
+            swish_handel=_swish_handel(),
         ),
         status,
     )
+
+
+def _channels() -> tuple[str, ...]:
+    """The payment methods whose settings are present, in the order the form shows them."""
+    config = current_app.config
+    offered = {
+        "card": bool(config.get("STRIPE_SECRET_KEY")),
+        "bankgiro": bool(config.get("BANKGIRO")),
+        "swish": bool(config.get("SWISH_MERCHANT_NUMBER") or config.get("SWISH_PAYEE_NUMBER")),
+    }
+    return tuple(channel for channel in gifts.CHANNELS if offered[channel])
+
+
+def _validate() -> tuple[gifts.GiftDraft | None, dict[str, str]]:
+    """The form as a draft, or every error in it (the Swish payer's number included)."""
+    errors: dict[str, str] = {}
+    draft = None
+    try:
+        draft = gifts.validate(request.form, locale=_lang(), channels=_channels())
+    except gifts.GiftInvalid as exc:
+        errors = dict(exc.errors)
+    payer = " ".join(request.form.get("payer_number", "").split())
+    if payer and request.form.get("channel") == "swish" and _swish_handel():
+        try:
+            swish_fields.payer_alias(payer)
+        except swish_fields.PayerNumberInvalid as exc:
+            errors["payer_number"] = exc.message
+    return (None if errors else draft), errors
+
+
+def _swish_handel() -> bool:
+    """Whether Swish goes through our Swish Handel agreement (the API) rather than a QR code."""
+    return bool(current_app.config.get("SWISH_MERCHANT_NUMBER"))
 
 
 @bp.route("/ge", methods=["GET", "POST"], defaults={"slug": None})
@@ -175,14 +222,15 @@ def give(slug: str | None) -> Response | tuple[str, int]:
         values.setdefault("gift", gifts.new_public_id())
         return _render_form(network, values)
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
-    try:
-        draft = gifts.validate(request.form, locale=_lang())
-    except gifts.GiftInvalid as exc:
-        return _render_form(network, values, exc.errors, status=422)
+    draft, errors = _validate()
+    if draft is None:
+        return _render_form(network, values, errors, status=422)
     network_id = network.id if network else None
     public_id = _store_gift(values.get("gift", ""), draft, network_id)
     values["gift"] = public_id
-    return _checkout(network, public_id, values)
+    if draft.channel == "card":
+        return _checkout(network, public_id, values)
+    return _by_reference(network, public_id, values)
 
 
 def _store_gift(requested: str, draft: gifts.GiftDraft, network_id: int | None) -> str:
@@ -242,6 +290,70 @@ def _checkout(
     with engine.begin() as conn:
         gifts.set_checkout_session(conn, public_id, session_.id)
     return redirect(session_.url, code=303)
+
+
+# --- bankgiro and Swish: pay with the gift's reference ----------------------------------------
+
+
+def _by_reference(
+    network: dimensions.Network | None, public_id: str, values: dict[str, str]
+) -> Response | tuple[str, int]:
+    """Give the gift its expected payment (and so its reference), then send the donor to the
+    page that shows how to pay, or, with a Swish Handel agreement, to Swish."""
+    engine = get_engine(current_app)
+    with engine.begin() as conn:
+        gift = gifts.get_gift(conn, public_id)
+        if gift is None:  # pragma: no cover - just written
+            abort(500)
+        payment = expected.for_gift(
+            conn,
+            gift_id=gift.id,
+            amount=Money(gift.amount_ore, gift.currency),
+            network_id=gift.network_id,
+            monthly=gift.frequency == "monthly",
+        )
+    if gift.channel == "swish" and _swish_handel():
+        payer = " ".join(values.get("payer_number", "").split()) or None
+        try:
+            with engine.begin() as conn:
+                path = swish_checkout.start(conn, current_app.config, public_id, payment, payer)
+        except SwishRefused as exc:
+            problem = _(swish_checkout.swedish_reason(exc))
+            return _render_form(network, values, problem=problem, status=422)
+        except LedgerError as exc:  # not configured, or Swish cannot be reached
+            current_app.logger.warning("Swish for gift %s failed: %s", public_id, exc)
+            problem = _(
+                "Swish kunde inte startas just nu. Ingenting har dragits. "
+                "Försök igen om en stund, eller välj ett annat betalsätt."
+            )
+            return _render_form(network, values, problem=problem, status=503)
+        return redirect(path, code=303)
+    return redirect(url_for("donate.pay", public_id=public_id), code=303)
+
+
+@bp.get("/betala/<public_id>")
+def pay(public_id: str) -> str:
+    with get_engine(current_app).connect() as conn:
+        gift = gifts.get_gift(conn, public_id)
+        payment = expected.by_gift(conn, gift.id) if gift is not None else None
+    if gift is None or payment is None or gift.channel not in ("bankgiro", "swish"):
+        abort(404)
+    config = current_app.config
+    amount = Money(gift.amount_ore, gift.currency)
+    details: dict[str, Any] = {"gift": gift, "payment": payment, "amount": amount}
+    if gift.channel == "bankgiro":
+        if not config.get("BANKGIRO"):
+            abort(404)  # the method was switched off since: no number to show
+        details["bankgiro"] = instructions.format_bankgiro(str(config["BANKGIRO"]))
+    else:
+        payee = config.get("SWISH_PAYEE_NUMBER")
+        if not payee:
+            abort(404)
+        qr_payload = instructions.swish_qr_payload(payee, amount, payment.reference)
+        details["swish_number"] = instructions.swish_number(payee)
+        details["swish_qr"] = instructions.qr_svg(qr_payload, title=_("Swish-QR-kod"))
+        details["swish_link"] = instructions.swish_app_link(payee, amount, payment.reference)
+    return render_template("donate/pay.html", **details)
 
 
 # --- after paying -----------------------------------------------------------------------------

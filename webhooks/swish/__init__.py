@@ -1,0 +1,1 @@
+"""Swish Handel: payment requests and refunds through the Swish Commerce API (mutual TLS)."""

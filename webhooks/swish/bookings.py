@@ -1,0 +1,178 @@
+"""What a Swish payment or refund books in the ledger, each once, through ``posting``.
+
+======================== ========================================== ===========================
+fact                     source key                                 lines (series S)
+======================== ========================================== ===========================
+payment request PAID     ``swish:<paymentReference>``               1930 / 3993 (network, donor)
+part nobody expected     ``swish-surplus:<paymentReference>``       3993 / 2890
+refund PAID              ``swish-refund:<refund paymentReference>`` 3993 (network, donor) / 1930
+======================== ========================================== ===========================
+
+Why ``paymentReference``: it is the one id Swish gives the *payment* (not our request, not the
+callback that told us), so a callback, a second callback, the status page's own fetch and a
+retry all name it alike and ``post_once`` books it once. The key names the payment in the
+world, as DESIGN.md asks. Note what it does not do: the Commerce API's ``paymentReference`` is
+Swish's 32-hex id, while the bank's Swish report and camt.053 carry the bank's 16-digit
+payment reference, so those reports cannot find the API's booking by this key. They find it by
+our ``payeePaymentReference`` instead (the expected payment's OCR reference, which the Swish
+report shows as the order id): ``swish_payments.payee_payment_reference`` leads to the payment
+row, whose ``entry_id`` is the booking; the bank-file side must confirm it there rather than
+book it again. The receipt recorded on the expected payment carries the same ``swish:`` key.
+
+A payment beyond what the expected payment still wanted (the donor paid twice, or paid a gift
+already paid by bankgiro) is money we hold but nobody asked for: the surplus goes to 2890
+(suspense) for finance to refund or keep, as ``expected.record_receipt`` asks of its callers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, func, select
+
+from ledger.chart import POSTING_RULES
+from ledger.db import tables as t
+from ledger.entries import Draft, LineDraft
+from ledger.money import Money
+from ledger.services import dimensions, expected, posting
+
+SERIES = "S"
+SOURCE_KIND = "swish"
+SUSPENSE = POSTING_RULES["unidentified_payment"][1]
+_STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def booking_date(moment: str | None) -> date:
+    """The Swedish calendar day of a Swish timestamp (``2026-11-28T10:15:03.123Z``)."""
+    if not moment:
+        return datetime.now(_STOCKHOLM).date()
+    parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(_STOCKHOLM).date()
+
+
+def _post(conn: Connection, key: str, day: date, text: str, lines: tuple[LineDraft, ...]) -> int:
+    draft = Draft(
+        date=day,
+        text=text[:500],
+        lines=lines,
+        series=SERIES,
+        source_kind=SOURCE_KIND,
+        source_key=key,
+    )
+    return posting.post_once(conn, draft)[0].id
+
+
+def _gift(conn: Connection, gift_id: int) -> Any:
+    g, n = t.gifts.c, t.networks.c
+    return conn.execute(
+        select(g.id, g.contributor_id, g.donor_kind, g.donor_name, g.donor_email, n.slug)
+        .select_from(t.gifts.outerjoin(t.networks, n.id == g.network_id))
+        .where(g.id == gift_id)
+    ).one()
+
+
+def contributor_for(conn: Connection, gift_id: int, known: int | None) -> int:
+    """The gift's contributor: the expected payment's, the gift's, found by e-mail, or new."""
+    gift = _gift(conn, gift_id)
+    contributor_id = known or gift.contributor_id
+    if contributor_id is None:
+        found = dimensions.find_contributor_by_email(conn, gift.donor_email)
+        contributor_id = (
+            found.id
+            if found is not None
+            else dimensions.create_contributor(
+                conn, gift.donor_kind, gift.donor_name, gift.donor_email
+            )
+        )
+    g = t.gifts.c
+    conn.execute(
+        t.gifts.update()
+        .where(g.id == gift_id, g.contributor_id.is_(None))
+        .values(contributor_id=contributor_id, updated_at=func.current_timestamp())
+    )
+    return int(contributor_id)
+
+
+def book_payment(conn: Connection, row: Any, fetched: dict[str, Any]) -> int:
+    """Book a PAID payment request (``row`` is its ``swish_payments`` row); returns the entry."""
+    reference = str(fetched["paymentReference"])
+    amount = Money(int(row.amount_ore), row.currency)
+    day = booking_date(fetched.get("datePaid"))
+    plan = expected.by_id(conn, row.expected_payment_id)
+    contributor_id = contributor_for(conn, row.gift_id, plan.contributor_id if plan else None)
+    network = _gift(conn, row.gift_id).slug
+    debit, credit = POSTING_RULES["swish_gift"]
+    key = f"swish:{reference}"
+    entry_id = _post(
+        conn,
+        key,
+        day,
+        f"Swishgåva {row.payee_payment_reference} ({reference})",
+        (
+            LineDraft.debit(debit, amount),
+            LineDraft.credit(credit, amount, network=network, contributor_id=contributor_id),
+        ),
+    )
+    receipt = expected.record_receipt(
+        conn,
+        row.expected_payment_id,
+        entry_id=entry_id,
+        amount=amount,
+        source_key=key,
+        received_on=day,
+    )
+    if receipt.surplus_ore > 0:
+        surplus = receipt.surplus
+        _post(
+            conn,
+            f"swish-surplus:{reference}",
+            day,
+            f"Swishbetalning utöver det väntade, {row.payee_payment_reference} ({reference})",
+            (
+                LineDraft.debit(credit, surplus, network=network, contributor_id=contributor_id),
+                LineDraft.credit(SUSPENSE, surplus),
+            ),
+        )
+    g = t.gifts.c
+    conn.execute(
+        t.gifts.update()
+        .where(g.id == row.gift_id, g.status.in_(("pending", "failed")))
+        .values(status="paid", updated_at=func.current_timestamp())
+    )
+    return entry_id
+
+
+def book_refund(conn: Connection, refund: Any, payment: Any, fetched: dict[str, Any]) -> int:
+    """Book a PAID refund against the gift's network and donor; returns the entry."""
+    reference = str(fetched["paymentReference"])
+    amount = Money(int(refund.amount_ore), refund.currency)
+    gift = _gift(conn, payment.gift_id)
+    credit, debit = POSTING_RULES["swish_gift"]
+    entry_id = _post(
+        conn,
+        f"swish-refund:{reference}",
+        booking_date(fetched.get("datePaid")),
+        f"Återbetald Swishgåva {payment.payee_payment_reference} ({reference})",
+        (
+            LineDraft.debit(debit, amount, network=gift.slug, contributor_id=gift.contributor_id),
+            LineDraft.credit(credit, amount),
+        ),
+    )
+    refunded = conn.scalar(
+        select(func.coalesce(func.sum(t.swish_refunds.c.amount_ore), 0)).where(
+            t.swish_refunds.c.payment_instruction_id == payment.instruction_id,
+            t.swish_refunds.c.status == "PAID",
+        )
+    )
+    if int(refunded or 0) + amount.ore >= int(payment.amount_ore):
+        g = t.gifts.c
+        conn.execute(
+            t.gifts.update()
+            .where(g.id == payment.gift_id, g.status == "paid")
+            .values(status="refunded", updated_at=func.current_timestamp())
+        )
+    return entry_id

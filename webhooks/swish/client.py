@@ -1,0 +1,205 @@
+"""The one place Kassan talks to Swish from: the Swish Commerce API over mutual TLS.
+
+Every call presents our client certificate (``SWISH_CERT`` + ``SWISH_KEY``, PEM) and trusts
+only Swish's CA (``SWISH_CA``) for the server, with a connect and a read timeout. The shapes
+are Swish's own (Commerce API v2 for creating, v1 for reading back)::
+
+    PUT /api/v2/paymentrequests/{instructionUUID}  -> 201, Location; PaymentRequestToken
+                                                      (m-commerce, no payerAlias)
+    GET /api/v1/paymentrequests/{id}               -> 200, the payment request with status
+    PUT /api/v2/refunds/{instructionUUID}          -> 201, Location
+    GET /api/v1/refunds/{id}                       -> 200, the refund with status
+
+A refusal is a 4xx with a list ``[{"errorCode": "BE18", "errorMessage": "..."}]``; it becomes
+``SwishRefused`` carrying the codes. Anything that says nothing about the request itself (a
+timeout, a TLS failure, a 5xx) is ``SwishUnavailable``: the caller may try again.
+
+``SWISH_API_BASE`` is the part before ``/api`` (``https://cpc.getswish.net/swish-cpcapi`` in
+production, ``https://mss.cpc.getswish.net/swish-cpcapi`` for Swish's test system, the tests'
+own HTTPS server in the tests).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from ledger.errors import LedgerError
+
+DEFAULT_API_BASE = "https://cpc.getswish.net/swish-cpcapi"
+TIMEOUT = (5.0, 20.0)  # seconds: connect, read
+INSTRUCTION_ID = re.compile(r"^[0-9A-F]{32}$")
+MERCHANT_NUMBER = re.compile(r"^123\d{7}$")
+
+
+class SwishNotConfigured(LedgerError):
+    """Swish Handel was asked for but its settings are missing or wrong."""
+
+    status = 503
+
+
+class SwishUnavailable(LedgerError):
+    """Swish could not be reached or answered with a server error; nothing is known."""
+
+    status = 503
+
+
+class SwishRefused(LedgerError):
+    """Swish refused the request; ``codes`` are its error codes (``BE18``, ``ACMT03``, ...)."""
+
+    status = 422
+
+    def __init__(self, http_status: int, errors: list[dict[str, Any]]) -> None:
+        self.http_status = http_status
+        self.codes = [str(e.get("errorCode") or "") for e in errors]
+        text = "; ".join(f"{e.get('errorCode')}: {e.get('errorMessage')}" for e in errors)
+        super().__init__(f"Swish refused the request ({http_status}): {text or 'no details'}")
+
+
+class SwishNotFound(LedgerError):
+    """Swish knows no payment request or refund with that id."""
+
+    status = 404
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    id: str  # the last path segment of Location: the id Swish reads it back by
+    location: str
+    token: str | None  # PaymentRequestToken, m-commerce only
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    base: str
+    merchant_number: str
+    cert: str
+    key: str
+    ca: str
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        number = str(config.get("SWISH_MERCHANT_NUMBER") or "")
+        if not MERCHANT_NUMBER.match(number):
+            raise SwishNotConfigured(
+                "SWISH_MERCHANT_NUMBER must be the merchant's Swish number (10 digits, 123...)",
+                "SWISH_MERCHANT_NUMBER",
+            )
+        paths = {}
+        for name in ("SWISH_CERT", "SWISH_KEY", "SWISH_CA"):
+            value = config.get(name)
+            if not value:
+                raise SwishNotConfigured(f"{name} is not set", name)
+            paths[name] = str(value)
+        return cls(
+            base=str(config.get("SWISH_API_BASE") or DEFAULT_API_BASE).rstrip("/"),
+            merchant_number=number,
+            cert=paths["SWISH_CERT"],
+            key=paths["SWISH_KEY"],
+            ca=paths["SWISH_CA"],
+        )
+
+
+class SwishClient:
+    """Swish's four calls, over one ``requests`` session with our certificate."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._session = requests.Session()
+        self._session.headers["Accept"] = "application/json"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> SwishClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the API ------------------------------------------------------------------------------
+
+    def create_payment_request(self, instruction_id: str, body: Mapping[str, Any]) -> Created:
+        return self._create(f"/api/v2/paymentrequests/{_checked(instruction_id)}", body)
+
+    def payment_request(self, payment_id: str) -> dict[str, Any]:
+        return self._get(f"/api/v1/paymentrequests/{_checked(payment_id)}")
+
+    def create_refund(self, instruction_id: str, body: Mapping[str, Any]) -> Created:
+        return self._create(f"/api/v2/refunds/{_checked(instruction_id)}", body)
+
+    def refund(self, refund_id: str) -> dict[str, Any]:
+        return self._get(f"/api/v1/refunds/{_checked(refund_id)}")
+
+    # --- HTTP ---------------------------------------------------------------------------------
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        url = self.settings.base + path
+        try:
+            # cert and verify per request: a session's ``verify`` loses to REQUESTS_CA_BUNDLE
+            # in the environment, and only Swish's CA may vouch for Swish.
+            response = self._session.request(
+                method,
+                url,
+                timeout=TIMEOUT,
+                cert=(self.settings.cert, self.settings.key),
+                verify=self.settings.ca,
+                **kwargs,
+            )
+        except requests.RequestException as exc:
+            # TLS refused, connection refused, timeout: Swish may or may not have acted.
+            raise SwishUnavailable(f"Swish could not be reached ({method} {path}): {exc}") from exc
+        if response.status_code >= 500:
+            raise SwishUnavailable(f"Swish answered {response.status_code} to {method} {path}")
+        return response
+
+    def _create(self, path: str, body: Mapping[str, Any]) -> Created:
+        response = self._send("PUT", path, json=dict(body))
+        if response.status_code != 201:
+            raise SwishRefused(response.status_code, _errors(response))
+        location = response.headers.get("Location", "")
+        created_id = location.rstrip("/").rsplit("/", 1)[-1]
+        if not INSTRUCTION_ID.match(created_id):
+            raise SwishUnavailable(f"Swish's Location header is not a request's: {location!r}")
+        return Created(
+            id=created_id, location=location, token=response.headers.get("PaymentRequestToken")
+        )
+
+    def _get(self, path: str) -> dict[str, Any]:
+        response = self._send("GET", path)
+        if response.status_code == 404:
+            raise SwishNotFound(f"Swish has no {path}")
+        if response.status_code != 200:
+            raise SwishRefused(response.status_code, _errors(response))
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise SwishUnavailable(f"Swish's answer to GET {path} is not JSON") from exc
+        if not isinstance(data, dict):
+            raise SwishUnavailable(f"Swish's answer to GET {path} is not an object")
+        return data
+
+
+def _checked(instruction_id: str) -> str:
+    if not INSTRUCTION_ID.match(instruction_id):
+        raise LedgerError("a Swish id is 32 upper-case hexadecimal digits", "instruction_id")
+    return instruction_id
+
+
+def _errors(response: requests.Response) -> list[dict[str, Any]]:
+    try:
+        data = response.json()
+    except ValueError:
+        return []
+    if isinstance(data, list):
+        return [e for e in data if isinstance(e, dict)]
+    return [data] if isinstance(data, dict) else []
+
+
+def client(config: Mapping[str, Any]) -> SwishClient:
+    """A client for the app's configuration (``app.config``)."""
+    return SwishClient(Settings.from_config(config))
