@@ -8,6 +8,13 @@ is ever handed out twice. Status follows what the ledger receives: ``record_rece
 by whoever booked the payment (bank import, Swish callback, finance desk) with the entry it
 booked; this module books nothing itself.
 
+``record_receipts`` does the same for a bank file's batch at once (one lock query, one insert,
+one update per touched payment). An undone booking (a reversal at the finance desk) is taken
+back with ``reverse_receipt``: receipts are never deleted or negated (a negative row would
+break ``amount_ore > 0`` and the UNIQUE source key), so the row stays and its
+``reversal_entry_id`` names the reversing entry, and the expected payment's ``paid_ore`` and
+status go back.
+
 Statuses: ``open`` → ``partly_paid`` → ``paid``; ``overdue`` when the due date passes unpaid
 (``mark_overdue``); ``written_off`` and ``cancelled`` are set by finance. A repeating payment
 (a monthly giver, a collection) stays ``open`` and keeps adding to ``paid_ore``.
@@ -15,12 +22,13 @@ Statuses: ``open`` → ``partly_paid`` → ``paid``; ``overdue`` when the due da
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, select, text
+from sqlalchemy import Connection, Select, any_, bindparam, func, literal, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from ledger.db import tables as t
@@ -390,6 +398,39 @@ def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
     return [values[i : i + _IN_CHUNK] for i in range(0, len(values), _IN_CHUNK)]
 
 
+def _among(conn: Connection, column: Any, values: Iterable[Any]) -> Any:
+    """``column IN (values)``; on PostgreSQL one array parameter (``= ANY``), since psycopg
+    spends longer preparing a query with thousands of placeholders than the server runs it."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(literal(list(values), ARRAY(column.type)))
+    return column.in_(list(values))
+
+
+_RECEIPT_COLUMNS = (
+    ("expected_payment_id", "integer"),
+    ("entry_id", "bigint"),
+    ("amount_ore", "bigint"),
+    ("surplus_ore", "bigint"),
+    ("currency", "varchar"),
+    ("source_key", "varchar"),
+    ("received_on", "date"),
+    ("created_at", "timestamptz"),
+)
+
+
+def _insert_receipts(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if conn.dialect.name != "postgresql":
+        conn.execute(t.expected_payment_receipts.insert(), rows)
+        return
+    # PostgreSQL: one INSERT over arrays, instead of one statement per row
+    names = ", ".join(name for name, _ in _RECEIPT_COLUMNS)
+    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _RECEIPT_COLUMNS)
+    conn.execute(
+        text(f"INSERT INTO expected_payment_receipts ({names}) SELECT * FROM unnest({arrays})"),
+        {name: [row[name] for row in rows] for name, _ in _RECEIPT_COLUMNS},
+    )
+
+
 def _check(receipt: Receipt) -> None:
     if receipt.amount.ore <= 0:
         raise LedgerError("a received amount must be above zero", "amount")
@@ -412,14 +453,20 @@ def record_receipts(conn: Connection, receipts: Sequence[Receipt]) -> list[Recor
     e, r = t.expected_payments.c, t.expected_payment_receipts.c
     current: dict[int, ExpectedPayment] = {}
     for part in _chunks(ids):
-        conn.execute(select(e.id).where(e.id.in_(part)).order_by(e.id).with_for_update()).all()
+        if conn.dialect.name == "postgresql":  # SQLite: BEGIN IMMEDIATE serialises already
+            conn.execute(
+                select(e.id).where(_among(conn, e.id, part)).order_by(e.id).with_for_update()
+            ).all()
         current.update(
-            (row.id, _record(row)) for row in conn.execute(_select().where(e.id.in_(part)))
+            (row.id, _record(row))
+            for row in conn.execute(_select().where(_among(conn, e.id, part)))
         )
     earlier: dict[str, tuple[int, int]] = {}
     for part in _chunks(sorted({x.source_key for x in receipts})):
         rows = conn.execute(
-            select(r.source_key, r.expected_payment_id, r.surplus_ore).where(r.source_key.in_(part))
+            select(r.source_key, r.expected_payment_id, r.surplus_ore).where(
+                _among(conn, r.source_key, part)
+            )
         )
         earlier.update(
             (row.source_key, (row.expected_payment_id, int(row.surplus_ore))) for row in rows
@@ -469,7 +516,7 @@ def record_receipts(conn: Connection, receipts: Sequence[Receipt]) -> list[Recor
         return out
     try:
         with conn.begin_nested():
-            conn.execute(t.expected_payment_receipts.insert(), rows_in)
+            _insert_receipts(conn, rows_in)
     except IntegrityError:
         # A source key recorded by a concurrent transaction since we looked: let the
         # one-at-a-time path sort out which are new (it raises for a real fault).
@@ -484,14 +531,31 @@ def record_receipts(conn: Connection, receipts: Sequence[Receipt]) -> list[Recor
             )
             for x in receipts
         ]
-    touched = {row["expected_payment_id"] for row in rows_in}
+    touched = sorted({row["expected_payment_id"] for row in rows_in})
+    if conn.dialect.name == "postgresql":
+        # one statement for the batch; executemany would send one UPDATE per payment
+        conn.execute(
+            text(
+                "UPDATE expected_payments AS e SET paid_ore = v.paid, status = v.status, "
+                "updated_at = :now FROM unnest(CAST(:ids AS integer[]), "
+                "CAST(:paid AS bigint[]), CAST(:status AS varchar[])) AS v(id, paid, status) "
+                "WHERE e.id = v.id"
+            ),
+            {
+                "now": now,
+                "ids": touched,
+                "paid": [current[i].paid_ore for i in touched],
+                "status": [current[i].status for i in touched],
+            },
+        )
+        return out
     conn.execute(
         t.expected_payments.update()
         .where(e.id == bindparam("b_id"))
         .values(paid_ore=bindparam("b_paid"), status=bindparam("b_status"), updated_at=now),
         [
             {"b_id": i, "b_paid": current[i].paid_ore, "b_status": current[i].status}
-            for i in sorted(touched)
+            for i in touched
         ],
     )
     return out

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from lxml import etree
 
@@ -28,7 +29,6 @@ __all__ = ["EntryContext", "EntryFault", "flatten", "read_entry"]
 
 _SWISH_REFERENCE = re.compile(r"^\d{16}$")
 _MAX_MESSAGE = 500
-_JOINED = ("RmtInf/Ustrd",)
 
 Fields = dict[str, str]
 
@@ -52,26 +52,33 @@ class EntryContext:
     bankgiro: bool  # our account is a bankgiro number (Othr/SchmeNm/Prtry BGNR)
 
 
+_LOCAL: dict[str, str] = {}  # "{urn:...}Local" -> "Local": a file has a few dozen tags
+
+
 def flatten(element: etree._Element, skip: str = "") -> Fields:
     """``{"path/below/element": text}`` for every element under ``element`` that has text,
     and ``"path@Ccy"`` for amounts; the subtree named ``skip`` (a child) is left out."""
     out: Fields = {}
+    local = _LOCAL
     stack: list[tuple[etree._Element, str]] = [(element, "")]
     while stack:
         parent, prefix = stack.pop()
         for child in parent:
             tag = child.tag
-            # Every element of a camt document is in its one namespace: "{urn:...}Local".
-            path = prefix + tag[tag.find("}") + 1 :]
+            name = local.get(tag)
+            if name is None:
+                # Every element of a camt document is in its one namespace: "{urn:...}Local".
+                name = local[tag] = tag[tag.find("}") + 1 :]
+            path = prefix + name
             if path == skip:
                 continue
             text = child.text
             if text is not None and (text := text.strip()):
                 if path not in out:
                     out[path] = text
-                    if path[-3:] == "Amt":
+                    if name == "Amt":
                         out[path + "@Ccy"] = child.get("Ccy", "")
-                elif path.endswith(_JOINED):
+                elif name == "Ustrd":
                     out[path] += " " + text
             if len(child):
                 stack.append((child, path + "/"))
@@ -127,9 +134,10 @@ def status(fields: Fields) -> str | None:
     return _first(fields, "Sts/Cd", "Sts")
 
 
-def details(entry: etree._Element, ns: str) -> list[etree._Element]:
-    """The entry's ``TxDtls`` elements, over all its ``NtryDtls``."""
-    return entry.findall(f"{{{ns}}}NtryDtls/{{{ns}}}TxDtls")
+@lru_cache(maxsize=16)
+def _detail_paths(ns: str) -> tuple[str, str]:
+    """The paths to an entry's details and its batch count, built once per namespace."""
+    return f"{{{ns}}}NtryDtls/{{{ns}}}TxDtls", f"{{{ns}}}NtryDtls/{{{ns}}}Btch/{{{ns}}}NbOfTxs"
 
 
 def read_entry(
@@ -145,8 +153,9 @@ def read_entry(
     booked = _day(fields, "BookgDt", where)
     if booked is None:
         raise EntryFault(where, "BookgDt", "bokföringsdagen saknas")
-    txs = details(entry, ctx.ns)
-    declared = entry.findtext(f"{{{ctx.ns}}}NtryDtls/{{{ctx.ns}}}Btch/{{{ctx.ns}}}NbOfTxs")
+    details, batch_count = _detail_paths(ctx.ns)
+    txs = entry.findall(details)
+    declared = entry.findtext(batch_count) if txs else None
     if txs and declared and declared.strip().isdigit() and int(declared) != len(txs):
         raise EntryFault(
             where, "NbOfTxs", f"posten säger {declared.strip()} transaktioner men har {len(txs)}"

@@ -1,0 +1,101 @@
+"""Bank-file import through its two doors: ``POST /api/v1/bank-imports`` (multipart, finance or
+admin token) and ``kassan import FILE``; refused files store nothing."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from ledger.cli import main
+from ledger.services import users
+from tests.support.camt_files import Entry, Statement, Tx, camt_bytes
+
+URL = "/api/v1/bank-imports"
+SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples"
+BGMAX = SAMPLES / "bgmax" / "bankgiroinbetalningar_exempelfil_avtal-om-ocr-kontroll_sv.txt"
+DAY = date(2026, 12, 1)
+
+
+@pytest.fixture
+def tokens(engine):
+    out = {}
+    with engine.begin() as conn:
+        for role in ("finance", "leadership"):
+            users.create_user(conn, f"{role}@kassan.test", "long-enough-password", role)
+            out[role] = {
+                "Authorization": f"Bearer {users.create_token(conn, f'{role}@kassan.test', 't')}"
+            }
+    return out
+
+
+def _rows(engine, table: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def _upload(client, headers, data: bytes, name: str = "fil.txt", **form):
+    body = {"file": (io.BytesIO(data), name), **form}
+    return client.post(URL, data=body, headers=headers, content_type="multipart/form-data")
+
+
+def test_a_finance_token_uploads_a_file_and_reads_its_totals_back(client, engine, tokens):
+    response = _upload(client, tokens["finance"], BGMAX.read_bytes(), BGMAX.name)
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert (body["line_count"], body["credit_ore"], body["format"]) == (4, 210_000, "bgmax")
+    assert body["booked_count"] == body["unmatched_count"] == 4
+    assert body["ledger_cash_ore"] == 210_000
+    one = client.get(f"{URL}/{body['id']}", headers=tokens["leadership"])
+    assert one.status_code == 200 and one.get_json()["sha256"] == body["sha256"]
+    listed = client.get(URL, headers=tokens["leadership"]).get_json()["items"]
+    assert [i["id"] for i in listed] == [body["id"]]
+    assert client.get(f"{URL}/999", headers=tokens["finance"]).status_code == 404
+
+
+def test_the_same_file_again_answers_409_and_stores_nothing(client, engine, tokens):
+    data = BGMAX.read_bytes()
+    assert _upload(client, tokens["finance"], data).status_code == 201
+    lines = _rows(engine, "bank_lines")
+    again = _upload(client, tokens["finance"], data, "igen.txt")
+    assert again.status_code == 409
+    assert again.get_json()["error"]["code"] == "DuplicateImport"
+    assert _rows(engine, "bank_lines") == lines and _rows(engine, "bank_imports") == 1
+
+
+def test_a_bad_file_answers_422_naming_file_line_and_field(client, engine, tokens):
+    bad = Entry((Tx(9_900, "T2"),), DAY, "E2", amount_ore=9_800)
+    response = _upload(client, tokens["finance"], camt_bytes([bad]), "trasig.xml")
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "BankFileError"
+    assert all(key.startswith("trasig.xml:") for key in error["fields"])
+    assert "rad" in error["message"]
+    assert _rows(engine, "bank_imports") == _rows(engine, "journal_entries") == 0
+
+
+def test_reading_may_any_staff_but_importing_needs_finance(client, tokens):
+    assert _upload(client, tokens["leadership"], BGMAX.read_bytes()).status_code == 403
+    assert client.get(URL).status_code == 401
+
+
+def test_kassan_import_prints_the_totals_and_the_closing_balance_check(cli, engine, tmp_path):
+    entries = [
+        Entry((Tx(25_000, "T1", message="Gåva", name="Anna"),), DAY, "E1"),
+        Entry((Tx(-4_000, "T2", message="Hyra"),), DAY, "E2"),
+    ]
+    path = tmp_path / "dag.053.xml"
+    path.write_bytes(
+        camt_bytes([], kind="053", version="08", statement=Statement(entries, opening_ore=0))
+    )
+    result = cli.invoke(main, ["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "rader lästa:     2" in result.output
+    assert "omatchade:     2" in result.output
+    assert "utgående saldo" in result.output and "210,00" in result.output
+    assert "[ok]" in result.output and "AVVIKER" not in result.output
+    again = cli.invoke(main, ["import", str(path)])
+    assert again.exit_code == 1 and "redan inläst" in again.output
