@@ -46,7 +46,14 @@ _MAX_ORE = 10**15  # as for entries: larger is a typo, not a budget
 
 
 class DimensionError(LedgerError):
-    """A network, budget or contributor request that cannot be carried out."""
+    """A network, budget or contributor request that cannot be carried out.
+
+    ``sv`` is the same refusal in Swedish, for the staff pages (the API answers in English).
+    """
+
+    def __init__(self, message: str, field: str | None = None, sv: str | None = None) -> None:
+        super().__init__(message, field)
+        self.sv = sv
 
 
 class DuplicateDimension(DimensionError):
@@ -189,22 +196,47 @@ def create_contributor(conn: Connection, kind: str, name: str, email: str | None
         raise DimensionError(f"kind must be one of {', '.join(CONTRIBUTOR_KINDS)}", "kind")
     clean_name = _name(name)
     clean_email = _email(email)
-    return conn.execute(
-        t.contributors.insert()
-        .values(kind=kind, name=clean_name, email=clean_email)
-        .returning(t.contributors.c.id)
-    ).scalar_one()
+    try:
+        with conn.begin_nested():
+            return conn.execute(
+                t.contributors.insert()
+                .values(kind=kind, name=clean_name, email=clean_email)
+                .returning(t.contributors.c.id)
+            ).scalar_one()
+    except IntegrityError as exc:
+        # the e-mail address is unique among contributors not merged away (migration 0007)
+        found = find_contributor_by_email(conn, clean_email) if clean_email else None
+        if found is not None:
+            raise DuplicateDimension(
+                f"the e-mail address belongs already to {found.name} (contributor {found.id})",
+                "email",
+                f"E-postadressen finns redan hos {found.name} (givare {found.id}).",
+            ) from exc
+        raise
 
 
 def find_contributor_by_email(conn: Connection, email: str) -> Contributor | None:
-    """The first contributor with this e-mail address (compared without case), or None."""
+    """The contributor with this e-mail address (without case), or None.
+
+    A contributor merged away is answered with the one it was merged into, so a returning
+    donor's next gift lands on the surviving record.
+    """
     if not isinstance(email, str) or not email.strip():
         return None
     c = t.contributors.c
-    row = conn.execute(
-        select(c.id, c.kind, c.name, c.email)
+    found = conn.execute(
+        select(c.id)
         .where(c.email == email.strip().lower())
-        .order_by(c.id)
+        .order_by(c.merged_into.is_not(None), c.id)
         .limit(1)
-    ).first()
+    ).scalar()
+    # merges form a chain (B into A, later A into C); follow it to its end
+    seen: set[int] = set()
+    row = None
+    while found is not None and found not in seen:
+        seen.add(found)
+        row = conn.execute(
+            select(c.id, c.kind, c.name, c.email, c.merged_into).where(c.id == found)
+        ).one()
+        found = row.merged_into
     return Contributor(row.id, row.kind, row.name, row.email) if row else None
