@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
@@ -32,6 +32,7 @@ from ledger.services import gifts
 
 __all__ = [
     "STOP_SALT",
+    "Attachment",
     "SendReport",
     "backoff",
     "enqueue",
@@ -57,6 +58,15 @@ class MailConfigError(RuntimeError):
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a mail (an invoice's PDF); stored with the queued mail."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class SendReport:
     sent: int
     failed: int
@@ -67,7 +77,14 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** max(0, min(attempts - 1, 12))), MAX_BACKOFF)
 
 
-def enqueue(conn: Connection, dedupe_key: str, to_addr: str, subject: str, body_text: str) -> bool:
+def enqueue(
+    conn: Connection,
+    dedupe_key: str,
+    to_addr: str,
+    subject: str,
+    body_text: str,
+    attachments: Sequence[Attachment] = (),
+) -> bool:
     """Queue a mail once per ``dedupe_key``; ``False`` when it was queued before."""
     now = datetime.now(UTC)
     insert = pg_insert if is_postgresql(conn) else sqlite_insert
@@ -85,7 +102,21 @@ def enqueue(conn: Connection, dedupe_key: str, to_addr: str, subject: str, body_
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(t.email_outbox.c.id)
     )
-    return result.first() is not None
+    row = result.first()
+    if row is not None and attachments:
+        conn.execute(
+            t.email_attachments.insert(),
+            [
+                {
+                    "outbox_id": row.id,
+                    "filename": a.filename,
+                    "content_type": a.content_type,
+                    "data": a.data,
+                }
+                for a in attachments
+            ],
+        )
+    return row is not None
 
 
 def stop_token(secret_key: str, public_id: str) -> str:
@@ -167,7 +198,7 @@ def _smtp(url: str) -> smtplib.SMTP:
     return server
 
 
-def _message(row: object, sender: str) -> EmailMessage:
+def _message(row: object, sender: str, attachments: Sequence[Attachment] = ()) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = row.to_addr  # type: ignore[attr-defined]
@@ -175,6 +206,9 @@ def _message(row: object, sender: str) -> EmailMessage:
     msg["Date"] = format_datetime(datetime.now(UTC))
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     msg.set_content(row.body_text)  # type: ignore[attr-defined]
+    for a in attachments:
+        maintype, _, subtype = a.content_type.partition("/")
+        msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
     return msg
 
 
@@ -203,10 +237,18 @@ def send_due(
                 continue  # another sender has it
             with engine.connect() as conn:
                 row = conn.execute(select(t.email_outbox).where(o.id == row_id)).one()
+                files = [
+                    Attachment(f.filename, f.content_type, bytes(f.data))
+                    for f in conn.execute(
+                        select(t.email_attachments)
+                        .where(t.email_attachments.c.outbox_id == row_id)
+                        .order_by(t.email_attachments.c.id)
+                    )
+                ]
             try:
                 if server is None:
                     server = _smtp(url)
-                server.send_message(_message(row, sender))
+                server.send_message(_message(row, sender, files))
             except (OSError, smtplib.SMTPException) as exc:
                 failed += 1
                 _drop(server)
