@@ -1,0 +1,164 @@
+"""The funding gap, computed once: per network and year, the unrestricted money, and the total.
+
+``funding_gap(conn, year)`` returns a ``FundingGap`` of plain frozen records; the JSON API, the
+CSV, the CLI, the dashboard and its PDF all render that one record (``reports.funding.render``
+for JSON and CSV). The formula is in ``reports.funding.model``; the reads in
+``reports.funding.sources``.
+
+The total is the networks' rows plus the unrestricted row (income not given to a network and
+not yet allocated, unrestricted pledges, monthly gifts "where it is needed most"); its gap is
+worked out from its own sums, so one network's surplus and unallocated money lower it.
+Gift statuses are as they stand now; the reference date ``as_of`` sets the months left and the
+12-month window of cancellations, so a test (or last month's board report) can pin it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+
+from sqlalchemy import Connection
+
+from ledger.services.dimensions import DimensionNotFound
+from reports.funding import sources
+from reports.funding.model import (
+    Churn,
+    Figures,
+    Sources,
+    figures,
+    median_ore,
+    months_left,
+    projection_factor,
+)
+
+__all__ = [
+    "DEFAULT_MONTHLY_GIFT_ORE",
+    "Churn",
+    "Figures",
+    "FundingGap",
+    "NetworkGap",
+    "funding_gap",
+    "today_in_stockholm",
+]
+
+# The median monthly gift to count donors in when no monthly gift is active yet
+# (setting KASSAN_FUNDING_GAP_MONTHLY_GIFT, in kronor).
+DEFAULT_MONTHLY_GIFT_ORE = 200_00
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkGap:
+    network_id: int
+    slug: str
+    name: str
+    status: str
+    figures: Figures
+
+
+@dataclass(frozen=True, slots=True)
+class FundingGap:
+    year: int
+    as_of: date
+    months_left: int
+    currency: str
+    churn: Churn
+    median_gift_ore: int
+    median_is_fallback: bool  # no active monthly gift: the setting's amount stands in
+    network: str | None  # the one network asked for, or None for all
+    networks: tuple[NetworkGap, ...]
+    unrestricted: Figures | None  # None when one network was asked for
+    total: Figures
+
+
+def today_in_stockholm() -> date:
+    return datetime.now(sources.STOCKHOLM).date()
+
+
+def _sum(rows: list[Sources]) -> Sources:
+    return Sources(**{f.name: sum(getattr(r, f.name) for r in rows) for f in fields(Sources)})
+
+
+def funding_gap(
+    conn: Connection,
+    year: int,
+    *,
+    network: str | None = None,
+    as_of: date | None = None,
+    fallback_gift_ore: int = DEFAULT_MONTHLY_GIFT_ORE,
+) -> FundingGap:
+    """The funding gap for ``year`` as of ``as_of`` (default: today in Stockholm).
+
+    ``network`` (a slug) narrows it to one network, whose figures are then also the total;
+    an unknown slug raises ``DimensionNotFound``.
+    """
+    as_of = as_of or today_in_stockholm()
+    every = sources.networks(conn)
+    if network is not None and not any(n.slug == network for n in every):
+        raise DimensionNotFound(f"no network {network!r}", "network")
+    budgets = sources.budgets(conn, year)
+    income = sources.income(conn, year)
+    allocated = sources.allocations(conn, year)
+    committed = sources.committed(conn, year)
+    gifts = sources.monthly_gifts(conn, as_of)
+    monthly: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])  # [sum, givers]
+    for net_id, amount, count in gifts.paying:
+        monthly[net_id][0] += amount * count
+        monthly[net_id][1] += count
+    givers = sum(count for _, _, count in gifts.paying)
+    churn = Churn(stopped=gifts.stopped, exposed=givers + gifts.stopped)
+    months = months_left(year, as_of)
+    factor = projection_factor(churn, months)
+    median = median_ore([(amount, count) for _, amount, count in gifts.paying])
+    median_gift = median if median is not None else fallback_gift_ore
+
+    def source(key: int | None) -> Sources:
+        need, sida = budgets.get(key, (0, 0)) if key is not None else (0, 0)
+        alloc = allocated.get(key, 0)
+        return Sources(
+            need_ore=need,
+            sida_ore=sida,
+            booked_ore=income.get(key, 0) - alloc,
+            allocated_ore=alloc,
+            committed_ore=committed.get(key, 0),
+            monthly_ore=monthly[key][0] if key in monthly else 0,
+            monthly_givers=monthly[key][1] if key in monthly else 0,
+        )
+
+    def fig(src: Sources, projected: int | None = None) -> Figures:
+        return figures(
+            src, months=months, factor=factor, median_gift_ore=median_gift, projected_ore=projected
+        )
+
+    rows: list[tuple[sources.NetworkRow, Sources]] = []
+    for n in every:
+        src = source(n.id)
+        shown = n.id in budgets or any(
+            (src.booked_ore, src.allocated_ore, src.committed_ore, src.monthly_ore)
+        )
+        if (network is None and shown) or n.slug == network:
+            rows.append((n, src))
+    gaps = tuple(NetworkGap(n.id, n.slug, n.name, n.status, fig(src)) for n, src in rows)
+    unrestricted = None
+    parts = [src for _, src in rows]
+    projected = sum(g.figures.projected_ore for g in gaps)
+    if network is None:
+        # The unrestricted side's allocated figure is negative (what allocations took from it);
+        # its booked figure is the unrestricted income before any allocation.
+        free = source(None)
+        unrestricted = fig(free)
+        parts.append(free)
+        projected += unrestricted.projected_ore
+    return FundingGap(
+        year=year,
+        as_of=as_of,
+        months_left=months,
+        currency=sources.CURRENCY,
+        churn=churn,
+        median_gift_ore=median_gift,
+        median_is_fallback=median is None,
+        network=network,
+        networks=gaps,
+        unrestricted=unrestricted,
+        total=fig(_sum(parts), projected),
+    )

@@ -1,0 +1,197 @@
+"""Where the funding-gap figures come from: a handful of grouped reads, none over journal lines.
+
+Income comes from the kept balances (``account_balances``: a few rows per network and month,
+however many lines the ledger holds); allocations from the lines of the year's series-A entries
+(the allocation entries, a handful, found through the series/year index); commitments from open
+expected payments and pledge instalments; the projection from the gifts table. Amounts are SEK:
+the organisation's books are kept in kronor, and a figure in another currency is left out
+rather than added to kronor.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, and_, case, exists, func, or_, select
+
+from ledger.db import tables as t
+from ledger.services.expected import OPEN_STATUSES
+
+CURRENCY = "SEK"
+INCOME_ACCOUNT = "3993"
+ALLOCATION_SERIES = "A"
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+# A monthly gift still paying: card subscriptions the Stripe webhooks keep "active"; a
+# bankgiro standing order stays "pending" on the gift and counts once its money has come.
+STOPPED_STATUS = "cancelled"
+_IN_CHUNK = 900  # stay under SQLite's bound-parameter limit
+
+Key = int | None  # network id; None: unrestricted
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkRow:
+    id: int
+    slug: str
+    name: str
+    status: str
+
+
+def networks(conn: Connection) -> list[NetworkRow]:
+    n = t.networks.c
+    rows = conn.execute(select(n.id, n.slug, n.name, n.status).order_by(n.slug))
+    return [NetworkRow(r.id, r.slug, r.name, r.status) for r in rows]
+
+
+def budgets(conn: Connection, year: int) -> dict[int, tuple[int, int]]:
+    """(need, sida) per network id for the year."""
+    b = t.network_budgets.c
+    rows = conn.execute(select(b.network_id, b.need_ore, b.sida_ore).where(b.year == year))
+    return {r.network_id: (int(r.need_ore), int(r.sida_ore)) for r in rows}
+
+
+def income(conn: Connection, year: int) -> dict[Key, int]:
+    """3993 credits minus debits per network for the year, from the kept balances."""
+    b = t.account_balances.c
+    rows = conn.execute(
+        select(b.network_id, func.sum(b.credit_ore) - func.sum(b.debit_ore))
+        .where(b.account == INCOME_ACCOUNT, b.fiscal_year == year, b.currency == CURRENCY)
+        .group_by(b.network_id)
+    )
+    return {(r[0] or None): int(r[1]) for r in rows}
+
+
+def allocations(conn: Connection, year: int) -> dict[Key, int]:
+    """Net 3993 credit per network on the year's allocation entries (series A).
+
+    The unrestricted side comes out negative: what allocations took from it. Two indexed
+    reads (the series/year/number key, then the lines' primary key) rather than one join,
+    which a planner may turn into a scan of every line."""
+    e, ln = t.journal_entries.c, t.journal_lines.c
+    ids = list(
+        conn.scalars(select(e.id).where(e.series == ALLOCATION_SERIES, e.fiscal_year == year))
+    )
+    out: dict[Key, int] = defaultdict(int)
+    for start in range(0, len(ids), _IN_CHUNK):
+        rows = conn.execute(
+            select(ln.network_id, func.sum(ln.credit_ore) - func.sum(ln.debit_ore))
+            .where(
+                ln.entry_id.in_(ids[start : start + _IN_CHUNK]),
+                ln.account == INCOME_ACCOUNT,
+                ln.currency == CURRENCY,
+            )
+            .group_by(ln.network_id)
+        )
+        for r in rows:
+            out[r[0]] += int(r[1])
+    return dict(out)
+
+
+def committed(conn: Connection, year: int) -> dict[Key, int]:
+    """Promised money not yet booked as income, due in the year, per network.
+
+    * open expected payments (not repeating) with a due date in the year: what is still due.
+      Invoices are left out: an issued invoice is income in 3993 from its issue date, so its
+      open amount is already in ``received``;
+    * pledge instalments paid by invoice that have no invoice yet: the whole instalment.
+
+    Card pledge instalments are paid by the donor's card subscription, which the projection
+    counts already.
+    """
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    out: dict[Key, int] = defaultdict(int)
+    e = t.expected_payments.c
+    rows = conn.execute(
+        select(e.network_id, func.sum(e.amount_ore - e.paid_ore))
+        .where(
+            e.status.in_(OPEN_STATUSES),
+            e.repeating.is_(False),
+            e.amount_ore.is_not(None),
+            e.kind != "invoice",
+            e.currency == CURRENCY,
+            e.due_date >= first,
+            e.due_date <= last,
+        )
+        .group_by(e.network_id)
+    )
+    for r in rows:
+        out[r[0]] += int(r[1])
+    i, p, inv = t.pledge_instalments.c, t.pledges.c, t.invoices.c
+    rows = conn.execute(
+        select(p.network_id, func.sum(i.amount_ore))
+        .select_from(t.pledge_instalments.join(t.pledges, p.id == i.pledge_id))
+        .where(
+            p.payment_way == "invoice",
+            i.expected_payment_id.is_(None),
+            i.currency == CURRENCY,
+            i.due_date >= first,
+            i.due_date <= last,
+            ~exists().where(inv.pledge_instalment_id == i.id),
+        )
+        .group_by(p.network_id)
+    )
+    for r in rows:
+        out[r[0]] += int(r[1])
+    return dict(out)
+
+
+def _paid_standing_orders() -> Any:
+    """Gifts whose monthly reference has received money: one uncorrelated subquery, which
+    both databases run once (a correlated EXISTS would scan the payments once per gift)."""
+    e = t.expected_payments.c
+    return select(e.gift_id).where(e.kind == "monthly_gift", e.paid_ore > 0, e.gift_id.is_not(None))
+
+
+def _started() -> Any:
+    """A monthly gift that ever paid: a Stripe subscription, or money on its reference."""
+    g = t.gifts.c
+    return or_(g.stripe_subscription_id.is_not(None), g.id.in_(_paid_standing_orders()))
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyGifts:
+    # (network id, amount, how many) of the gifts paying now
+    paying: tuple[tuple[Key, int, int], ...]
+    stopped: int  # gifts that had paid and were stopped in the 12 months up to the date
+
+
+def monthly_gifts(conn: Connection, as_of: date) -> MonthlyGifts:
+    """The monthly gifts paying now, counted per network and amount, and those stopped in the
+    12 months up to ``as_of``: one grouped scan of the gifts (amounts cluster on a few round
+    sums, so few rows come back however many givers there are)."""
+    g = t.gifts.c
+    start, end = window(as_of)
+    paying = or_(
+        g.status == "active",
+        and_(g.channel != "card", g.status == "pending", g.id.in_(_paid_standing_orders())),
+    )
+    stopped = and_(
+        g.status == STOPPED_STATUS, g.updated_at >= start, g.updated_at < end, _started()
+    )
+    is_paying = case((paying, 1), else_=0).label("paying")
+    rows = conn.execute(
+        select(g.network_id, g.amount_ore, is_paying, func.count())
+        .where(g.frequency == "monthly", g.currency == CURRENCY, or_(paying, stopped))
+        .group_by(g.network_id, g.amount_ore, is_paying)
+    )
+    paying_now: list[tuple[Key, int, int]] = []
+    gone = 0
+    for net_id, amount, now_paying, count in rows:
+        if now_paying:
+            paying_now.append((net_id, int(amount), int(count)))
+        else:
+            gone += int(count)
+    return MonthlyGifts(paying=tuple(paying_now), stopped=gone)
+
+
+def window(as_of: date) -> tuple[datetime, datetime]:
+    """The 12 months before ``as_of`` and the day itself, Stockholm days, as UTC instants."""
+    first = as_of.replace(year=as_of.year - 1) if (as_of.month, as_of.day) != (2, 29) else None
+    first = (first or as_of.replace(year=as_of.year - 1, day=28)) + timedelta(days=1)
+    start = datetime.combine(first, time(), STOCKHOLM).astimezone(UTC)
+    end = datetime.combine(as_of + timedelta(days=1), time(), STOCKHOLM).astimezone(UTC)
+    return start, end
