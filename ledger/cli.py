@@ -17,10 +17,13 @@ from sqlalchemy import Engine
 from ledger import migrate
 from ledger.demo import demo_cli
 from ledger.errors import LedgerError
+from ledger.import_cli import import_cli
+from ledger.invoices_cli import invoices_cli
 from ledger.mail_cli import mail_cli
 from ledger.services import users as user_service
 from ledger.web.app import create_app, get_engine
 from reports.cli import export_cli
+from reports.report_cli import report_cli
 from webhooks.stripe.cli import webhooks_cli
 from webhooks.swish.cli import swish_cli
 
@@ -37,8 +40,11 @@ def main() -> None:
 main.add_command(demo_cli)
 main.add_command(webhooks_cli)
 main.add_command(mail_cli)
-main.add_command(export_cli)
+main.add_command(invoices_cli)
 main.add_command(swish_cli)
+main.add_command(import_cli)
+main.add_command(export_cli)
+main.add_command(report_cli)
 
 
 @main.group()

@@ -40,6 +40,26 @@ networks = Table(
     Column("slug", String(60), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("theme", String(200)),
+    Column("description", Text),
+    Column("status", String(8), nullable=False, server_default="active"),
+)
+
+network_countries = Table(
+    "network_countries",
+    metadata,
+    Column("network_id", Integer, ForeignKey("networks.id"), primary_key=True),
+    Column("country", String(2), primary_key=True),
+)
+
+network_partners = Table(
+    "network_partners",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("network_id", Integer, ForeignKey("networks.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("country", String(2), nullable=False),
+    UniqueConstraint("network_id", "name"),
 )
 
 network_budgets = Table(
@@ -58,6 +78,52 @@ contributors = Table(
     Column("kind", String(12), nullable=False),
     Column("name", String(200), nullable=False),
     Column("email", String(254)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("personnummer_enc", Text),
+    Column("personnummer_masked", String(13)),
+    Column("organisation_number", String(11)),
+    Column("org_kind", String(12)),
+    Column("contact_person", String(200)),
+    Column("address_line1", String(200)),
+    Column("address_line2", String(200)),
+    Column("postcode", String(10)),
+    Column("city", String(100)),
+    Column("invoice_email", String(254)),
+    Column("merged_into", Integer, ForeignKey("contributors.id")),
+)
+
+contributor_merges = Table(
+    "contributor_merges",
+    metadata,
+    Column("from_id", Integer, ForeignKey("contributors.id"), primary_key=True),
+    Column("into_id", Integer, ForeignKey("contributors.id"), nullable=False),
+    Column("entry_id", BigId, ForeignKey("journal_entries.id")),
+    Column("moved", Text, nullable=False),
+    Column("merged_by", Integer, ForeignKey("users.id")),
+    Column("merged_at", DateTime(timezone=True), nullable=False),
+)
+
+network_memberships = Table(
+    "network_memberships",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("network_id", Integer, ForeignKey("networks.id"), nullable=False),
+    Column("contributor_id", Integer, ForeignKey("contributors.id"), nullable=False),
+    Column("joined_on", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("network_id", "contributor_id"),
+)
+
+membership_commitments = Table(
+    "membership_commitments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("membership_id", Integer, ForeignKey("network_memberships.id"), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("hours", Integer),
+    Column("count", Integer),
+    Column("note", String(500)),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -361,4 +427,89 @@ email_outbox = Table(
     Column("sent_at", DateTime(timezone=True)),
     Column("attempts", Integer, nullable=False),
     Column("last_error", Text),
+)
+
+email_attachments = Table(
+    "email_attachments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("outbox_id", Integer, ForeignKey("email_outbox.id"), nullable=False),
+    Column("filename", String(200), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+pledges = Table(
+    "pledges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("contributor_id", Integer, ForeignKey("contributors.id"), nullable=False),
+    Column("network_id", Integer, ForeignKey("networks.id")),
+    Column("amount_ore", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("period", String(8), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date),
+    Column("instalment_count", Integer, nullable=False),
+    Column("payment_way", String(8), nullable=False),
+    Column("note", String(500)),
+    Column("created_by", Integer, ForeignKey("users.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+pledge_instalments = Table(
+    "pledge_instalments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pledge_id", Integer, ForeignKey("pledges.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("amount_ore", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("expected_payment_id", Integer, ForeignKey("expected_payments.id"), unique=True),
+    UniqueConstraint("pledge_id", "seq"),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", Integer, nullable=False, unique=True),
+    Column("kind", String(12), nullable=False),
+    Column("credits_invoice_id", Integer, ForeignKey("invoices.id")),
+    Column("pledge_instalment_id", Integer, ForeignKey("pledge_instalments.id"), unique=True),
+    Column("contributor_id", Integer, ForeignKey("contributors.id"), nullable=False),
+    Column("network_id", Integer, ForeignKey("networks.id")),
+    Column("issue_date", Date, nullable=False),
+    Column("due_date", Date),
+    Column("currency", String(3), nullable=False),
+    Column("total_ore", BigInteger, nullable=False),
+    Column("expected_payment_id", Integer, ForeignKey("expected_payments.id"), unique=True),
+    Column("entry_id", BigId, ForeignKey("journal_entries.id"), nullable=False, unique=True),
+    Column("recipient_name", String(200), nullable=False),
+    Column("recipient_org_number", String(11)),
+    Column("recipient_contact", String(200)),
+    Column("recipient_address", String(600)),
+    Column("recipient_email", String(254)),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("created_by", Integer, ForeignKey("users.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+invoice_lines = Table(
+    "invoice_lines",
+    metadata,
+    Column("invoice_id", Integer, ForeignKey("invoices.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("description", String(200), nullable=False),
+    Column("amount_ore", BigInteger, nullable=False),
+)
+
+invoice_reminders = Table(
+    "invoice_reminders",
+    metadata,
+    Column("invoice_id", Integer, ForeignKey("invoices.id"), primary_key=True),
+    Column("reminder_no", Integer, primary_key=True),
+    Column("reminded_on", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -10,7 +10,7 @@ from flask import Flask, Response, current_app
 
 from ledger.config import ConfigError, from_environment
 from ledger.db.engine import make_engine
-from ledger.web import auth, donate, errors, pages, templating
+from ledger.web import admin, auth, donate, errors, finance, invoices, pages, templating
 from ledger.web.api import CONFIG as API_CONFIG
 from ledger.web.api import init_api
 from ledger.web.database import ENGINE_KEY, get_engine
@@ -61,6 +61,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(finance.bp)
+    app.register_blueprint(invoices.bp)
     app.register_blueprint(csrf.exempt(stripe_webhook.bp))
     app.register_blueprint(swish_views.bp)
     csrf.exempt(swish_views.receive)  # only the callback: Swish posts JSON without a token

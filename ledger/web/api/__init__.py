@@ -9,7 +9,17 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
-from ledger.web.api import books, entries
+from ledger.web.api import (
+    allocations,
+    bank_imports,
+    books,
+    contributors,
+    entries,
+    funding_gap,
+    invoices,
+    networks,
+    pledges,
+)
 from ledger.web.api.schemas import ErrorSchema
 from ledger.web.extensions import csrf
 
@@ -32,7 +42,17 @@ CONFIG: dict[str, Any] = {
     },
 }
 
-BLUEPRINTS = (entries.blp, books.blp)
+BLUEPRINTS = (
+    entries.blp,
+    books.blp,
+    bank_imports.blp,
+    contributors.blp,
+    networks.blp,
+    invoices.blp,
+    pledges.blp,
+    funding_gap.blp,
+    allocations.blp,
+)
 
 
 class KassanApi(Api):
