@@ -13,6 +13,7 @@ imports and demo seeding use), ``reverse`` books the mirror of an entry. All thr
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections import defaultdict
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, Date, TextualSelect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ledger.db import tables as t
@@ -61,16 +62,15 @@ def post_once(
     """Like ``post``, and also say whether this call booked it (False: it was booked before)."""
     draft.validate()
     key = draft.source_key or f"{draft.source_kind}:{uuid.uuid4().hex}"
-    found = journal.find_by_source_key(conn, key)
-    if found is not None:
-        return found, False
     try:
         with conn.begin_nested():
-            writer = _Writer(conn, created_by)
-            # Another writer may have booked the same fact while we waited for the lock.
-            found = journal.find_by_source_key(conn, key)
-            if found is not None:
-                return found, False
+            writer = _Writer(conn, created_by, one=(draft, key))
+            # The source key is looked up once, under the head lock: no writer can book the
+            # same fact between this look-up and our insert.
+            if writer.booked_id is not None:
+                found = journal.get_entry(conn, writer.booked_id)
+                if found is not None:
+                    return found, False
             entry = writer.prepare(draft, key)
             writer.flush()
     except IntegrityError as exc:
@@ -192,10 +192,18 @@ def reverse(
 class _Writer:
     """Assigns ids, numbers and hashes under the head lock and writes them in one go."""
 
-    def __init__(self, conn: Connection, created_by: int | None) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        created_by: int | None,
+        *,
+        one: tuple[Draft, str] | None = None,
+    ) -> None:
         self.conn = conn
         self.created_by = created_by
         self.pg = is_postgresql(conn)
+        # A statement of its own, before any read the numbering depends on: on PostgreSQL
+        # each later statement then sees what the writer before us committed.
         head = conn.execute(
             select(t.ledger_head.c.last_entry_id, t.ledger_head.c.last_hash)
             .where(t.ledger_head.c.id == 1)
@@ -203,14 +211,45 @@ class _Writer:
         ).one()
         self.last_id: int = head.last_entry_id
         self.last_hash: str = head.last_hash
-        self.accounts = journal.account_codes(conn)
-        self.networks = {slug: nid for nid, slug in journal.network_slugs(conn).items()}
-        self.years = journal.fiscal_year_locks(conn)
         self.numbers: dict[tuple[str, int], int] = {}
         self.contributors: set[int] = set()
+        self.booked_id: int | None = None
         self.entry_rows: list[tuple[object, ...]] = []
         self.line_rows: list[tuple[object, ...]] = []
         self.balances: dict[tuple[str, int, int, int, str], list[int]] = defaultdict(lambda: [0, 0])
+        if one is not None:
+            self._read_for(*one)
+        else:
+            self.accounts = journal.account_codes(conn)
+            self.networks = {slug: nid for nid, slug in journal.network_slugs(conn).items()}
+            self.years = journal.fiscal_year_locks(conn)
+
+    def _read_for(self, draft: Draft, key: str) -> None:
+        """What one entry needs, in one round trip: whether its source key is booked, its
+        accounts, networks and contributors, its fiscal year and the series' last number.
+        Anything missing falls back to the full reads, which name what is wrong."""
+        accounts = sorted({ln.account for ln in draft.lines})
+        slugs = sorted({ln.network for ln in draft.lines if ln.network is not None})
+        people = sorted({ln.contributor_id for ln in draft.lines if ln.contributor_id is not None})
+        year = draft.date.year
+        params: dict[str, object] = {"key": key, "year": year, "series": draft.series}
+        params.update({f"a{i}": code for i, code in enumerate(accounts)})
+        params.update({f"n{i}": slug for i, slug in enumerate(slugs)})
+        params.update({f"c{i}": cid for i, cid in enumerate(people)})
+        row = self.conn.execute(
+            _one_entry_reads(len(accounts), len(slugs), len(people)), params
+        ).one()
+        self.booked_id = row.booked
+        self.accounts = (
+            set(accounts) if row.accounts == len(accounts) else journal.account_codes(self.conn)
+        )
+        self.networks = {slug: row._mapping[f"n{i}"] for i, slug in enumerate(slugs)}
+        if None in self.networks.values():
+            self.networks = {slug: nid for nid, slug in journal.network_slugs(self.conn).items()}
+        self.years = {year: row.locked} if row.has_year else {}
+        self.numbers[(draft.series, year)] = row.last or 0
+        if people and row.people == len(people):
+            self.contributors = set(people)
 
     def _year(self, day: date) -> int:
         year = day.year
@@ -386,6 +425,30 @@ class _Writer:
             return
         marks = ", ".join(["%s" if self.pg else "?"] * len(columns))
         self.conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+
+
+@functools.lru_cache(maxsize=64)
+def _one_entry_reads(accounts: int, networks: int, people: int) -> TextualSelect:
+    """The one statement of ``_Writer._read_for`` for a draft of this shape, built once: made
+    anew per entry, building the statement cost more than running it."""
+    picks = [
+        "(SELECT id FROM journal_entries WHERE source_key = :key) AS booked",
+        "(SELECT COUNT(*) FROM accounts WHERE code IN ("
+        + ", ".join(f":a{i}" for i in range(accounts))
+        + ")) AS accounts",
+        "(SELECT COUNT(*) FROM fiscal_years WHERE year = :year) AS has_year",
+        "(SELECT locked_through FROM fiscal_years WHERE year = :year) AS locked",
+        "(SELECT MAX(number) FROM journal_entries "
+        "WHERE series = :series AND fiscal_year = :year) AS last",
+        *(f"(SELECT id FROM networks WHERE slug = :n{i}) AS n{i}" for i in range(networks)),
+    ]
+    if people:
+        picks.append(
+            "(SELECT COUNT(*) FROM contributors WHERE id IN ("
+            + ", ".join(f":c{i}" for i in range(people))
+            + ")) AS people"
+        )
+    return text("SELECT " + ", ".join(picks)).columns(locked=Date)
 
 
 _ENTRY_COLUMNS = (

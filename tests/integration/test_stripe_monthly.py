@@ -22,6 +22,12 @@ EMAIL = "facklubben@example.se"
 MONTHLY = 15_000
 
 
+@pytest.fixture(autouse=True)
+def _book_inline(world):
+    """These tests read the ledger right after each delivery: book inside the request."""
+    world.app.config["STRIPE_WEBHOOK_APPLY"] = "inline"
+
+
 @pytest.fixture
 def monthly(world, network_id):
     public_id = add_gift(

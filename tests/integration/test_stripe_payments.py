@@ -3,6 +3,7 @@ its fee read back from a fake Stripe over HTTP, booked once in series K."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from ledger.services import dimensions, users
@@ -18,6 +19,12 @@ from tests.support.stripe_events import (  # noqa: F401 (fixtures)
 from webhooks.stripe.client import STRIPE_API_VERSION
 
 EMAIL = "sara.lind@example.se"
+
+
+@pytest.fixture(autouse=True)
+def _book_inline(world):
+    """These tests read the ledger right after each delivery: book inside the request."""
+    world.app.config["STRIPE_WEBHOOK_APPLY"] = "inline"
 
 
 def _paid_gift(world, network_id, amount=25_000, fee=555, email=EMAIL):

@@ -24,6 +24,12 @@ GIFT = 50_000
 FEE = 930
 
 
+@pytest.fixture(autouse=True)
+def _book_inline(world):
+    """These tests read the ledger right after each delivery: book inside the request."""
+    world.app.config["STRIPE_WEBHOOK_APPLY"] = "inline"
+
+
 @pytest.fixture
 def paid(world, network_id):
     public_id = add_gift(world.engine, network_id=network_id, amount_ore=GIFT, email=EMAIL)

@@ -1,11 +1,12 @@
 """What each Stripe event does, routed through one table: ``ROUTES[event_type](ctx, event)``.
 
-Handlers run inside the inbox's apply transaction. They book through ``bookings`` (which posts
-through ``ledger.services.posting`` with source keys naming the payment, refund, dispute or
-payout), move the gift's status through ``gift_state``, and read money facts back from Stripe
-through the ``Context``. A handler that cannot book yet (the payment's gift is not known)
-raises ``NotYetBookable``: the event stays in the inbox and is tried again later, by which
-time the event that introduces the gift has usually arrived.
+Handlers run inside the inbox's apply transaction; ``prefetch`` makes their Stripe reads
+before it opens, so the network round trips hold no database lock. They book through
+``bookings`` (which posts through ``ledger.services.posting`` with source keys naming the
+payment, refund, dispute or payout), move the gift's status through ``gift_state``, and read
+money facts back from Stripe through the ``Context``. A handler that cannot book yet (the
+payment's gift is not known) raises ``NotYetBookable``: the event stays in the inbox and is
+tried again later, by which time the event that introduces the gift has usually arrived.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from typing import Any
 from ledger.services import mail
 from webhooks.stripe import bookings, gift_state, payouts
 from webhooks.stripe.bookings import NotYetBookable
-from webhooks.stripe.context import Context, Obj
+from webhooks.stripe.context import Context, Obj, StripeReads
 from webhooks.stripe.gift_state import Gift
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Context, Obj], None]
+Prefetch = Callable[[StripeReads, Obj], None]
 
 
 def _object(event: Obj) -> Obj:
@@ -63,6 +65,7 @@ def _book_intent(ctx: Context, payment_intent_id: str, gift: Gift | None = None)
         charge["id"],
         int(charge["amount"]),
         bookings.booking_date(charge.get("created")),
+        config=ctx.config,  # the applier runs outside any Flask app context
     )
     if gift.frequency == "once":
         gift_state.remember(ctx.conn, gift, payment_intent=payment_intent_id)
@@ -223,6 +226,65 @@ ROUTES: dict[str, Handler] = {
     "charge.dispute.closed": charge_dispute_closed,
     "payout.paid": payout_paid,
 }
+
+
+# --- Stripe reads made before the write transaction -------------------------------------------
+# Each mirrors the reads its handler makes on the usual path; the answers wait in
+# ``StripeReads``. Missing fields are left to the handler, which fails with its own error.
+
+
+def _prefetch_session(reads: StripeReads, event: Obj) -> None:
+    session = _object(event)
+    if session.get("payment_status") != "paid":
+        return
+    if session.get("mode") == "subscription":
+        if session.get("invoice"):
+            for payment_intent_id in reads.invoice_intents(str(session["invoice"])):
+                reads.charge_of_intent(payment_intent_id)
+    elif session.get("payment_intent"):
+        reads.charge_of_intent(str(session["payment_intent"]))
+
+
+def _prefetch_intent(reads: StripeReads, event: Obj) -> None:
+    if _object(event).get("id"):
+        reads.charge_of_intent(str(_object(event)["id"]))
+
+
+def _prefetch_invoice(reads: StripeReads, event: Obj) -> None:
+    invoice = _object(event)
+    if int(invoice.get("amount_paid") or 0) and invoice.get("id"):
+        for payment_intent_id in reads.invoice_intents(str(invoice["id"])):
+            reads.charge_of_intent(payment_intent_id)
+
+
+def _prefetch_refunds(reads: StripeReads, event: Obj) -> None:
+    if _object(event).get("id"):
+        reads.refunds(str(_object(event)["id"]))
+
+
+def _prefetch_payout(reads: StripeReads, event: Obj) -> None:
+    if _object(event).get("id"):
+        reads.payout_transactions(str(_object(event)["id"]))
+
+
+PREFETCH: dict[str, Prefetch] = {
+    "checkout.session.completed": _prefetch_session,
+    "checkout.session.async_payment_succeeded": _prefetch_session,
+    "payment_intent.succeeded": _prefetch_intent,
+    "invoice.paid": _prefetch_invoice,
+    "charge.refunded": _prefetch_refunds,
+    "payout.paid": _prefetch_payout,
+}
+
+
+def prefetch(reads: StripeReads, event: Obj) -> None:
+    """Ask Stripe now what the event's handler will ask, outside any transaction."""
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        return  # the handler reports the malformed event
+    step = PREFETCH.get(str(event.get("type")))
+    if step is not None:
+        step(reads, event)
 
 
 def handle(ctx: Context, event: dict[str, Any]) -> bool:

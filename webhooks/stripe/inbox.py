@@ -3,24 +3,27 @@ transaction, so that a crash between the two loses nothing and a duplicate books
 
 * ``store`` inserts the event; the primary key on Stripe's event id catches a duplicate
   (``ON CONFLICT DO NOTHING``), never a look-up first.
-* ``apply`` takes the stored event under a row lock (``FOR UPDATE SKIP LOCKED`` on
-  PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serialises writers), runs its handler and marks it
-  processed in the same transaction. A failing handler rolls back; the failure is then
+* ``apply`` reads the stored event, asks Stripe what its handler needs (no transaction open),
+  then takes the event under a row lock (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's
+  ``BEGIN IMMEDIATE`` serialises writers), runs its handler and marks it processed in the
+  same transaction. A failing handler rolls back; the failure is then
   written down (``attempts + 1``, ``last_error``) and the event waits for a retry.
-* ``retry_pending`` applies waiting events, oldest first: after each delivery (a few) and
-  from ``kassan webhooks retry`` (all).
+* ``retry_pending`` applies waiting events, oldest first: from the applier after deliveries
+  (``worker``), from ``kassan webhooks retry`` (all) and ``kassan webhooks work``.
+* ``receive`` is the inline path (``STRIPE_WEBHOOK_APPLY=inline``): store, apply and retry a
+  few inside the request.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from enum import StrEnum
 from typing import Any
 
 import stripe
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,7 +33,7 @@ from ledger.db.engine import is_postgresql
 from ledger.errors import LedgerError
 from webhooks.stripe import handlers
 from webhooks.stripe.client import StripeNotConfigured
-from webhooks.stripe.context import Context
+from webhooks.stripe.context import Context, StripeReads
 
 log = logging.getLogger(__name__)
 
@@ -97,18 +100,57 @@ def store(engine: Engine, event: Mapping[str, Any], payload: bytes) -> bool:
     return stored is not None
 
 
+def _unprocessed(engine: Engine, event_id: str) -> dict[str, Any] | None:
+    """The stored event if it still waits; read without a row lock."""
+    e = t.stripe_events.c
+    if is_postgresql(engine):
+        with engine.connect() as conn:
+            payload = conn.scalar(
+                select(e.payload).where(e.id == event_id, e.processed_at.is_(None))
+            )
+    else:
+        # Past SQLAlchemy, whose every transaction on SQLite begins IMMEDIATE (the engine's
+        # rule): in the driver's autocommit mode this read takes no write lock, so it does
+        # not make the requests' inbox writes wait.
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(
+                "SELECT payload FROM stripe_events WHERE id = ? AND processed_at IS NULL",
+                (event_id,),
+            )
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            raw.close()
+        payload = row[0] if row else None
+    if payload is None:
+        return None
+    event: dict[str, Any] = json.loads(payload)
+    return event
+
+
 def apply(engine: Engine, config: Mapping[str, Any], event_id: str) -> Outcome:
-    """Apply a stored event once; a failure is recorded on the event and not raised."""
+    """Apply a stored event once; a failure is recorded on the event and not raised.
+
+    Stripe is asked first, outside any transaction (``handlers.prefetch``); then the write
+    transaction takes the event's row, checks again that it waits, books and marks it
+    processed. The database locks are held only for the booking itself.
+    """
     e = t.stripe_events.c
     try:
+        event = _unprocessed(engine, event_id)
+        if event is None:
+            return Outcome.DONE_BEFORE
+        reads = StripeReads(config)
+        handlers.prefetch(reads, event)
         with engine.begin() as conn:
-            query = select(e.payload).where(e.id == event_id, e.processed_at.is_(None))
+            query = select(e.id).where(e.id == event_id, e.processed_at.is_(None))
             if is_postgresql(conn):
                 query = query.with_for_update(skip_locked=True)
-            payload = conn.scalar(query)
-            if payload is None:
-                return Outcome.DONE_BEFORE
-            handlers.handle(Context(conn, config), json.loads(payload))
+            if conn.scalar(query) is None:
+                return Outcome.DONE_BEFORE  # another worker applied it meanwhile, or holds it
+            handlers.handle(Context(conn, reads), event)
             conn.execute(
                 t.stripe_events.update()
                 .where(e.id == event_id)
@@ -132,17 +174,39 @@ def apply(engine: Engine, config: Mapping[str, Any], event_id: str) -> Outcome:
 
 
 def pending(
-    engine: Engine, *, limit: int | None = None, max_attempts: int | None = None
+    engine: Engine,
+    *,
+    limit: int | None = None,
+    max_attempts: int | None = None,
+    settled_for: int | None = None,
+    exclude: Collection[str] = (),
 ) -> list[str]:
-    """Ids of events stored but not processed, oldest first."""
+    """Ids of events stored but not processed, oldest first, leaving out ``exclude``.
+
+    ``settled_for`` (seconds) leaves out events never tried that arrived more recently: the
+    process that stored them is applying them now, and a second applier would only repeat
+    its Stripe reads before finding the row taken.
+    """
     e = t.stripe_events.c
     query = select(e.id).where(e.processed_at.is_(None)).order_by(e.received_at, e.id)
     if max_attempts is not None:
         query = query.where(e.attempts < max_attempts)
+    if settled_for is not None:
+        query = query.where(or_(e.attempts > 0, e.received_at < _ago(engine, settled_for)))
+    if exclude:
+        query = query.where(e.id.not_in(list(exclude)))
     if limit is not None:
         query = query.limit(limit)
     with engine.connect() as conn:
         return list(conn.scalars(query))
+
+
+def _ago(engine: Engine, seconds: int) -> Any:
+    """The database's clock ``seconds`` ago, in the form ``received_at`` is stored in."""
+    if is_postgresql(engine):
+        return func.now() - text(f"interval '{int(seconds)} seconds'")
+    # SQLite's CURRENT_TIMESTAMP default stores 'YYYY-MM-DD HH:MM:SS' in UTC, as datetime() does.
+    return func.datetime("now", f"-{int(seconds)} seconds")
 
 
 def retry_pending(
@@ -151,11 +215,13 @@ def retry_pending(
     *,
     limit: int | None = None,
     max_attempts: int | None = None,
+    settled_for: int | None = None,
     skip: str | None = None,
 ) -> dict[Outcome, int]:
     """Apply waiting events oldest first; returns how many ended how."""
     counts = dict.fromkeys(Outcome, 0)
-    for event_id in pending(engine, limit=limit, max_attempts=max_attempts):
+    waiting = pending(engine, limit=limit, max_attempts=max_attempts, settled_for=settled_for)
+    for event_id in waiting:
         if event_id != skip:
             counts[apply(engine, config, event_id)] += 1
     return counts

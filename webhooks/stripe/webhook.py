@@ -1,9 +1,13 @@
-"""``POST /webhooks/stripe``: verify Stripe's signature over the raw body, then hand the event
-to the inbox. Thin: it parses, calls ``inbox.receive`` and maps the outcome to HTTP.
+"""``POST /webhooks/stripe``: verify Stripe's signature over the raw body, store the event in
+the inbox, answer. Thin: it parses, stores and hands the event on (``worker``).
 
 A bad, stale (older than ``TOLERANCE`` seconds) or missing signature answers 400 and stores
-nothing; a verified event answers 200 once it is stored, whether or not its handler succeeded
-(a failure waits in the inbox and is retried), so Stripe does not resend what we already hold.
+nothing; a verified event answers 200 once it is stored (``outcome``: ``queued``, or
+``duplicate`` when it was stored before), so Stripe does not resend what we already hold. The
+booking happens after the answer, in the process's applier (``STRIPE_WEBHOOK_APPLY`` =
+``background``, the default) or in ``kassan webhooks work`` (``worker``); with ``inline`` it
+happens before the answer and ``outcome`` says how it went (``processed``, ``done_before``,
+``failed``: a failure waits in the inbox and is retried).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from ledger.web.database import get_engine
 from ledger.web.errors import api_error
-from webhooks.stripe import inbox
+from webhooks.stripe import inbox, worker
 
 log = logging.getLogger(__name__)
 
@@ -39,5 +43,14 @@ def receive() -> Response:
     except (stripe.SignatureVerificationError, UnicodeDecodeError, inbox.InvalidEvent) as exc:
         log.warning("Stripe webhook refused from %s: %s", request.remote_addr, exc)
         return api_error(400, "InvalidSignature", "the Stripe signature could not be verified")
-    outcome = inbox.receive(get_engine(current_app), current_app.config, event, payload)
-    return jsonify(received=True, id=event["id"], outcome=str(outcome))
+    engine = get_engine(current_app)
+    how = worker.mode(current_app.config)
+    if how == "inline":
+        outcome = inbox.receive(engine, current_app.config, event, payload)
+        return jsonify(received=True, id=event["id"], outcome=str(outcome))
+    stored = inbox.store(engine, event, payload)
+    if how == "background":
+        # A duplicate wakes the applier too: Stripe resends what it thinks we did not get, and
+        # an event stored before a crash may still wait.
+        worker.applier_for(current_app._get_current_object()).submit(event["id"])  # type: ignore[attr-defined]
+    return jsonify(received=True, id=event["id"], outcome="queued" if stored else "duplicate")
