@@ -83,6 +83,8 @@ def from_environment(
         **_giro_settings(env),
         **_invoice_settings(env),
         "FUNDING_GAP_MONTHLY_GIFT_ORE": _kronor(env, "KASSAN_FUNDING_GAP_MONTHLY_GIFT", 200) * 100,
+        # Skatteverket has approved us as a gift recipient: receipts mention the tax reduction
+        "TAX_APPROVED_RECIPIENT": env.get("KASSAN_TAX_APPROVED_RECIPIENT") in ("1", "true", "ja"),
     }
 
 

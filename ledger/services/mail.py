@@ -31,10 +31,12 @@ from ledger.money import Money, format_money
 from ledger.services import gifts
 
 __all__ = [
+    "DONOR_SALT",
     "STOP_SALT",
     "Attachment",
     "SendReport",
     "backoff",
+    "donor_token",
     "enqueue",
     "enqueue_receipt",
     "send_due",
@@ -42,6 +44,7 @@ __all__ = [
 ]
 
 STOP_SALT = "stop-monthly"
+DONOR_SALT = "donor-documents"  # the donor's own page of gifts, receipts and annual statements
 LEASE = timedelta(minutes=5)  # a sender that dies mid-send frees its mail after this
 MAX_BACKOFF = timedelta(hours=6)
 _TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates" / "mail"
@@ -123,6 +126,11 @@ def stop_token(secret_key: str, public_id: str) -> str:
     return URLSafeTimedSerializer(secret_key, salt=STOP_SALT).dumps(public_id)
 
 
+def donor_token(secret_key: str, contributor_id: int) -> str:
+    """The signed, expiring key to a contributor's ``/mina-gavor/<token>`` page."""
+    return URLSafeTimedSerializer(secret_key, salt=DONOR_SALT).dumps(contributor_id)
+
+
 def _app_config() -> Mapping[str, object]:
     from flask import current_app  # only when the caller gave no config: inside the app
 
@@ -151,12 +159,17 @@ def enqueue_receipt(
     stop_url = None
     if gift.frequency == "monthly":
         stop_url = f"{base}/sluta/{stop_token(str(cfg['SECRET_KEY']), gift.public_id)}"
+    contributor_id = conn.scalar(select(t.gifts.c.contributor_id).where(t.gifts.c.id == gift.id))
+    donor_url = None
+    if contributor_id is not None:
+        donor_url = f"{base}/mina-gavor/{donor_token(str(cfg['SECRET_KEY']), contributor_id)}"
     body = _env.get_template("receipt.txt").render(
         gift=gift,
         amount=format_money(Money(amount_ore, gift.currency)),
         paid_on=format_date(paid_on, "long", locale="sv_SE"),
         payment_ref=payment_ref,
         stop_url=stop_url,
+        donor_url=donor_url,
         organisation=cfg.get("ORGANISATION_NAME"),
         organisation_number=cfg.get("ORGANISATION_NUMBER"),
     )

@@ -10,7 +10,17 @@ from flask import Flask, Response, current_app
 
 from ledger.config import ConfigError, from_environment
 from ledger.db.engine import make_engine
-from ledger.web import admin, auth, donate, errors, finance, invoices, pages, templating
+from ledger.web import (
+    admin,
+    auth,
+    donate,
+    donor_documents,
+    errors,
+    finance,
+    invoices,
+    pages,
+    templating,
+)
 from ledger.web.api import CONFIG as API_CONFIG
 from ledger.web.api import init_api
 from ledger.web.database import ENGINE_KEY, get_engine
@@ -68,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(swish_views.bp)
     csrf.exempt(swish_views.receive)  # only the callback: Swish posts JSON without a token
     app.register_blueprint(donate.bp)
+    app.register_blueprint(donor_documents.bp)
     init_api(app)
     app.after_request(_security_headers)
     return app
