@@ -8,17 +8,17 @@ clear and only ever answered masked (``19811218-****``).
 from __future__ import annotations
 
 from datetime import date
-from math import ceil
 from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ledger.services import contributors, merge, pii
 from ledger.services.contributors import ContributorRecord
 from ledger.services.dimensions import CONTRIBUTOR_KINDS
+from ledger.web.api import paging
 from ledger.web.api.auth import current_api_user, require_token
 from ledger.web.api.schemas import PaginationSchema
 from ledger.web.database import get_engine
@@ -26,7 +26,6 @@ from ledger.web.database import get_engine
 blp = Blueprint("contributors", __name__, url_prefix="/api/v1", description="Contributors (givare)")
 blp.before_request(require_token)
 
-DEFAULT_PAGE_SIZE = 50
 _TEXT = {"load_default": None, "allow_none": True}
 EDITABLE = (
     "name",
@@ -126,23 +125,12 @@ class Contributors(MethodView):
     @blp.alt_response(401, response="UNAUTHORIZED")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """A page of contributors (not merged away), by name; ``q`` searches."""
-        size_max: int = current_app.config["API_PAGE_SIZE_MAX"]
-        size: int = args["page_size"] or min(DEFAULT_PAGE_SIZE, size_max)
-        if size > size_max:
-            abort(422, messages={"query": {"page_size": [f"page_size is at most {size_max}"]}})
+        page = paging.requested(args)
         with get_engine(current_app).connect() as conn:
             items, total = contributors.search(
-                conn, args["q"], kind=args["kind"], limit=size, offset=(args["page"] - 1) * size
+                conn, args["q"], kind=args["kind"], limit=page.size, offset=page.offset
             )
-        return {
-            "items": [record(c) for c in items],
-            "pagination": {
-                "page": args["page"],
-                "page_size": size,
-                "total": total,
-                "total_pages": ceil(total / size),
-            },
-        }
+        return page.body([record(c) for c in items], total)
 
     @blp.arguments(NewContributorSchema)
     @blp.response(201, ContributorSchema)

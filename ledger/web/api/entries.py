@@ -7,16 +7,16 @@ connection (reads), and returns plain data for the response schema; errors are m
 
 from __future__ import annotations
 
-from math import ceil
 from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from ledger.entries import Draft, PostedEntry
 from ledger.errors import EntryNotFound, UnknownDimension
 from ledger.services import journal, posting
+from ledger.web.api import paging
 from ledger.web.api.auth import current_api_user, require_token
 from ledger.web.api.schemas import (
     EntryPageSchema,
@@ -31,8 +31,6 @@ blp = Blueprint(
     "entries", __name__, url_prefix="/api/v1", description="Journal entries (verifikationer)"
 )
 blp.before_request(require_token)
-
-DEFAULT_PAGE_SIZE = 50
 
 
 def entry_record(entry: PostedEntry, slugs: dict[int, str]) -> dict[str, Any]:
@@ -73,11 +71,7 @@ class Entries(MethodView):
     @blp.alt_response(401, response="UNAUTHORIZED")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """A page of entries, newest first, with optional filters."""
-        size_max: int = current_app.config["API_PAGE_SIZE_MAX"]
-        size: int = args["page_size"] or min(DEFAULT_PAGE_SIZE, size_max)
-        if size > size_max:
-            abort(422, messages={"query": {"page_size": [f"page_size is at most {size_max}"]}})
-        page: int = args["page"]
+        page = paging.requested(args)
         with get_engine(current_app).connect() as conn:
             network_id = None
             if args["network"] is not None:
@@ -91,17 +85,9 @@ class Entries(MethodView):
                 network_id=network_id,
                 series=args["series"],
             )
-            entries, total = journal.list_entries(conn, flt, limit=size, offset=(page - 1) * size)
+            entries, total = journal.list_entries(conn, flt, limit=page.size, offset=page.offset)
             slugs = journal.network_slugs(conn)
-        return {
-            "items": [entry_record(e, slugs) for e in entries],
-            "pagination": {
-                "page": page,
-                "page_size": size,
-                "total": total,
-                "total_pages": ceil(total / size),
-            },
-        }
+        return page.body([entry_record(e, slugs) for e in entries], total)
 
     @blp.arguments(NewEntrySchema)
     @blp.response(201, EntrySchema, description="booked")

@@ -8,17 +8,17 @@ mail in the outbox (``kassan mail send`` delivers it).
 from __future__ import annotations
 
 from datetime import date
-from math import ceil
 from typing import Any
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ledger.money import Money
 from ledger.services import invoice_run, invoices
 from ledger.services.invoices import Invoice
+from ledger.web.api import paging
 from ledger.web.api.auth import current_api_user, require_token
 from ledger.web.database import get_engine
 from reports import invoice_pdf
@@ -26,7 +26,6 @@ from reports import invoice_pdf
 blp = Blueprint("invoices", __name__, url_prefix="/api/v1", description="Invoices and credit notes")
 blp.before_request(require_token)
 
-DEFAULT_PAGE_SIZE = 50
 _ORE = validate.Range(min=1, max=10**12)
 
 
@@ -136,26 +135,15 @@ class Invoices(MethodView):
     @blp.response(200, InvoicePageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """A page of invoices and credit notes, newest number first."""
-        size_max: int = current_app.config["API_PAGE_SIZE_MAX"]
-        size: int = args["page_size"] or min(DEFAULT_PAGE_SIZE, size_max)
-        if size > size_max:
-            abort(422, messages={"query": {"page_size": [f"page_size is at most {size_max}"]}})
+        page = paging.requested(args)
         with get_engine(current_app).connect() as conn:
             items, total = invoices.list_invoices(
                 conn,
                 contributor_id=args["contributor"],
-                limit=size,
-                offset=(args["page"] - 1) * size,
+                limit=page.size,
+                offset=page.offset,
             )
-        return {
-            "items": [invoice_record(i) for i in items],
-            "pagination": {
-                "page": args["page"],
-                "page_size": size,
-                "total": total,
-                "total_pages": ceil(total / size),
-            },
-        }
+        return page.body([invoice_record(i) for i in items], total)
 
     @blp.arguments(NewInvoiceSchema)
     @blp.response(201, InvoiceSchema)

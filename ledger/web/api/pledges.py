@@ -7,26 +7,24 @@ The body is typed by the schema here; what a pledge may be is decided by
 from __future__ import annotations
 
 from datetime import date
-from math import ceil
 from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from ledger.db import tables as t
 from ledger.services import invoice_run, pledge_status, pledges
 from ledger.services.pledge_status import PledgeView
+from ledger.web.api import paging
 from ledger.web.api.auth import current_api_user, require_token
 from ledger.web.api.invoices import InvoiceSchema, invoice_record
 from ledger.web.database import get_engine
 
 blp = Blueprint("pledges", __name__, url_prefix="/api/v1", description="Pledges (åtaganden)")
 blp.before_request(require_token)
-
-DEFAULT_PAGE_SIZE = 50
 
 
 class NewPledgeSchema(Schema):
@@ -123,27 +121,16 @@ class Pledges(MethodView):
     @blp.response(200, PledgePageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """A page of pledges, newest first, with each instalment's status and the totals."""
-        size_max: int = current_app.config["API_PAGE_SIZE_MAX"]
-        size: int = args["page_size"] or min(DEFAULT_PAGE_SIZE, size_max)
-        if size > size_max:
-            abort(422, messages={"query": {"page_size": [f"page_size is at most {size_max}"]}})
+        page = paging.requested(args)
         with get_engine(current_app).connect() as conn:
             items, total = pledge_status.list_pledges(
                 conn,
                 today=date.today(),
                 contributor_id=args["contributor"],
-                limit=size,
-                offset=(args["page"] - 1) * size,
+                limit=page.size,
+                offset=page.offset,
             )
-        return {
-            "items": [pledge_record(p) for p in items],
-            "pagination": {
-                "page": args["page"],
-                "page_size": size,
-                "total": total,
-                "total_pages": ceil(total / size),
-            },
-        }
+        return page.body([pledge_record(p) for p in items], total)
 
     @blp.arguments(NewPledgeSchema)
     @blp.response(201, PledgeSchema)

@@ -1,0 +1,43 @@
+"""One page of a list answer: the size a client asked for (within ``API_PAGE_SIZE_MAX``),
+the offset it means, and the ``{"items", "pagination"}`` body every list endpoint returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
+from typing import Any
+
+from flask import current_app
+from flask_smorest import abort
+
+DEFAULT_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    number: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    def body(self, items: list[Any], total: int) -> dict[str, Any]:
+        return {
+            "items": items,
+            "pagination": {
+                "page": self.number,
+                "page_size": self.size,
+                "total": total,
+                "total_pages": ceil(total / self.size),
+            },
+        }
+
+
+def requested(args: dict[str, Any]) -> Page:
+    """The page in a query's ``page`` and ``page_size``; 422 when the size is over the limit."""
+    size_max: int = current_app.config["API_PAGE_SIZE_MAX"]
+    size: int = args["page_size"] or min(DEFAULT_PAGE_SIZE, size_max)
+    if size > size_max:
+        abort(422, messages={"query": {"page_size": [f"page_size is at most {size_max}"]}})
+    return Page(args["page"], size)
