@@ -69,7 +69,9 @@ def _earlier(conn: Connection, from_id: int, into_id: int) -> MergeResult | None
 def _pointers() -> list[Column[int]]:
     """Every column outside ``KEPT`` that refers to a contributor."""
     found = []
-    for table in t.metadata.sorted_tables:
+    # By name, not by dependency: the order does not matter here, and sorting by foreign keys
+    # warns (an error in tests) once the schema has a cycle (gifts, expected payments, collections).
+    for _name, table in sorted(t.metadata.tables.items()):
         if table.name in KEPT:
             continue
         for column in table.columns:
