@@ -15,6 +15,7 @@ from flask.cli import FlaskGroup
 from sqlalchemy import Engine
 
 from ledger import migrate
+from ledger.collections_cli import collections_cli
 from ledger.demo import demo_cli
 from ledger.errors import LedgerError
 from ledger.import_cli import import_cli
@@ -41,6 +42,7 @@ main.add_command(demo_cli)
 main.add_command(webhooks_cli)
 main.add_command(mail_cli)
 main.add_command(invoices_cli)
+main.add_command(collections_cli)
 main.add_command(swish_cli)
 main.add_command(import_cli)
 main.add_command(export_cli)

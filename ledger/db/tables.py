@@ -235,6 +235,8 @@ gifts = Table(
     Column("stripe_subscription_id", String(255), unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("collection_id", Integer, ForeignKey("collections.id")),  # migration 0009
+    Column("shown_name", String(60)),  # first name shown on the collection page (0009)
 )
 
 stripe_events = Table(
@@ -511,5 +513,59 @@ invoice_reminders = Table(
     Column("invoice_id", Integer, ForeignKey("invoices.id"), primary_key=True),
     Column("reminder_no", Integer, primary_key=True),
     Column("reminded_on", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# workplace collections (migration 0009)
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(60), nullable=False, unique=True),
+    Column("status", String(10), nullable=False),
+    Column("network_id", Integer, ForeignKey("networks.id")),
+    Column("contributor_id", Integer, ForeignKey("contributors.id")),
+    Column("org_name", String(200), nullable=False),
+    Column("organisation_number", String(11), nullable=False),
+    Column("contact_name", String(200), nullable=False),
+    Column("contact_email", String(254), nullable=False),
+    Column("title", String(120), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("goal_ore", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("image", LargeBinary),
+    Column("image_type", String(20)),
+    Column("expected_payment_id", Integer, ForeignKey("expected_payments.id"), unique=True),
+    Column("token_version", Integer, nullable=False),
+    Column("review_note", String(1000)),
+    Column("thanks_text", Text),
+    Column("ip_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("approved_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+)
+
+collection_changes = Table(
+    "collection_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("collection_id", Integer, ForeignKey("collections.id"), nullable=False),
+    Column("field", String(20), nullable=False),
+    Column("old_value", Text, nullable=False),
+    Column("new_value", Text, nullable=False),
+    Column("changed_by", String(20), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+collection_cash = Table(
+    "collection_cash",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("collection_id", Integer, ForeignKey("collections.id"), nullable=False),
+    Column("amount_ore", BigInteger, nullable=False),
+    Column("note", String(200), nullable=False),
+    Column("collected_on", Date, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )

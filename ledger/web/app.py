@@ -13,6 +13,7 @@ from ledger.db.engine import make_engine
 from ledger.web import (
     admin,
     auth,
+    collections,
     donate,
     donor_documents,
     errors,
@@ -79,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(swish_views.receive)  # only the callback: Swish posts JSON without a token
     app.register_blueprint(donate.bp)
     app.register_blueprint(donor_documents.bp)
+    app.register_blueprint(collections.bp)
     init_api(app)
     app.after_request(_security_headers)
     return app

@@ -258,8 +258,13 @@ def _store_gift(requested: str, draft: gifts.GiftDraft, network_id: int | None) 
 
 
 def _checkout(
-    network: dimensions.Network | None, public_id: str, values: dict[str, str]
+    network: dimensions.Network | None,
+    public_id: str,
+    values: dict[str, str],
+    collection: str | None = None,
 ) -> Response | tuple[str, int]:
+    """Send the donor to Stripe Checkout; ``collection``: the slug of the workplace collection
+    whose page the gift was given on (it goes into the metadata, and cancel returns there)."""
     engine = get_engine(current_app)
     with engine.connect() as conn:
         gift = gifts.get_gift(conn, public_id)
@@ -267,6 +272,8 @@ def _checkout(
         abort(500)
     base = str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
     form_path = f"/n/{network.slug}" if network else "/ge"
+    if collection:
+        form_path = f"/i/{collection}"
     product = (
         _("Gåva till %(network)s", network=network.name)
         if network
@@ -279,6 +286,7 @@ def _checkout(
             success_url=f"{base}/tack/{public_id}?session_id={{CHECKOUT_SESSION_ID}}",
             cancel_url=f"{base}{form_path}?gift={public_id}",
             product_name=product,
+            collection=collection,
         )
     except (StripeNotConfigured, stripe.StripeError) as exc:
         current_app.logger.warning("checkout for gift %s failed: %s", public_id, exc)

@@ -109,6 +109,10 @@ def test_the_openapi_document_is_valid_json_listing_the_paths_and_the_bearer_sch
         "/api/v1/invoices/{number}/send",
         "/api/v1/funding-gap",
         "/api/v1/allocations",
+        "/api/v1/collections",
+        "/api/v1/collections/{collection_id}",
+        "/api/v1/collections/{collection_id}/approve",
+        "/api/v1/collections/{collection_id}/close",
     }
     assert doc["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http",

@@ -30,10 +30,18 @@ def idempotency_key(public_id: str) -> str:
 
 
 def session_params(
-    gift: Gift, *, success_url: str, cancel_url: str, product_name: str
+    gift: Gift,
+    *,
+    success_url: str,
+    cancel_url: str,
+    product_name: str,
+    collection: str | None = None,
 ) -> dict[str, object]:
-    """The Checkout Session request for ``gift``, in Stripe's parameter shape."""
+    """The Checkout Session request for ``gift``, in Stripe's parameter shape; a gift given on
+    a workplace collection's page names it (its slug) in the metadata too."""
     metadata = {"gift": gift.public_id, "network": gift.network_slug or ""}
+    if collection:
+        metadata["collection"] = collection
     price_data: dict[str, object] = {
         "currency": gift.currency.lower(),
         "unit_amount": gift.amount_ore,
@@ -66,13 +74,18 @@ def create_checkout_session(
     success_url: str,
     cancel_url: str,
     product_name: str,
+    collection: str | None = None,
 ) -> CheckoutSession:
     """Create (or, for the same gift, get back) its Checkout Session.
 
     Raises ``stripe.StripeError`` (or ``StripeNotConfigured``) when Stripe cannot be reached.
     """
     params = session_params(
-        gift, success_url=success_url, cancel_url=cancel_url, product_name=product_name
+        gift,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        product_name=product_name,
+        collection=collection,
     )
     session = client(config).v1.checkout.sessions.create(
         params,  # type: ignore[arg-type]
