@@ -1,4 +1,4 @@
-"""``kassan report funding-gap --year Y --format json|csv -o FILE``: reports written to files.
+"""``kassan report funding-gap --year Y --format json|csv|pdf -o FILE``: reports written to files.
 
 A format is one entry in ``FUNDING_GAP_FORMATS``: a function from the computed ``FundingGap``
 (and the app's config) to the file's bytes. Another format (the board PDF) is one more entry.
@@ -22,7 +22,8 @@ from flask.cli import AppGroup
 
 from ledger.errors import LedgerError
 from ledger.web.database import get_engine
-from reports.funding import DEFAULT_MONTHLY_GIFT_ORE, FundingGap, funding_gap
+from reports import board_pdf, dashboard
+from reports.funding import DEFAULT_MONTHLY_GIFT_ORE, FundingGap, funding_gap, today_in_stockholm
 from reports.funding.render import to_csv, to_json
 
 report_cli = AppGroup("report", help="Reports for leadership and the board, written to files.")
@@ -38,7 +39,21 @@ def _csv(report: FundingGap, config: Mapping[str, Any]) -> bytes:
     return to_csv(report)
 
 
-FUNDING_GAP_FORMATS: dict[str, Renderer] = {"json": _json, "csv": _csv}
+def _pdf(report: FundingGap, config: Mapping[str, Any]) -> bytes:
+    """The board report: the dashboard's other figures are read for the same year and date."""
+    with get_engine(current_app).connect() as conn:
+        dash = dashboard.build(
+            conn,
+            report.year,
+            network=report.network,
+            as_of=report.as_of,
+            fallback_gift_ore=report.median_gift_ore if report.median_is_fallback else None,
+        )
+    organisation = str(config.get("ORGANISATION_NAME") or "Kassan")
+    return board_pdf.render(dash, organisation=organisation, made_on=today_in_stockholm())
+
+
+FUNDING_GAP_FORMATS: dict[str, Renderer] = {"json": _json, "csv": _csv, "pdf": _pdf}
 
 
 def write_atomically(target: Path, data: bytes) -> None:
@@ -74,7 +89,8 @@ def write_atomically(target: Path, data: bytes) -> None:
 def funding_gap_command(
     year: int, fmt: str, output: Path, network: str | None, as_of: datetime | None
 ) -> None:
-    """The funding gap per network and in total, as JSON or CSV (Swedish headers)."""
+    """The funding gap per network and in total, as JSON, CSV (Swedish headers) or the board
+    report PDF."""
     config = current_app.config
     fallback = int(config.get("FUNDING_GAP_MONTHLY_GIFT_ORE", DEFAULT_MONTHLY_GIFT_ORE))
     try:

@@ -120,6 +120,7 @@ class EntryFilter:
     account: str | None = None
     network_id: int | None = None
     series: str | None = None
+    contributor_kind: str | None = None  # only entries with a line of a contributor of this kind
 
 
 def list_entries(
@@ -139,6 +140,10 @@ def list_entries(
         conds.append(exists().where(and_(ln.entry_id == e.id, ln.account == flt.account)))
     if flt.network_id is not None:
         conds.append(exists().where(and_(ln.entry_id == e.id, ln.network_id == flt.network_id)))
+    if flt.contributor_kind is not None:
+        c = t.contributors.c
+        kind_ids = select(c.id).where(c.kind == flt.contributor_kind)
+        conds.append(exists().where(and_(ln.entry_id == e.id, ln.contributor_id.in_(kind_ids))))
     where = and_(True, *conds)
     total = conn.scalar(select(func.count()).select_from(t.journal_entries).where(where)) or 0
     rows = conn.execute(

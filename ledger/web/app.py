@@ -14,6 +14,7 @@ from ledger.web import (
     admin,
     auth,
     collections,
+    dashboard,
     donate,
     donor_documents,
     errors,
@@ -72,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(finance.bp)
     app.register_blueprint(invoices.bp)

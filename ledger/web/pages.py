@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from math import ceil
 
 from flask import Blueprint, abort, current_app, render_template, request
@@ -11,6 +12,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from ledger.entries import PostedEntry
 from ledger.services import journal
+from ledger.services.contributors import CONTRIBUTOR_KINDS
 from ledger.services.users import ROLES
 from ledger.web.auth import role_required
 from ledger.web.database import get_engine
@@ -27,6 +29,11 @@ class LedgerArgs(Schema):
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     year = fields.Integer(load_default=None, validate=validate.Range(min=1900, max=9999))
+    # The dashboard's drill-down: the entries behind a figure (fiscal years are calendar years).
+    network = fields.String(load_default=None, validate=validate.Length(min=1, max=60))
+    account = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9]{4}$"))
+    series = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Z]{1,4}$"))
+    kind = fields.String(load_default=None, validate=validate.OneOf(CONTRIBUTOR_KINDS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +94,23 @@ def ledger() -> str:
         abort(400)
     page: int = args["page"]
     year: int | None = args["year"]
+    drill = {k: args[k] for k in ("network", "account", "series", "kind") if args[k]}
     with get_engine(current_app).connect() as conn:
+        network_id = None
+        if "network" in drill:
+            network_id = journal.network_id(conn, drill["network"])
+            if network_id is None:
+                abort(404)
+        flt = journal.EntryFilter(
+            date_from=date(year, 1, 1) if year and drill else None,
+            date_to=date(year, 12, 31) if year and drill else None,
+            account=drill.get("account"),
+            network_id=network_id,
+            series=drill.get("series"),
+            contributor_kind=drill.get("kind"),
+        )
         entries, total = journal.list_entries(
-            conn, journal.EntryFilter(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+            conn, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
         slugs = journal.network_slugs(conn)
         report = trial_balance(conn, year)
@@ -103,4 +124,5 @@ def ledger() -> str:
         report=report,
         year=year,
         years=years,
+        drill=drill,
     )

@@ -1,0 +1,332 @@
+"""The leadership dashboard's figures beside the funding gap, data first: plain frozen records.
+
+* Cumulative income per month, this year and last, against the straight-line pace to the need:
+  from the kept balances (``account_balances``, account 3993), never from journal lines.
+* Who gives and how: 3993 on the year's entries, grouped once by voucher series (the channel:
+  K card, S Swish, B bankgiro/bank, F invoice, A matched at the finance desk, M manual), by the
+  line's contributor kind (person, organisation, unknown) and by the size of the gift (a credit
+  line's amount, in bands). Allocation entries (source kind ``allocation``) move money between
+  networks and are no gifts, so they are left out. Refunds and disputes (3993 debits) lower the
+  channel and kind sums; the size bands count credit lines only.
+* Monthly givers: paying now as the funding gap counts them; started and stopped in the year
+  from the gifts table.
+* Organisations that gave last year and not yet this year, with contact details.
+
+Who gives and the follow-up list read journal lines, so they are kept as running tallies
+(``reports.tally``): the first read of a year goes through its lines once, later reads only
+through the entries booked since. Every figure keeps what ``/ledger`` needs to list the entries
+behind it (``drill``: its filters). HTML, the board PDF and the charts render one ``Dashboard``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, or_, select
+
+from ledger.db import tables as t
+from reports.funding import FundingGap, funding_gap
+from reports.funding.sources import CURRENCY, INCOME_ACCOUNT, window
+from reports.tally import running
+
+__all__ = [
+    "BANDS",
+    "CHANNELS",
+    "Dashboard",
+    "GiftBand",
+    "Lapsed",
+    "MonthPoint",
+    "MonthlyGivers",
+    "Share",
+    "build",
+    "cumulative_income",
+    "giving",
+    "lapsed_organisations",
+]
+
+ALLOCATION_KIND = "allocation"
+# Voucher series -> the channel the money came through (ledger.chart.SERIES).
+CHANNELS: dict[str, str] = {
+    "K": "Kort",
+    "S": "Swish",
+    "B": "Bankgiro och bank",
+    "F": "Faktura",
+    "A": "Matchat i avstämningen",
+    "M": "Manuellt bokfört",
+}
+KINDS: dict[str, str] = {"person": "Privatpersoner", "organisation": "Organisationer"}
+UNKNOWN_KIND = "okand"
+# Gift size bands in öre: (lower bound inclusive, label). The upper bound is the next band's.
+BANDS: tuple[tuple[int, str], ...] = (
+    (0, "under 100 kr"),
+    (100_00, "100–499 kr"),
+    (500_00, "500–1 999 kr"),
+    (2_000_00, "2 000–9 999 kr"),
+    (10_000_00, "10 000–49 999 kr"),
+    (50_000_00, "50 000 kr och mer"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthPoint:
+    month: int  # 1-12
+    this_year_ore: int  # cumulative through the month
+    last_year_ore: int
+    pace_ore: int  # the need × month / 12, rounded down
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """One slice of the year's income: a channel or a kind of giver."""
+
+    key: str
+    label: str
+    net_ore: int  # 3993 credits minus debits
+    gifts: int  # credit lines
+    drill: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class GiftBand:
+    label: str
+    gifts: int
+    total_ore: int
+
+
+@dataclass(frozen=True, slots=True)
+class Lapsed:
+    """An organisation that gave last year and has given nothing yet this year."""
+
+    contributor_id: int
+    name: str
+    organisation_number: str | None
+    contact_person: str | None
+    email: str | None
+    city: str | None
+    last_year_ore: int
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyGivers:
+    paying: int
+    started: int  # monthly gifts created in the year (Stockholm days)
+    stopped: int  # stopped in the year
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    gap: FundingGap
+    network: str | None
+    months: tuple[MonthPoint, ...]
+    channels: tuple[Share, ...]
+    kinds: tuple[Share, ...]
+    bands: tuple[GiftBand, ...]
+    givers: MonthlyGivers
+    lapsed: tuple[Lapsed, ...]
+
+
+def _network_id(conn: Connection, slug: str | None) -> int | None:
+    if slug is None:
+        return None
+    return conn.scalar(select(t.networks.c.id).where(t.networks.c.slug == slug))
+
+
+def cumulative_income(
+    conn: Connection, year: int, need_ore: int, network_id: int | None
+) -> tuple[MonthPoint, ...]:
+    """3993 net per month of ``year`` and the year before, summed up month by month."""
+    b = t.account_balances.c
+    query = (
+        select(b.fiscal_year, b.period, func.sum(b.credit_ore) - func.sum(b.debit_ore))
+        .where(
+            b.account == INCOME_ACCOUNT,
+            b.fiscal_year.in_((year - 1, year)),
+            b.currency == CURRENCY,
+        )
+        .group_by(b.fiscal_year, b.period)
+    )
+    if network_id is not None:
+        query = query.where(b.network_id == network_id)
+    per: dict[tuple[int, int], int] = {(r[0], r[1]): int(r[2]) for r in conn.execute(query)}
+    points: list[MonthPoint] = []
+    this = last = 0
+    for month in range(1, 13):
+        this += per.get((year, month), 0)
+        last += per.get((year - 1, month), 0)
+        points.append(MonthPoint(month, this, last, need_ore * month // 12))
+    return tuple(points)
+
+
+def _band_of(credit: ColumnElement[int]) -> ColumnElement[int]:
+    """The band's index of a credit amount (a debit line, amount 0, falls in band 0 and adds
+    no gift there)."""
+    whens = [(credit >= lower, i) for i, (lower, _) in reversed(list(enumerate(BANDS))) if lower]
+    return case(*whens, else_=0)
+
+
+def giving(
+    conn: Connection, year: int, network_id: int | None, drill: dict[str, str]
+) -> tuple[tuple[Share, ...], tuple[Share, ...], tuple[GiftBand, ...]]:
+    """Channel mix, persons vs organisations and gift sizes: one grouped read of the year's
+    income lines."""
+    e, ln, c = t.journal_entries.c, t.journal_lines.c, t.contributors.c
+    band = _band_of(ln.credit_ore)
+    gift = case((ln.credit_ore > 0, 1), else_=0)
+    conds = [
+        ln.account == INCOME_ACCOUNT,
+        ln.currency == CURRENCY,
+        e.fiscal_year == year,
+        e.source_kind != ALLOCATION_KIND,
+    ]
+    if network_id is not None:
+        conds.append(ln.network_id == network_id)
+
+    def query(after: int, upto: int) -> Select[Any]:
+        return (
+            select(
+                e.series,
+                c.kind,
+                band,
+                func.sum(ln.credit_ore - ln.debit_ore),
+                func.sum(gift),
+                func.sum(case((ln.credit_ore > 0, ln.credit_ore), else_=0)),
+            )
+            .select_from(
+                t.journal_lines.join(t.journal_entries, e.id == ln.entry_id).outerjoin(
+                    t.contributors, c.id == ln.contributor_id
+                )
+            )
+            .where(and_(*conds, ln.entry_id > after, ln.entry_id <= upto))
+            .group_by(e.series, c.kind, band)
+        )
+
+    sums = running(conn, f"giving:{year}:{network_id}", 3, query)
+    by_series: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_band: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for (series, kind, band_no), (net, gifts, credit) in sums.items():
+        for bucket, key in ((by_series, series), (by_kind, kind or UNKNOWN_KIND)):
+            bucket[key][0] += int(net)
+            bucket[key][1] += int(gifts)
+        by_band[int(band_no)][0] += int(gifts)
+        by_band[int(band_no)][1] += int(credit)
+    channels = tuple(
+        Share(s, CHANNELS.get(s, f"Serie {s}"), v[0], v[1], {**drill, "series": s})
+        for s, v in sorted(by_series.items(), key=lambda kv: _order(CHANNELS, kv[0]))
+    )
+    kinds = tuple(
+        Share(k, KINDS.get(k, "Okänd givare"), v[0], v[1], {**drill, "kind": k})
+        for k, v in sorted(by_kind.items(), key=lambda kv: _order(KINDS, kv[0]))
+    )
+    bands = tuple(
+        GiftBand(label, by_band[i][0], by_band[i][1]) for i, (_, label) in enumerate(BANDS)
+    )
+    return channels, kinds, bands
+
+
+def _order(known: dict[str, str], key: str) -> tuple[int, str]:
+    keys = list(known)
+    return (keys.index(key) if key in keys else len(keys), key)
+
+
+def monthly_givers(
+    conn: Connection, year: int, paying: int, network_id: int | None
+) -> MonthlyGivers:
+    """``paying`` is the funding gap's count; the monthly gifts started and stopped in the year
+    are counted here, both in one read of the gifts."""
+    g = t.gifts.c
+    # The year's first and last Stockholm day as UTC instants: each window ends after its day.
+    start = window(date(year - 1, 12, 31))[1]
+    end = window(date(year, 12, 31))[1]
+    conds = [g.frequency == "monthly", g.currency == CURRENCY]
+    if network_id is not None:
+        conds.append(g.network_id == network_id)
+    started = and_(g.created_at >= start, g.created_at < end)
+    stopped = and_(g.status == "cancelled", g.updated_at >= start, g.updated_at < end)
+    row = conn.execute(
+        select(func.sum(case((started, 1), else_=0)), func.sum(case((stopped, 1), else_=0))).where(
+            *conds, or_(started, stopped)
+        )
+    ).one()
+    return MonthlyGivers(paying=paying, started=int(row[0] or 0), stopped=int(row[1] or 0))
+
+
+def lapsed_organisations(conn: Connection, year: int, network_id: int | None) -> tuple[Lapsed, ...]:
+    """Organisations with gifts (3993 credits) last year and none yet this year."""
+    e, ln, c = t.journal_entries.c, t.journal_lines.c, t.contributors.c
+    conds = [
+        c.kind == "organisation",
+        ln.account == INCOME_ACCOUNT,
+        ln.credit_ore > 0,
+        e.fiscal_year.in_((year - 1, year)),
+        e.source_kind != ALLOCATION_KIND,
+    ]
+    if network_id is not None:
+        conds.append(ln.network_id == network_id)
+
+    def query(after: int, upto: int) -> Select[Any]:
+        return (
+            select(ln.contributor_id, e.fiscal_year, func.sum(ln.credit_ore))
+            .select_from(
+                t.journal_lines.join(t.journal_entries, e.id == ln.entry_id).join(
+                    t.contributors, ln.contributor_id == c.id
+                )
+            )
+            .where(and_(*conds, ln.entry_id > after, ln.entry_id <= upto))
+            .group_by(ln.contributor_id, e.fiscal_year)
+        )
+
+    sums = running(conn, f"lapsed:{year}:{network_id}", 2, query)
+    last: dict[int, int] = {}
+    this: set[int] = set()
+    for (cid, fy), (total,) in sums.items():
+        if fy == year:
+            this.add(cid)
+        else:
+            last[cid] = int(total)
+    wanted = sorted(set(last) - this)
+    if not wanted:
+        return ()
+    people = conn.execute(
+        select(
+            c.id,
+            c.name,
+            c.organisation_number,
+            c.contact_person,
+            func.coalesce(c.invoice_email, c.email),
+            c.city,
+        ).where(c.id.in_(wanted))
+    )
+    out = [Lapsed(r[0], r[1], r[2], r[3], r[4], r[5], last[r[0]]) for r in people]
+    return tuple(sorted(out, key=lambda x: (-x.last_year_ore, x.name)))
+
+
+def build(
+    conn: Connection,
+    year: int,
+    *,
+    network: str | None = None,
+    as_of: date | None = None,
+    fallback_gift_ore: int | None = None,
+) -> Dashboard:
+    """Every figure of the dashboard for ``year`` (one network's, or all)."""
+    extra = {} if fallback_gift_ore is None else {"fallback_gift_ore": fallback_gift_ore}
+    gap = funding_gap(conn, year, network=network, as_of=as_of, **extra)
+    network_id = _network_id(conn, network)
+    drill = {"account": INCOME_ACCOUNT, "year": str(year)}
+    if network is not None:
+        drill["network"] = network
+    channels, kinds, bands = giving(conn, year, network_id, drill)
+    return Dashboard(
+        gap=gap,
+        network=network,
+        months=cumulative_income(conn, year, gap.total.need_ore, network_id),
+        channels=channels,
+        kinds=kinds,
+        bands=bands,
+        givers=monthly_givers(conn, year, gap.total.monthly_givers, network_id),
+        lapsed=lapsed_organisations(conn, year, network_id),
+    )
