@@ -83,6 +83,8 @@ def from_environment(
         **_giro_settings(env),
         **_invoice_settings(env),
         "FUNDING_GAP_MONTHLY_GIFT_ORE": _kronor(env, "KASSAN_FUNDING_GAP_MONTHLY_GIFT", 200) * 100,
+        # bank files are larger than any form: their two upload routes get their own limit
+        "BANK_FILE_MAX_BYTES": _days(env, "KASSAN_BANK_FILE_MAX_MB", 100, 1, 2048, "MiB") << 20,
         # Skatteverket has approved us as a gift recipient: receipts mention the tax reduction
         "TAX_APPROVED_RECIPIENT": env.get("KASSAN_TAX_APPROVED_RECIPIENT") in ("1", "true", "ja"),
     }
@@ -100,11 +102,13 @@ def _giro_settings(env: dict[str, str]) -> dict[str, Any]:
     return {"BANKGIRO": bankgiro, "SWISH_PAYEE_NUMBER": payee}
 
 
-def _days(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+def _days(
+    env: dict[str, str], name: str, default: int, low: int, high: int, unit: str = "days"
+) -> int:
     raw = env.get(name) or str(default)
     if not raw.isdigit() or not low <= int(raw) <= high:
         raise ConfigError(
-            f"{name} must be a whole number of days from {low} to {high}, not {raw!r}"
+            f"{name} must be a whole number of {unit} from {low} to {high}, not {raw!r}"
         )
     return int(raw)
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 
 from ledger.config import ConfigError, from_environment
 from ledger.db.engine import make_engine
@@ -77,15 +77,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(finance.bp)
     app.register_blueprint(invoices.bp)
+    app.register_blueprint(donor_documents.bp)
     app.register_blueprint(csrf.exempt(stripe_webhook.bp))
     app.register_blueprint(swish_views.bp)
     csrf.exempt(swish_views.receive)  # only the callback: Swish posts JSON without a token
     app.register_blueprint(donate.bp)
-    app.register_blueprint(donor_documents.bp)
     app.register_blueprint(collections.bp)
     init_api(app)
+    app.before_request(_bank_file_limit)
     app.after_request(_security_headers)
     return app
+
+
+# Where a bank file is uploaded: the API and the finance desk's form. Everything else keeps
+# MAX_CONTENT_LENGTH (1 MiB). Werkzeug spools file parts to disk, so the limit is not memory.
+BANK_FILE_UPLOADS = frozenset({"/api/v1/bank-imports", "/finance/imports"})
+
+
+def _bank_file_limit() -> None:
+    if request.method == "POST" and request.path in BANK_FILE_UPLOADS:
+        request.max_content_length = current_app.config["BANK_FILE_MAX_BYTES"]
 
 
 def _security_headers(response: Response) -> Response:

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from ledger.cli import main
 from ledger.services import users
-from tests.support.camt_files import Entry, Statement, Tx, camt_bytes
+from tests.support.camt_files import Entry, Statement, Tx, camt_bytes, generated_entries
 
 URL = "/api/v1/bank-imports"
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples"
@@ -38,8 +40,17 @@ def _rows(engine, table: str) -> int:
 
 
 def _upload(client, headers, data: bytes, name: str = "fil.txt", **form):
-    body = {"file": (io.BytesIO(data), name), **form}
-    return client.post(URL, data=body, headers=headers, content_type="multipart/form-data")
+    # Encoded here, in memory: the test client's own encoding spools a large body to a temporary
+    # file that it never closes (a ResourceWarning, an error under filterwarnings=error).
+    boundary, body = encode_multipart(
+        MultiDict({"file": FileStorage(io.BytesIO(data), name), **form})
+    )
+    return client.post(
+        URL,
+        data=body,
+        headers=headers,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
 
 
 def test_a_finance_token_uploads_a_file_and_reads_its_totals_back(client, engine, tokens):
@@ -99,3 +110,28 @@ def test_kassan_import_prints_the_totals_and_the_closing_balance_check(cli, engi
     assert "[ok]" in result.output and "AVVIKER" not in result.output
     again = cli.invoke(main, ["import", str(path)])
     assert again.exit_code == 1 and "redan inläst" in again.output
+
+
+def test_a_bank_file_over_the_general_request_limit_is_taken_by_its_upload_route(
+    app, client, engine, tokens
+):
+    data = camt_bytes(generated_entries(2_500))
+    general = app.config["MAX_CONTENT_LENGTH"]
+    assert general < len(data) < app.config["BANK_FILE_MAX_BYTES"]
+    response = _upload(client, tokens["finance"], data, "dag.xml")
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["line_count"] == 2_500
+    # Any other route still refuses a body of that size, before reading it.
+    elsewhere = client.post(
+        "/api/v1/entries", data=data, headers=tokens["finance"], content_type="application/json"
+    )
+    assert elsewhere.status_code == 413
+
+
+def test_a_bank_file_over_its_own_limit_is_refused_and_stores_nothing(app, client, engine, tokens):
+    app.config["BANK_FILE_MAX_BYTES"] = 64 * 1024
+    data = camt_bytes(generated_entries(500))
+    assert len(data) > 64 * 1024
+    response = _upload(client, tokens["finance"], data, "dag.xml")
+    assert response.status_code == 413
+    assert _rows(engine, "bank_imports") == 0
