@@ -24,6 +24,7 @@ from ledger.services.expected import OPEN_STATUSES
 CURRENCY = "SEK"
 INCOME_ACCOUNT = "3993"
 ALLOCATION_SERIES = "A"
+ALLOCATION_KIND = "allocation"  # ledger.services.allocations.SOURCE_KIND
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # A monthly gift still paying: card subscriptions the Stripe webhooks keep "active"; a
 # bankgiro standing order stays "pending" on the gift and counts once its money has come.
@@ -66,14 +67,29 @@ def income(conn: Connection, year: int) -> dict[Key, int]:
 
 
 def allocations(conn: Connection, year: int) -> dict[Key, int]:
-    """Net 3993 credit per network on the year's allocation entries (series A).
+    """Net 3993 credit per network on the year's allocation entries (series A, kind allocation).
 
     The unrestricted side comes out negative: what allocations took from it. Two indexed
     reads (the series/year/number key, then the lines' primary key) rather than one join,
     which a planner may turn into a scan of every line."""
     e, ln = t.journal_entries.c, t.journal_lines.c
+    undone = t.journal_entries.alias("undone")
     ids = list(
-        conn.scalars(select(e.id).where(e.series == ALLOCATION_SERIES, e.fiscal_year == year))
+        conn.scalars(
+            select(e.id).where(
+                e.series == ALLOCATION_SERIES,
+                e.fiscal_year == year,
+                # series A also holds the finance desk's matches out of suspense, which are
+                # income booked to the network, not allocations of unrestricted money; the
+                # reversal of an allocation is one (it gives the money back)
+                or_(
+                    e.source_kind == ALLOCATION_KIND,
+                    e.reverses_id.in_(
+                        select(undone.c.id).where(undone.c.source_kind == ALLOCATION_KIND)
+                    ),
+                ),
+            )
+        )
     )
     out: dict[Key, int] = defaultdict(int)
     for start in range(0, len(ids), _IN_CHUNK):

@@ -224,6 +224,27 @@ def test_received_is_income_net_of_refund_and_dispute_plus_the_invoice(engine, w
     assert fred.booked_ore == FRED_RECEIVED and fred.allocated_ore == 0
 
 
+def test_a_desk_match_in_series_a_is_income_booked_to_the_network_not_an_allocation(engine, world):
+    with engine.begin() as conn:
+        posting.post(
+            conn,
+            Draft(
+                date=date(2026, 3, 2),
+                text="Matchad från 2890",
+                series="A",
+                source_kind="desk",
+                source_key="desk:t1:1",
+                lines=(
+                    LineDraft("2890", 70_000, 0),
+                    LineDraft("3993", 0, 70_000, network="fred"),
+                ),
+            ),
+        )
+    fred = report(engine).networks[0].figures
+    assert fred.booked_ore == FRED_RECEIVED + 70_000
+    assert fred.allocated_ore == 0
+
+
 def test_a_partly_paid_pledge_commits_what_is_still_due_and_an_invoice_commits_nothing(
     engine, world
 ):
