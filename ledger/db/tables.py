@@ -569,3 +569,18 @@ collection_cash = Table(
     Column("collected_on", Date, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# card money given on a collection's page, linked to the entries that booked it (0010)
+collection_entries = Table(
+    "collection_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("collection_id", Integer, ForeignKey("collections.id"), nullable=False),
+    Column("entry_id", BigInteger, ForeignKey("journal_entries.id"), nullable=False, unique=True),
+    Column("of_entry_id", BigInteger, ForeignKey("journal_entries.id")),
+    Column("gift_id", Integer, ForeignKey("gifts.id")),
+    Column("kind", String(6), nullable=False),
+    Column("amount_ore", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("booked_on", Date, nullable=False),
+)

@@ -8,9 +8,8 @@ the page, and every bank or Swish payment carrying it finds the collection. The 
 is found (or made) by organisation number and gets soft credit: the collection is linked to it,
 while each gift's payer stays the donor of record on the ledger lines.
 
-Raised money is read from what the ledger booked: receipts (not undone) on the collection's
-expected payment and on the expected payments of gifts given on its page, plus card gifts given
-on its page that Stripe confirmed (``paid``/``active``; a refunded one no longer counts).
+Raised money is read from what the ledger booked (``collection_progress``): receipts on the
+collection's expected payments, and card entries linked to it net of their refunds.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import Connection, func, select, union_all
+from sqlalchemy import Connection, func, select
 from stdnum.se import orgnr
 
 from ledger.db import tables as t
@@ -35,6 +34,7 @@ from ledger.errors import LedgerError
 from ledger.money import Money
 from ledger.payment_instructions import swish_number
 from ledger.services import expected
+from ledger.services.collection_progress import Progress, progress
 
 STATUSES = ("pending", "changes", "refused", "active", "closed")
 PUBLIC = ("active", "closed")
@@ -84,17 +84,6 @@ class Collection:
     thanks_text: str | None
     created_at: datetime
     closed_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    raised: Money
-    gift_count: int
-    cash_reported: Money
-    latest: list[tuple[str, Money, date]]  # shown name ("anonym" when not chosen), amount, day
-
-    def percent(self, goal: Money) -> int:
-        return min(100, self.raised.ore * 100 // goal.ore) if goal.ore else 0
 
 
 def _select() -> Any:
@@ -511,56 +500,25 @@ def attach_gift(conn: Connection, gift_id: int, collection_id: int, shown_name: 
     )
 
 
-# --- progress, from what the ledger booked ----------------------------------------------------
+# --- soft credit -----------------------------------------------------------------------------
 
 
-def progress(conn: Connection, current: Collection, *, latest: int = 10) -> Progress:
-    e, r, g = t.expected_payments.c, t.expected_payment_receipts.c, t.gifts.c
-    via_gift = select(e.id).join(t.gifts, e.gift_id == g.id).where(g.collection_id == current.id)
-    ids = [current.expected_payment_id] if current.expected_payment_id else []
-    bank = (
-        select(
-            (r.amount_ore - r.surplus_ore).label("ore"),
-            r.received_on.label("day"),
-            g.shown_name.label("name"),
-        )
-        .select_from(
-            t.expected_payment_receipts.join(
-                t.expected_payments, r.expected_payment_id == e.id
-            ).outerjoin(t.gifts, e.gift_id == g.id)
-        )
-        .where(
-            r.reversal_entry_id.is_(None),
-            r.amount_ore > r.surplus_ore,
-            (e.id.in_(ids)) | e.id.in_(via_gift),
-        )
-    )
-    card = select(
-        g.amount_ore.label("ore"), func.date(g.updated_at).label("day"), g.shown_name
-    ).where(g.collection_id == current.id, g.channel == "card", g.status.in_(("paid", "active")))
-    rows = list(conn.execute(union_all(bank, card)))
-    cash = t.collection_cash.c
-    reported = conn.execute(
-        select(func.coalesce(func.sum(cash.amount_ore), 0)).where(cash.collection_id == current.id)
-    ).scalar_one()
+@dataclass(frozen=True, slots=True)
+class Organised:
+    """A collection a club ran and what it raised: soft credit in the club's giving history."""
 
-    def day(value: Any) -> date:
-        return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-    ordered = sorted(rows, key=lambda row: day(row.day), reverse=True)
-    return Progress(
-        raised=Money(sum(int(row.ore) for row in rows), current.goal.currency),
-        gift_count=len(rows),
-        cash_reported=Money(int(reported), current.goal.currency),
-        latest=[
-            (row.name or "anonym", Money(int(row.ore), current.goal.currency), day(row.day))
-            for row in ordered[:latest]
-        ],
-    )
+    collection: Collection
+    progress: Progress
 
 
-def for_contributor(conn: Connection, contributor_id: int) -> list[Collection]:
-    """Soft credit: the collections a club organised, for its giving history."""
+def for_contributor(conn: Connection, contributor_id: int) -> list[Organised]:
+    """Soft credit: the public collections a club organised, newest first, with what each
+    raised. The money itself stays with its payers, the donors of record on the ledger lines."""
     c = t.collections.c
-    rows = conn.execute(_select().where(c.contributor_id == contributor_id, c.status.in_(PUBLIC)))
-    return [_record(row) for row in rows]
+    rows = conn.execute(
+        _select()
+        .where(c.contributor_id == contributor_id, c.status.in_(PUBLIC))
+        .order_by(c.created_at.desc(), c.id.desc())
+    )
+    found = [_record(row) for row in rows]
+    return [Organised(one, progress(conn, one, latest=0)) for one in found]

@@ -293,3 +293,23 @@ def decide(collection_id: int) -> Response:
     except LedgerError as exc:
         flash(f"Gick inte: {exc.message}")
     return redirect(url_for("collections.queue"), code=303)
+
+
+# --- soft credit on the staff's contributor page ----------------------------------------------
+
+
+@bp.app_template_global()
+def organised_collections(contributor_id: int) -> list[dict[str, Any]]:
+    """The collections a club ran and what each raised, for ``admin/contributor.html``: the
+    admin view renders it without knowing collections exist."""
+    with get_engine(current_app).connect() as conn:
+        organised = collections.for_contributor(conn, contributor_id)
+    return [
+        {
+            "collection": o.collection,
+            "raised": format_money(o.progress.raised),
+            "goal": format_money(o.collection.goal),
+            "gift_count": o.progress.gift_count,
+        }
+        for o in organised
+    ]

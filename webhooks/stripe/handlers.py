@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from ledger.services import mail
+from ledger.services import collection_progress, mail
 from webhooks.stripe import bookings, gift_state, payouts
 from webhooks.stripe.bookings import NotYetBookable
 from webhooks.stripe.context import Context, Obj, StripeReads
@@ -58,6 +58,8 @@ def _book_intent(ctx: Context, payment_intent_id: str, gift: Gift | None = None)
     bookings.book_charge(
         ctx.conn, charge, network=gift.network, contributor_id=contributor_id, label=gift.public_id
     )
+    # A gift given on a collection's page counts there from this entry (issue 7).
+    collection_progress.link_card_gift(ctx.conn, gift.id, f"stripe:charge:{charge['id']}")
     # The receipt goes into the outbox in the same transaction: booked gift, queued receipt.
     mail.enqueue_receipt(
         ctx.conn,
@@ -87,6 +89,11 @@ def _ensure_gift_booked(ctx: Context, charge_id: str, payment_intent_id: str | N
     if not payment_intent_id:
         raise NotYetBookable(f"charge {charge_id} has no payment to attribute it to")
     _book_intent(ctx, payment_intent_id)
+
+
+def _to_collection(ctx: Context, charge_id: str, keys: list[str]) -> None:
+    """Refunds and disputes of a collection's card gift count against the collection."""
+    collection_progress.link_card_follow_ups(ctx.conn, f"stripe:charge:{charge_id}", keys)
 
 
 def _gift_of_charge(ctx: Context, obj: Obj) -> Gift | None:
@@ -180,8 +187,10 @@ def customer_subscription_deleted(ctx: Context, event: Obj) -> None:
 def charge_refunded(ctx: Context, event: Obj) -> None:
     charge = _object(event)
     _ensure_gift_booked(ctx, charge["id"], charge.get("payment_intent"))
-    for refund in ctx.refunds(charge["id"]):
+    refunds = list(ctx.refunds(charge["id"]))
+    for refund in refunds:
         bookings.book_refund(ctx.conn, refund)
+    _to_collection(ctx, charge["id"], [f"stripe:refund:{r['id']}" for r in refunds])
     gift = _gift_of_charge(ctx, charge)
     if gift is not None and charge.get("refunded"):
         gift_state.move(ctx.conn, gift, "refunded")
@@ -191,6 +200,7 @@ def charge_dispute_created(ctx: Context, event: Obj) -> None:
     dispute = _object(event)
     _ensure_gift_booked(ctx, dispute["charge"], dispute.get("payment_intent"))
     bookings.book_dispute_opened(ctx.conn, dispute)
+    _to_collection(ctx, dispute["charge"], [f"stripe:dispute:{dispute['id']}"])
     gift = _gift_of_charge(ctx, dispute)
     if gift is not None:
         gift_state.move(ctx.conn, gift, "disputed")
@@ -202,6 +212,7 @@ def charge_dispute_closed(ctx: Context, event: Obj) -> None:
     if dispute.get("status") != "won":
         return  # lost: the money left with the dispute; nothing more to book
     bookings.book_dispute_won(ctx.conn, dispute, bookings.booking_date(event.get("created")))
+    _to_collection(ctx, dispute["charge"], [f"stripe:dispute_won:{dispute['id']}"])
     gift = _gift_of_charge(ctx, dispute)
     if gift is not None:
         gift_state.move(ctx.conn, gift, "paid" if gift.frequency == "once" else "active")
