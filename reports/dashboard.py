@@ -11,6 +11,7 @@
 * Monthly givers: paying now as the funding gap counts them; started and stopped in the year
   from the gifts table.
 * Organisations that gave last year and not yet this year, with contact details.
+* Workplace collections per network and the clubs that ran them (``reports.collections_report``).
 
 Who gives and the follow-up list read journal lines, so they are kept as running tallies
 (``reports.tally``): the first read of a year goes through its lines once, later reads only
@@ -28,6 +29,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, or_, select
 
 from ledger.db import tables as t
+from reports.collections_report import CollectionsReport, collections_report
 from reports.funding import FundingGap, funding_gap
 from reports.funding.sources import CURRENCY, INCOME_ACCOUNT, window
 from reports.tally import running
@@ -126,6 +128,7 @@ class Dashboard:
     bands: tuple[GiftBand, ...]
     givers: MonthlyGivers
     lapsed: tuple[Lapsed, ...]
+    collections: CollectionsReport
 
 
 def _network_id(conn: Connection, slug: str | None) -> int | None:
@@ -329,4 +332,5 @@ def build(
         bands=bands,
         givers=monthly_givers(conn, year, gap.total.monthly_givers, network_id),
         lapsed=lapsed_organisations(conn, year, network_id),
+        collections=collections_report(conn, year, network_id=network_id),
     )

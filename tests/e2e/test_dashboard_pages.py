@@ -10,6 +10,7 @@ import pytest
 from ledger.cli import main
 from ledger.money import Money, format_money
 from ledger.services import users
+from tests.integration.test_collections_report import build_collections
 from tests.support.dashboard import build_world
 from tests.support.invoicing import pdf_text
 
@@ -153,3 +154,20 @@ def test_the_cli_writes_the_board_report_as_pdf(cli, ids, tmp_path):
     assert "Period: 2026-01-01 – 2026-09-15" in text
     assert "Nätverk: Rättvis klimatomställning" in text
     assert "Gap 5 182,73 kr" in text
+
+
+def test_the_collections_section_shows_networks_clubs_and_links_with_strangers_text_escaped(
+    client, engine
+):
+    world = build_collections(engine)
+    sign_in(client, engine, "finance")
+    html = page(client)
+    section = html[html.index('<h2 id="collections-heading">Insamlingar</h2>') :]
+    assert f'<a href="/i/{world["handels"].slug}">Klimatlunch</a>' in section
+    assert '<a href="/finance/insamlingar">1</a>' in section
+    assert kr(40_000) in section and kr(52_550) in section and kr(30_000) in section
+    assert "Eva &lt;b&gt;Ek&lt;/b&gt;" in section and "<b>Ek</b>" not in section
+    assert 'href="mailto:eva@handels.example"' in section
+    assert "Handelsklubben" in section and "Målarklubben" in section
+    text = pdf_text(client.get("/dashboard/rapport.pdf?year=2026").data)
+    assert "Insamlingar" in text and "Handelsklubben Eva <b>Ek</b>" in text
