@@ -325,13 +325,18 @@ def _organiser(conn: Connection, current: Collection) -> int:
     ).first()
     if found is not None:
         return int(found.id)
+    # The contact's e-mail is a person's, often already a donor's or another club's contact:
+    # the club gets it only while no active contributor has it (e-mails are unique), and the
+    # collection keeps it either way.
+    email = current.contact_email.strip().lower()  # stored as the contributor service does
+    taken = conn.execute(select(c.id).where(c.email == email, c.merged_into.is_(None))).first()
     return int(
         conn.execute(
             t.contributors.insert()
             .values(
                 kind="organisation",
                 name=current.org_name,
-                email=current.contact_email,
+                email=None if taken is not None else email,
                 organisation_number=current.organisation_number,
                 org_kind="club",
                 contact_person=current.contact_name,

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from ledger.db import tables as t
@@ -231,3 +231,21 @@ def test_the_dashboard_carries_the_collections_of_its_network(engine):
     assert [_figures(n) for n in dash.collections.networks] == [
         ("Rättvis klimatomställning", 1, 1, 40_000, 0, 0)
     ]
+
+
+def test_two_clubs_with_the_same_contact_e_mail_are_both_approved(engine):
+    """The contact's e-mail is a person's: the second club is created without it."""
+    with engine.begin() as conn:
+        first = _start(conn, None, "Lokalklubben", "556036-0793", "Fika", email="Eva@Example.se")
+        second = _start(conn, None, "Grannklubben", "802002-4280", "Lunch", email="eva@example.se")
+        a = collections.approve(conn, first.id)
+        b = collections.approve(conn, second.id)
+        emails = dict(
+            conn.execute(
+                select(t.contributors.c.id, t.contributors.c.email).where(
+                    t.contributors.c.id.in_([a.contributor_id, b.contributor_id])
+                )
+            ).all()
+        )
+    assert a.contributor_id != b.contributor_id
+    assert emails == {a.contributor_id: "eva@example.se", b.contributor_id: None}
