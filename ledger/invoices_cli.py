@@ -34,9 +34,8 @@ def invoices_run(on: datetime | None) -> None:
     day = _day(on)
     config = current_app.config
     try:
-        report = invoice_run.run(
-            get_engine(current_app), day, config=config, render=invoice_pdf.renderer(config)
-        )
+        with invoice_pdf.batch_renderer(config) as render:
+            report = invoice_run.run(get_engine(current_app), day, config=config, render=render)
     except LedgerError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"{day.isoformat()}: issued {report.issued}, mailed {report.mailed}")
@@ -53,9 +52,8 @@ def invoices_remind(on: datetime | None) -> None:
     day = _day(on)
     config = current_app.config
     try:
-        report = invoice_run.remind(
-            get_engine(current_app), day, config=config, render=invoice_pdf.renderer(config)
-        )
+        with invoice_pdf.batch_renderer(config) as render:
+            report = invoice_run.remind(get_engine(current_app), day, config=config, render=render)
     except LedgerError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"{day.isoformat()}: reminders {report.reminded}, mailed {report.mailed}")

@@ -163,3 +163,15 @@ def test_the_invoice_is_mailed_once_with_its_pdf_attached(engine, issued, letter
     assert f"OCR-nummer {issued.reference}" in pdf_text(attachment.get_content())
     with engine.connect() as conn:
         assert invoices.get(conn, issued.number).sent_at is not None
+
+
+def test_a_batch_renders_the_same_documents_in_child_processes_that_are_replaced(issued):
+    """The invoice run's renderer gives the same PDFs as ``render``, also across the
+    replacement of its child process (here after every two documents)."""
+    letterhead = invoice_pdf.Letterhead.from_config(CONFIG)
+    expected = pdf_text(invoice_pdf.render(issued, letterhead))
+    with invoice_pdf.batch_renderer(CONFIG, per_child=2) as render:
+        texts = [pdf_text(render(issued, None)) for _ in range(3)]
+        reminder = pdf_text(render(issued, 1))
+    assert texts == [expected] * 3
+    assert "Påminnelse" in reminder and f"OCR-nummer {issued.reference}" in reminder
