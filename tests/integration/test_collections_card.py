@@ -5,13 +5,12 @@ paid month. Driven by Stripe-signed events against a fake Stripe."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import pytest
 from sqlalchemy import func, select
 
 from ledger.db import tables as t
 from ledger.services import collections
+from tests.support.collection_world import approved_collection
 from tests.support.stripe_events import (  # noqa: F401 (fixtures)
     add_gift,
     card_payment,
@@ -39,26 +38,7 @@ def _book_inline(world):
 
 @pytest.fixture
 def collection(engine, network_id):
-    values = {
-        "org_name": "Verkstadsklubben",
-        "organisation_number": "802481-1658",
-        "contact_name": "Karin Berg",
-        "contact_email": "karin@example.se",
-        "title": "Fika för Palestina",
-        "body": "Vi samlar på jobbet.",
-        "goal": "5000",
-        "end_date": (date.today() + timedelta(days=30)).isoformat(),
-    }
-    with engine.begin() as conn:
-        started = collections.start(
-            conn,
-            values,
-            network_id=network_id,
-            image_data=None,
-            address_hash="x",
-            today=date.today(),
-        )
-        return collections.approve(conn, started.id)
+    return approved_collection(engine, network_id)
 
 
 def _on_collection(engine, public_id, collection, name="Sara Lind"):

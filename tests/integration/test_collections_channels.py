@@ -7,7 +7,7 @@ the payers stay the donors of record on the ledger lines."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -16,6 +16,7 @@ from ledger.db import tables as t
 from ledger.services import collections, users
 from reports.funding import funding_gap
 from tests.support.camt_files import Entry, Tx, camt_bytes
+from tests.support.collection_world import approved_collection
 from tests.support.stripe_events import (  # noqa: F401 (fixtures)
     add_gift,
     card_payment,
@@ -40,26 +41,7 @@ def _book_inline(world):
 
 @pytest.fixture
 def collection(engine, network_id):
-    values = {
-        "org_name": "Verkstadsklubben",
-        "organisation_number": "802481-1658",
-        "contact_name": "Karin Berg",
-        "contact_email": "karin@example.se",
-        "title": "Fika för Palestina",
-        "body": "Vi samlar på jobbet.",
-        "goal": "5000",
-        "end_date": (date.today() + timedelta(days=30)).isoformat(),
-    }
-    with engine.begin() as conn:
-        started = collections.start(
-            conn,
-            values,
-            network_id=network_id,
-            image_data=None,
-            address_hash="x",
-            today=date.today(),
-        )
-        return collections.approve(conn, started.id)
+    return approved_collection(engine, network_id)
 
 
 def _swish_report(rows: list[tuple[str, int, str, str, str]]) -> bytes:
