@@ -32,6 +32,7 @@ from ledger.db import tables as t
 from ledger.references import is_valid_reference
 from ledger.services.expected import OPEN_STATUSES
 from webhooks.bankfiles.records import SWISH, BankLine
+from webhooks.stripe import bookings as stripe_bookings
 
 __all__ = ["Expected", "Match", "among", "candidate_references", "match_batch"]
 
@@ -279,7 +280,7 @@ def _credit(
 
 def _payout(ln: BankLine, payouts: list[tuple[int, str, Any, int]], taken: set[int]) -> int | None:
     text = " ".join(x for x in (ln.message, ln.reference) if x)
-    named = {f"stripe:payout:{m}" for m in _PAYOUT_ID.findall(text)}
+    named = {stripe_bookings.key("payout", m) for m in _PAYOUT_ID.findall(text)}
     for entry_id, key, _day, _ore in payouts:
         if key in named and entry_id not in taken:
             return entry_id

@@ -39,6 +39,12 @@ _STOCKHOLM = ZoneInfo("Europe/Stockholm")
 Obj = Mapping[str, Any]
 
 
+def key(kind: str, stripe_id: str) -> str:
+    """The source key of one Stripe fact: ``stripe:<kind>:<id>`` (charge, fee, refund, dispute,
+    dispute_won, payout). The one place the format lives; the collection links use it too."""
+    return f"stripe:{kind}:{stripe_id}"
+
+
 class NotYetBookable(LedgerError):
     """The fact cannot be booked yet (the payment it belongs to is not known); retry later."""
 
@@ -86,7 +92,7 @@ def book_charge(
     currency = _currency(charge)
     day = booking_date(charge.get("created"))
     _post(
-        f"stripe:charge:{charge['id']}",
+        key("charge", charge["id"]),
         day,
         f"Kortgåva {label} ({charge['id']})",
         _pair(
@@ -101,7 +107,7 @@ def book_charge(
     fee = int(txn["fee"])
     if fee > 0:
         _post(
-            f"stripe:fee:{txn['id']}",
+            key("fee", txn["id"]),
             booking_date(txn.get("created")),
             f"Stripe-avgift {label} ({txn['id']})",
             _pair("card_fee", fee, _currency(txn)),
@@ -111,7 +117,7 @@ def book_charge(
 
 def gift_dimensions(conn: Connection, charge_id: str) -> dict[str, Any] | None:
     """Network and contributor of the booked gift of a charge, or None if it is not booked."""
-    entry = journal.find_by_source_key(conn, f"stripe:charge:{charge_id}")
+    entry = journal.find_by_source_key(conn, key("charge", charge_id))
     if entry is None:
         return None
     income = next((ln for ln in entry.lines if ln.account == POSTING_RULES["card_gift"][1]), None)
@@ -137,7 +143,7 @@ def book_refund(conn: Connection, refund: Obj) -> bool:
         return False
     dims = _dims(conn, str(refund["charge"]))
     return _post(
-        f"stripe:refund:{refund['id']}",
+        key("refund", refund["id"]),
         booking_date(refund.get("created")),
         f"Återbetald kortgåva ({refund['charge']}, {refund['id']})",
         _pair("card_refund", int(refund["amount"]), _currency(refund), **dims),
@@ -167,7 +173,7 @@ def book_dispute_opened(conn: Connection, dispute: Obj) -> bool:
         lines.append(LineDraft(fee_account, fee, 0, currency))
     lines.append(LineDraft(credit, 0, amount + fee, currency))
     return _post(
-        f"stripe:dispute:{dispute['id']}",
+        key("dispute", dispute["id"]),
         booking_date(dispute.get("created")),
         f"Bestriden kortgåva ({dispute['charge']}, {dispute['id']})",
         tuple(lines),
@@ -190,7 +196,7 @@ def book_dispute_won(conn: Connection, dispute: Obj, day: date) -> bool:
     if fee_back > 0:
         lines.append(LineDraft(fee_account, 0, fee_back, currency))
     return _post(
-        f"stripe:dispute_won:{dispute['id']}",
+        key("dispute_won", dispute["id"]),
         day,
         f"Vunnen tvist, kortgåva återförd ({dispute['charge']}, {dispute['id']})",
         tuple(lines),
@@ -201,7 +207,7 @@ def book_dispute_won(conn: Connection, dispute: Obj, day: date) -> bool:
 def book_payout(conn: Connection, payout: Obj) -> bool:
     """Book money moved from the Stripe balance (1580) to the bank (1930)."""
     return _post(
-        f"stripe:payout:{payout['id']}",
+        key("payout", payout["id"]),
         booking_date(payout.get("arrival_date") or payout.get("created")),
         f"Utbetalning från Stripe ({payout['id']})",
         _pair("card_payout", int(payout["amount"]), _currency(payout)),

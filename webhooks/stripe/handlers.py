@@ -59,7 +59,7 @@ def _book_intent(ctx: Context, payment_intent_id: str, gift: Gift | None = None)
         ctx.conn, charge, network=gift.network, contributor_id=contributor_id, label=gift.public_id
     )
     # A gift given on a collection's page counts there from this entry (issue 7).
-    collection_progress.link_card_gift(ctx.conn, gift.id, f"stripe:charge:{charge['id']}")
+    collection_progress.link_card_gift(ctx.conn, gift.id, bookings.key("charge", charge["id"]))
     # The receipt goes into the outbox in the same transaction: booked gift, queued receipt.
     mail.enqueue_receipt(
         ctx.conn,
@@ -93,7 +93,7 @@ def _ensure_gift_booked(ctx: Context, charge_id: str, payment_intent_id: str | N
 
 def _to_collection(ctx: Context, charge_id: str, keys: list[str]) -> None:
     """Refunds and disputes of a collection's card gift count against the collection."""
-    collection_progress.link_card_follow_ups(ctx.conn, f"stripe:charge:{charge_id}", keys)
+    collection_progress.link_card_follow_ups(ctx.conn, bookings.key("charge", charge_id), keys)
 
 
 def _gift_of_charge(ctx: Context, obj: Obj) -> Gift | None:
@@ -190,7 +190,7 @@ def charge_refunded(ctx: Context, event: Obj) -> None:
     refunds = list(ctx.refunds(charge["id"]))
     for refund in refunds:
         bookings.book_refund(ctx.conn, refund)
-    _to_collection(ctx, charge["id"], [f"stripe:refund:{r['id']}" for r in refunds])
+    _to_collection(ctx, charge["id"], [bookings.key("refund", r["id"]) for r in refunds])
     gift = _gift_of_charge(ctx, charge)
     if gift is not None and charge.get("refunded"):
         gift_state.move(ctx.conn, gift, "refunded")
@@ -200,7 +200,7 @@ def charge_dispute_created(ctx: Context, event: Obj) -> None:
     dispute = _object(event)
     _ensure_gift_booked(ctx, dispute["charge"], dispute.get("payment_intent"))
     bookings.book_dispute_opened(ctx.conn, dispute)
-    _to_collection(ctx, dispute["charge"], [f"stripe:dispute:{dispute['id']}"])
+    _to_collection(ctx, dispute["charge"], [bookings.key("dispute", dispute["id"])])
     gift = _gift_of_charge(ctx, dispute)
     if gift is not None:
         gift_state.move(ctx.conn, gift, "disputed")
@@ -212,7 +212,7 @@ def charge_dispute_closed(ctx: Context, event: Obj) -> None:
     if dispute.get("status") != "won":
         return  # lost: the money left with the dispute; nothing more to book
     bookings.book_dispute_won(ctx.conn, dispute, bookings.booking_date(event.get("created")))
-    _to_collection(ctx, dispute["charge"], [f"stripe:dispute_won:{dispute['id']}"])
+    _to_collection(ctx, dispute["charge"], [bookings.key("dispute_won", dispute["id"])])
     gift = _gift_of_charge(ctx, dispute)
     if gift is not None:
         gift_state.move(ctx.conn, gift, "paid" if gift.frequency == "once" else "active")
