@@ -46,8 +46,9 @@ test-postgresql: $(STAMP) chromium
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check ledger webhooks reports tests bench
+	$(BIN)/ruff format --check kassan ledger webhooks reports tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

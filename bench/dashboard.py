@@ -50,7 +50,7 @@ def load() -> dict[str, float]:
 
 
 def _signed_in(url: str, email: str, password: str) -> Any:
-    from ledger.web.app import create_app
+    from kassan.web.app import create_app
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40, "TESTING": True})
     client = app.test_client()

@@ -236,7 +236,7 @@ def _token(conn: Any) -> str:
 
 
 def measure(url: str, token: str, calls: int, ref_calls: int) -> dict[str, Any]:
-    from ledger.web.app import create_app
+    from kassan.web.app import create_app
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40, "TESTING": True})
     client = app.test_client()

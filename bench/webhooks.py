@@ -11,7 +11,7 @@ Per database (a SQLite file, or a durable throwaway PostgreSQL cluster):
 2. the references first, each on its own fresh database under the same gunicorn settings,
    loaded the same way: ``bench.webhooks_bare``'s ``/bare`` (one two-line entry per request in
    plain SQL, the issue's reference) and ``/bare-post`` (the same through ``posting.post``);
-3. Kassan (``ledger.web.app:create_app()``, KASSAN_ENV=production, STRIPE_WEBHOOK_APPLY=
+3. Kassan (``kassan.web.app:create_app()``, KASSAN_ENV=production, STRIPE_WEBHOOK_APPLY=
    background: the production path) under gunicorn, loaded from a second process for
    ``--seconds`` by ``--concurrency`` threads over http.client with signed
    ``checkout.session.completed`` events (built and signed before the clock starts), every
@@ -565,11 +565,11 @@ def breakdown(config: dict[str, Any], events: list[tuple[bytes, str | None]]) ->
     """One event's steps, timed one by one in this process (no HTTP server, no contention)."""
     import stripe
 
-    from ledger.web.app import create_app
-    from ledger.web.database import get_engine
+    from kassan.web.app import create_app
+    from kassan.web.database import get_engine
+    from kassan.web.stripe_webhook import TOLERANCE
     from webhooks.stripe import handlers, inbox
     from webhooks.stripe.context import StripeReads
-    from webhooks.stripe.webhook import TOLERANCE
 
     app = create_app(config)
     steps: dict[str, list[float]] = {
@@ -734,7 +734,7 @@ def run_backend(
     result["busy_cores_before"] = busy_cores()  # other work on the machine skews the figures
     busy = result["busy_cores_before"]
     print(f"[{backend}] webhooks (machine busy {busy} cores) ...", flush=True)
-    warm, measured, cpu, drain = _served("ledger.web.app:create_app()", env, tmp, args, load_hooks)
+    warm, measured, cpu, drain = _served("kassan.web.app:create_app()", env, tmp, args, load_hooks)
     result["webhooks"] = summary(measured)
     result["webhooks"]["cpu_s"] = cpu
     new_events = len({order[k] for k in measured["sent"]})

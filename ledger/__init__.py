@@ -2,5 +2,5 @@
 
 The domain modules (``money``, ``errors``, ``entries``, ``chart``) import only the standard
 library. ``ledger.db`` holds the schema, ``ledger.services`` the only code that writes journal
-entries, and ``ledger.web`` the Flask app factory, pages and JSON API.
+entries, and ``kassan.web`` the Flask app factory, pages and JSON API.
 """

@@ -1,7 +1,9 @@
 """Money: an integer number of öre (minor units) and an ISO 4217 currency.
 
 No floats, ever. Parsing and formatting belong at the edges (``parse_amount`` for forms and
-files, ``format_money`` for pages and PDFs); inside Kassan amounts are ``Money`` or plain öre.
+files; ``reports.display.format_money`` for pages, PDFs and CSV, in the reader's language);
+inside Kassan amounts are ``Money`` or plain öre. ``str(money)`` is the Swedish text the
+ledger's own messages use (``1 234,50 kr``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency
 
-__all__ = ["CurrencyMismatch", "Money", "format_money", "parse_amount"]
+__all__ = ["CurrencyMismatch", "Money", "parse_amount"]
 
 
 class CurrencyMismatch(ValueError):
@@ -99,12 +101,8 @@ class Money:
         return Decimal(self.ore).scaleb(-2)
 
     def __str__(self) -> str:
-        return format_money(self)
-
-
-def format_money(money: Money, locale: str = "sv_SE") -> str:
-    """``1 234,50 kr`` in Swedish, ``SEK 1,234.50`` in English (Babel's CLDR patterns)."""
-    return format_currency(money.decimal, money.currency, locale=locale)
+        """``1 234,50 kr``: Swedish, as the ledger's messages to Swedish staff are written."""
+        return format_currency(self.decimal, self.currency, locale="sv_SE")
 
 
 _AMOUNT = re.compile(r"^-?\d+([.,]\d{1,2})?$")

@@ -15,9 +15,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 from weasyprint import HTML
 
-from ledger.money import Money, format_money
+from ledger.money import Money
 from reports.charts import charts
 from reports.dashboard import Dashboard
+from reports.display import format_money
 from reports.funding.render import coverage_text, donors_text
 
 __all__ = ["filename", "period_end", "render", "render_html"]

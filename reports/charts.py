@@ -18,8 +18,9 @@ from html import escape
 import pygal
 from pygal.style import Style
 
-from ledger.money import Money, format_money
+from ledger.money import Money
 from reports.dashboard import Dashboard, GiftBand, MonthPoint, Share
+from reports.display import format_money
 from reports.funding import NetworkGap
 
 # pygal adds a legacy import hook for its map plugins (which Kassan does not use) to

@@ -22,9 +22,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 from weasyprint import HTML
 
-from ledger.money import Money, format_money
+from ledger.money import Money
 from ledger.payment_instructions import format_bankgiro, qr_svg, swish_qr_payload
 from ledger.services.invoices import Invoice
+from reports.display import format_money
 
 __all__ = ["Letterhead", "batch_renderer", "filename", "render", "render_html", "renderer"]
 

@@ -12,9 +12,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 from weasyprint import HTML
 
-from ledger.money import format_money
 from ledger.payment_instructions import format_bankgiro, qr_svg, swish_number
 from ledger.services.collections import Collection, swish_payload
+from reports.display import format_money
 
 __all__ = ["render", "render_html"]
 

@@ -17,7 +17,8 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from weasyprint import HTML
 
-from ledger.money import Money, format_money
+from ledger.money import Money
+from reports.display import format_money
 from reports.donor_documents import TAX, AnnualStatement, Donor, GiftRecord
 from reports.invoice_pdf import Letterhead, _logo_uri
 

@@ -11,8 +11,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ledger.money import Money, format_money
+from ledger.money import Money
 from ledger.services.balances import account_totals
+from reports.display import format_money
 
 
 def trial_balance(conn: Connection, year: int | None = None) -> dict[str, Any]:

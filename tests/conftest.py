@@ -88,7 +88,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    from ledger.web.app import create_app
+    from kassan.web.app import create_app
 
     monkeypatch.setenv("KASSAN_ENV", "test")
     monkeypatch.setenv("KASSAN_INSTANCE_PATH", str(tmp_path / "instance"))

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, func, select
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft, PostedEntry
 from ledger.errors import LedgerError
-from ledger.money import Money, format_money
+from ledger.money import Money
 from ledger.services import journal, posting
 from ledger.services.dimensions import DimensionNotFound
 
@@ -144,8 +144,8 @@ def allocate(
     free = unallocated(conn, year, amount.currency)
     if amount.ore > free.ore:
         raise AllocationRefused(
-            f"only {format_money(free)} of {year}'s unrestricted income is unallocated; "
-            f"{format_money(amount)} cannot be allocated",
+            f"only {free!s} of {year}'s unrestricted income is unallocated; "
+            f"{amount!s} cannot be allocated",
             "amount_ore",
         )
     entry, new = posting.post_once(

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -33,8 +33,17 @@ from ledger.errors import LedgerError
 from ledger.money import Money
 from ledger.services import journal
 
-if TYPE_CHECKING:
-    from ledger.services.collections import Collection
+
+class Counted(Protocol):
+    """What progress needs of a collection (``collections.Collection`` is one)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def expected_payment_id(self) -> int | None: ...
+    @property
+    def goal(self) -> Money: ...
+
 
 __all__ = ["Progress", "link_card_follow_ups", "link_card_gift", "progress"]
 
@@ -146,7 +155,7 @@ def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _bank(conn: Connection, current: Collection) -> list[tuple[int, date, str | None]]:
+def _bank(conn: Connection, current: Counted) -> list[tuple[int, date, str | None]]:
     e, r, g = t.expected_payments.c, t.expected_payment_receipts.c, t.gifts.c
     via_gift = select(e.id).join(t.gifts, e.gift_id == g.id).where(g.collection_id == current.id)
     ids = [current.expected_payment_id] if current.expected_payment_id else []
@@ -190,7 +199,7 @@ def _card(conn: Connection, collection_id: int) -> list[tuple[int, date, str | N
     return [(ore, *first[root]) for root, ore in net.items() if ore > 0 and root in first]
 
 
-def progress(conn: Connection, current: Collection, *, latest: int = 10) -> Progress:
+def progress(conn: Connection, current: Counted, *, latest: int = 10) -> Progress:
     """Raised, the number of gifts, the cash the organiser reported and the latest gifts."""
     rows = _bank(conn, current) + _card(conn, current.id)
     cash = t.collection_cash.c

@@ -49,7 +49,7 @@ def settle(
     received on)``, the receipt as ``expected.record_receipt(s)`` returned it. Returns how many
     receipt e-mails were queued.
 
-    ``config`` is the app's (``mail.enqueue_receipt``); None: the running Flask app's.
+    ``config`` is the app's (``mail.enqueue_receipt``), needed when a gift is paid.
     """
     fresh = [
         (r, key, ore - r.surplus_ore, day)

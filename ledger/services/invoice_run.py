@@ -26,7 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ledger.db import tables as t
 from ledger.db.engine import is_postgresql
 from ledger.errors import LedgerError
-from ledger.money import Money, format_money
+from ledger.money import Money
 from ledger.payment_instructions import format_bankgiro
 from ledger.services import expected, invoices, mail
 from ledger.services.invoices import Invoice
@@ -45,7 +45,7 @@ __all__ = [
 
 Render = Callable[[Invoice, int | None], bytes]  # (document, reminder number) -> PDF
 _env = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "web" / "templates" / "mail"),
+    loader=FileSystemLoader(Path(__file__).resolve().parent / "mail_texts"),
     undefined=StrictUndefined,
     autoescape=False,  # plain-text mail
     keep_trailing_newline=True,
@@ -124,8 +124,8 @@ def _values(config: Mapping[str, object], invoice: Invoice) -> dict[str, object]
     bankgiro = config.get("BANKGIRO")
     return {
         "invoice": invoice,
-        "total": format_money(invoice.total),
-        "outstanding": format_money(invoice.outstanding),
+        "total": str(invoice.total),
+        "outstanding": str(invoice.outstanding),
         "bankgiro": format_bankgiro(str(bankgiro)) if bankgiro else None,
         "organisation": config.get("ORGANISATION_NAME"),
         "organisation_number": config.get("ORGANISATION_NUMBER"),

@@ -26,7 +26,7 @@ from ledger.chart import POSTING_RULES
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.errors import LedgerError
-from ledger.money import Money, format_money
+from ledger.money import Money
 from ledger.services import expected, posting
 
 __all__ = [
@@ -308,7 +308,7 @@ def credit(
     if not 0 < ore <= open_ore:
         raise LedgerError(
             f"credit more than zero and at most what is unpaid on invoice {number}: "
-            f"{format_money(invoice.outstanding)}",
+            f"{invoice.outstanding!s}",
             "amount",
         )
     why = (reason or "").strip()
@@ -368,7 +368,7 @@ def _lower_expected(conn: Connection, invoice: Invoice, ore: int) -> None:
     if ore > amount - paid or row.status in ("cancelled", "written_off"):
         raise LedgerError(
             f"invoice {invoice.number} was paid meanwhile; credit at most "
-            f"{format_money(Money(max(0, amount - paid), invoice.currency))}",
+            f"{Money(max(0, amount - paid), invoice.currency)}",
             "amount",
         )
     left = amount - ore

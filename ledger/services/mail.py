@@ -27,7 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ledger.db import tables as t
 from ledger.db.engine import is_postgresql
-from ledger.money import Money, format_money
+from ledger.money import Money
 from ledger.services import gifts
 
 __all__ = [
@@ -47,7 +47,7 @@ STOP_SALT = "stop-monthly"
 DONOR_SALT = "donor-documents"  # the donor's own page of gifts, receipts and annual statements
 LEASE = timedelta(minutes=5)  # a sender that dies mid-send frees its mail after this
 MAX_BACKOFF = timedelta(hours=6)
-_TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates" / "mail"
+_TEMPLATES = Path(__file__).resolve().parent / "mail_texts"
 _env = Environment(
     loader=FileSystemLoader(_TEMPLATES),
     undefined=StrictUndefined,
@@ -131,12 +131,6 @@ def donor_token(secret_key: str, contributor_id: int) -> str:
     return URLSafeTimedSerializer(secret_key, salt=DONOR_SALT).dumps(contributor_id)
 
 
-def _app_config() -> Mapping[str, object]:
-    from flask import current_app  # only when the caller gave no config: inside the app
-
-    return current_app.config
-
-
 def enqueue_receipt(
     conn: Connection,
     gift_public_id: str,
@@ -148,10 +142,13 @@ def enqueue_receipt(
 ) -> bool:
     """Queue the Swedish receipt for one payment of a gift (once per payment).
 
-    ``config`` defaults to the running Flask app's; it gives ``SECRET_KEY`` (the stop link of a
-    monthly gift), ``PUBLIC_BASE_URL`` and ``ORGANISATION_NAME``/``ORGANISATION_NUMBER``.
+    ``config`` is the app's configuration: ``SECRET_KEY`` (the stop link of a monthly gift),
+    ``PUBLIC_BASE_URL`` and ``ORGANISATION_NAME``/``ORGANISATION_NUMBER``. The ledger knows no
+    web framework, so a caller that books a paid gift must pass it.
     """
-    cfg = config if config is not None else _app_config()
+    if config is None:
+        raise ValueError("enqueue_receipt needs the app configuration (config=...)")
+    cfg = config
     gift = gifts.get_gift(conn, gift_public_id)
     if gift is None:
         raise LookupError(f"no gift {gift_public_id!r}")
@@ -165,7 +162,7 @@ def enqueue_receipt(
         donor_url = f"{base}/mina-gavor/{donor_token(str(cfg['SECRET_KEY']), contributor_id)}"
     body = _env.get_template("receipt.txt").render(
         gift=gift,
-        amount=format_money(Money(amount_ore, gift.currency)),
+        amount=str(Money(amount_ore, gift.currency)),
         paid_on=format_date(paid_on, "long", locale="sv_SE"),
         payment_ref=payment_ref,
         stop_url=stop_url,

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, select
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.errors import AlreadyReversed, LedgerError
-from ledger.money import Money, format_money
+from ledger.money import Money
 from ledger.services import expected, gift_payments, journal, posting
 
 __all__ = [
@@ -83,7 +83,7 @@ class Allocation:
 
 
 def _kr(ore: int) -> str:
-    return format_money(Money(ore))
+    return str(Money(ore))
 
 
 def _allocation(row: Any) -> Allocation:
@@ -260,7 +260,7 @@ def allocate(
 
     The parts together may not exceed the line's ``open_ore``; what is left stays in suspense.
     All parts are booked or none. A repeated ``token`` returns what the first call booked.
-    ``mail_config`` writes the receipt e-mail of a gift paid this way; None: the Flask app's.
+    ``mail_config`` (the app's configuration) writes the receipt e-mail of a gift paid this way.
     """
     _check_token(token)
     line = _lock_line(conn, line_id)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, func, or_, select
 
 from ledger.db import tables as t
-from ledger.money import Money, format_money, parse_amount
+from ledger.money import Money, parse_amount
 from ledger.references import is_valid_reference
 from ledger.services import expected
 
@@ -220,7 +220,7 @@ def describe(ep: expected.ExpectedPayment) -> str:
     """One line a finance officer recognises: reference, who, amount and what is still due."""
     parts = [f"Referens {ep.reference}", ep.payer_name or "okänd betalare"]
     if ep.amount_ore is not None:
-        parts.append(format_money(Money(ep.amount_ore, ep.currency)))
+        parts.append(str(Money(ep.amount_ore, ep.currency)))
     if ep.outstanding is not None and ep.paid_ore:
-        parts.append(f"återstår {format_money(ep.outstanding)}")
+        parts.append(f"återstår {ep.outstanding!s}")
     return ", ".join(parts)

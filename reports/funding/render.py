@@ -14,7 +14,8 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from ledger.money import Money, format_money
+from ledger.money import Money
+from reports.display import format_money
 from reports.funding import Figures, FundingGap
 
 __all__ = ["coverage_text", "donors_text", "to_csv", "to_json"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ledger.money import Money, format_money
+from ledger.money import Money
+from reports.display import format_money
 
 # #KTYP letters: tillgång, skuld (and eget kapital), kostnad, intäkt.
 KTYP_LETTERS = ("T", "S", "K", "I")

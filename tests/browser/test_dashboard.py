@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ledger.money import Money, format_money
+from ledger.money import Money
 from ledger.services import users
+from reports.display import format_money
 from tests.support.dashboard import build_world
 from tests.support.invoicing import pdf_text
 

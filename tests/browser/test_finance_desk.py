@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from ledger.money import Money, format_money
+from ledger.money import Money
 from ledger.services import expected, users
 from ledger.services.balances import account_totals
+from reports.display import format_money
 from tests.support.camt_files import Entry, Tx, camt_bytes, ocr
 from tests.support.ledger import add_contributor, add_network
 

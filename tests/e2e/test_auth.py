@@ -9,11 +9,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import update
 
+from kassan.web.app import create_app
+from kassan.web.auth import role_required
 from ledger.config import ConfigError
 from ledger.db import tables as t
 from ledger.services import users
-from ledger.web.app import create_app
-from ledger.web.auth import role_required
 
 PASSWORD = "korrekt-häst-batteri"
 WRONG_CREDENTIALS = "Fel e-postadress eller lösenord."

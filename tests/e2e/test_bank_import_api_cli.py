@@ -12,7 +12,7 @@ from sqlalchemy import text
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from ledger.cli import main
+from kassan.cli.main import main
 from ledger.services import users
 from tests.support.camt_files import Entry, Statement, Tx, camt_bytes, generated_entries
 

@@ -15,7 +15,7 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from ledger.cli import main
+from kassan.cli.main import main
 from ledger.db import tables as t
 from ledger.services import collections, dimensions, users
 from tests.support.camt_files import Entry, Tx, camt_bytes

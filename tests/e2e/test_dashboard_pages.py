@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from ledger.cli import main
-from ledger.money import Money, format_money
+from kassan.cli.main import main
+from ledger.money import Money
 from ledger.services import users
+from reports.display import format_money
 from tests.integration.test_collections_report import build_collections
 from tests.support.dashboard import build_world
 from tests.support.invoicing import pdf_text

@@ -454,7 +454,7 @@ def test_the_committed_english_catalog_is_compiled_from_its_po_file():
     from babel.messages.mofile import read_mo
     from babel.messages.pofile import read_po
 
-    folder = Path(__file__).resolve().parents[2] / "ledger/web/translations/en/LC_MESSAGES"
+    folder = Path(__file__).resolve().parents[2] / "kassan/web/translations/en/LC_MESSAGES"
     with open(folder / "messages.po", "rb") as po, open(folder / "messages.mo", "rb") as mo:
         source, compiled = read_po(po), read_mo(mo)
     assert {m.id: m.string for m in source if m.id} == {m.id: m.string for m in compiled if m.id}

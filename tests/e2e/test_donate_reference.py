@@ -12,10 +12,10 @@ import pytest
 import segno
 from sqlalchemy import select
 
+from kassan.web import donate
 from ledger.db import tables as t
 from ledger.references import is_valid_reference
 from ledger.services import dimensions, gifts, pii
-from ledger.web import donate
 
 CRYPT = pii.cipher({"KASSAN_ENV": "test"})
 NBSP = "\u00a0"

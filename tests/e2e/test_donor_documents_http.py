@@ -17,10 +17,10 @@ from aiosmtpd.controller import Controller
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select, text
 
+from kassan.web import donor_documents
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.services import gifts, mail, pii, posting, users
-from ledger.web import donor_documents
 from tests.support.invoicing import add_network, pdf_text
 
 PASSWORD = "korrekt-häst-batteri"

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import select, text
 
 from ledger.db import tables as t
-from ledger.money import Money, format_money
+from ledger.money import Money
 from ledger.services import expected, users
+from reports.display import format_money
 from tests.support.camt_files import Entry, Statement, Tx, camt_bytes
 from tests.support.ledger import add_contributor, add_network
 from webhooks.bankfiles.importer import import_file

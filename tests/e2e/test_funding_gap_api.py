@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from ledger.cli import main
+from kassan.cli.main import main
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.services import posting, users

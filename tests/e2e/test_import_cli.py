@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from ledger.cli import main
+from kassan.cli.main import main
 from ledger.db import tables as t
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples"

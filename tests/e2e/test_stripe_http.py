@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 from werkzeug.serving import make_server
 
+from kassan.web import appliers
 from tests.support.stripe_events import (  # noqa: F401 (fixtures)
     add_gift,
     card_payment,
@@ -22,7 +23,6 @@ from tests.support.stripe_events import (  # noqa: F401 (fixtures)
     signed,
     world_fixture,
 )
-from webhooks.stripe import worker
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def served(world):
     server.shutdown()
     server.server_close()
     thread.join()
-    worker.stop(world.app)
+    appliers.stop(world.app)
 
 
 def _post(url, body, header):

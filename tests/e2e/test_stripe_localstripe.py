@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
+from kassan.web import appliers
 from tests.support.stripe_events import (  # noqa: F401 (fixtures)
     SECRET,
     add_gift,
@@ -30,7 +31,6 @@ from tests.support.stripe_events import (  # noqa: F401 (fixtures)
     network_id_fixture,
     world_fixture,
 )
-from webhooks.stripe import worker
 from webhooks.stripe.client import client
 
 # localstripe's own ``start()`` listens on every interface and pickles its state to a fixed
@@ -83,7 +83,7 @@ def served(world, localstripe):
     server.shutdown()
     server.server_close()
     thread.join()
-    worker.stop(world.app)  # the background applier that booked the deliveries
+    appliers.stop(world.app)  # the background applier that booked the deliveries
 
 
 def _send_webhooks_to(localstripe: str, app_url: str, *events: str) -> None:

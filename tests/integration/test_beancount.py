@@ -11,8 +11,8 @@ from pathlib import Path
 from beancount import loader
 from beancount.core import data, realization
 
-from ledger.cli import main
-from ledger.web.database import get_engine
+from kassan.cli.main import main
+from kassan.web.database import get_engine
 from reports.beancount import account_name
 from reports.trial_balance import trial_balance
 from tests.integration.test_sie_export import ODD_TEXT, book_sample_ledger

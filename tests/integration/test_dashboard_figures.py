@@ -8,12 +8,13 @@ from datetime import date
 import pytest
 
 from ledger.entries import Draft, LineDraft
-from ledger.money import Money, format_money
+from ledger.money import Money
 from ledger.services import posting
 from ledger.services.dimensions import DimensionNotFound
 from reports import tally
 from reports.charts import charts
 from reports.dashboard import build
+from reports.display import format_money
 from tests.support.dashboard import AS_OF, build_world
 
 

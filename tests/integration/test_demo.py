@@ -2,9 +2,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from ledger import demo
+from kassan import demo
+from kassan.demo import demo_cli
 from ledger.db import tables as t
-from ledger.demo import demo_cli
 from ledger.services import users
 from reports.trial_balance import trial_balance
 

@@ -16,11 +16,12 @@ from sqlalchemy import func, select
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.errors import PeriodClosed
-from ledger.money import Money, format_money
+from ledger.money import Money
 from ledger.services import allocations, expected, posting
 from ledger.services.allocations import AllocationConflict, AllocationRefused
 from ledger.services.dimensions import DimensionNotFound
 from ledger.services.periods import close_through
+from reports.display import format_money
 from reports.funding import funding_gap
 from tests.support.invoicing import add_network
 

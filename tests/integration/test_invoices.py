@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from kassan.cli.invoices import invoices_cli
 from ledger.db import tables as t
 from ledger.errors import LedgerError, PeriodClosed
-from ledger.invoices_cli import invoices_cli
 from ledger.money import Money
 from ledger.services import balances, invoice_run, invoices, journal, pledge_status, pledges
 from ledger.services.periods import close_through

@@ -12,8 +12,8 @@ from aiosmtpd.controller import Controller
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
+from kassan.cli.mail import mail_cli
 from ledger.db import tables as t
-from ledger.mail_cli import mail_cli
 from ledger.services import dimensions, gifts, mail, pii
 
 NBSP = "\u00a0"
@@ -152,7 +152,7 @@ def test_the_mail_send_command_sends_the_queue(app, cli, engine, smtp):
     inbox, url = smtp
     pid = _gift(engine)
     with app.app_context(), engine.begin() as conn:
-        mail.enqueue_receipt(conn, pid, "pi_1", 20000, date(2026, 11, 28))  # the app's config
+        mail.enqueue_receipt(conn, pid, "pi_1", 20000, date(2026, 11, 28), config=app.config)
     app.config["SMTP_URL"] = url
     result = cli.invoke(mail_cli, ["send"])
     assert result.exit_code == 0, result.output

@@ -10,11 +10,11 @@ from importlib.metadata import version
 import pytest
 from sqlalchemy import Connection, Engine, func, select
 
-from ledger.cli import main
+from kassan.cli.main import main
+from kassan.web.database import get_engine
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.services import dimensions, posting
-from ledger.web.database import get_engine
 from reports.sie.export import SieExportError, VoucherRow, voucher_records, write_sie
 from reports.sie.model import CARRIED_RESULT_ACCOUNT, is_balance_account
 from reports.sie.parse import parse

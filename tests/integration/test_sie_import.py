@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, Engine, func, select
 
+from kassan.cli.exports import import_sie_command
 from ledger.db import tables as t
 from ledger.db.engine import make_engine
 from ledger.errors import PeriodClosed
 from ledger.services import journal, periods
-from reports.cli import import_sie_command
 from reports.sie.import_ import SieImportError, import_sie
 from reports.sie.model import CARRIED_RESULT_ACCOUNT
 from reports.sie.parse import parse

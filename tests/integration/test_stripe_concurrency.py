@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 
+from kassan.web import appliers
 from tests.support.stripe_events import (  # noqa: F401 (fixtures)
     add_gift,
     card_payment,
@@ -16,7 +17,6 @@ from tests.support.stripe_events import (  # noqa: F401 (fixtures)
     signed,
     world_fixture,
 )
-from webhooks.stripe import worker
 
 DELIVERIES = 20
 GIFTS = 30
@@ -57,7 +57,7 @@ def test_the_same_event_delivered_twenty_times_at_once_books_one_gift(world, net
     deadline = time.monotonic() + 15
     while len(world.entries()) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
-    worker.stop(world.app)
+    appliers.stop(world.app)
 
     assert statuses == [200] * DELIVERIES
     assert sorted(outcomes) == ["duplicate"] * (DELIVERIES - 1) + ["queued"]
@@ -102,7 +102,7 @@ def test_many_gifts_delivered_at_once_are_each_booked_once_by_the_appliers(world
     deadline = time.monotonic() + 30
     while len(world.entries()) < 2 * GIFTS and time.monotonic() < deadline:
         time.sleep(0.05)
-    worker.stop(world.app)
+    appliers.stop(world.app)
 
     assert len(world.entries()) == 2 * GIFTS  # each gift's charge and fee, once
     assert world.balance("3993") == -sum(10_000 + i for i in range(GIFTS))

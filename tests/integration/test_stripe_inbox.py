@@ -11,6 +11,8 @@ import time
 import pytest
 from sqlalchemy import text
 
+from kassan.cli.stripe import webhooks_cli
+from kassan.web import appliers
 from ledger.config import ConfigError, from_environment
 from tests.support.stripe_events import (  # noqa: F401 (fixtures)
     add_gift,
@@ -23,7 +25,6 @@ from tests.support.stripe_events import (  # noqa: F401 (fixtures)
     world_fixture,
 )
 from webhooks.stripe import inbox, worker
-from webhooks.stripe.cli import webhooks_cli
 
 EMAIL = "ali@example.se"
 WAIT = 15.0  # seconds: the applier books within milliseconds; this only bounds a failure
@@ -32,7 +33,7 @@ WAIT = 15.0  # seconds: the applier books within milliseconds; this only bounds 
 @pytest.fixture(autouse=True)
 def _applier_stops(world):
     yield
-    worker.stop(world.app)
+    appliers.stop(world.app)
 
 
 def _eventually(check, what):
@@ -203,7 +204,7 @@ def test_kassan_webhooks_retry_books_what_failed_once_stripe_answers(world, netw
     completed = event("checkout.session.completed", payment.session)
     world.deliver(completed)
     _eventually(lambda: world.inbox(completed["id"]).attempts == 1, "the first attempt")
-    worker.stop(world.app)  # from here on only the command applies
+    appliers.stop(world.app)  # from here on only the command applies
 
     failing = cli.invoke(webhooks_cli, ["retry"])
     assert failing.exit_code == 1 and "0 processed, 1 failed" in failing.output
@@ -257,7 +258,7 @@ def test_a_fresh_event_of_another_process_is_left_to_that_process(world, network
 
     world.deliver(mine)
     _eventually(lambda: world.inbox(mine["id"]).processed_at, "the own event applied")
-    worker.stop(world.app)  # the scan after it has run, or will not run any more
+    appliers.stop(world.app)  # the scan after it has run, or will not run any more
 
     assert world.inbox(theirs["id"]).attempts == 0 and world.entries() == {}
     assert inbox.pending(world.engine, settled_for=worker.SETTLE_SECONDS) == []
@@ -284,7 +285,7 @@ def test_worker_mode_only_stores_and_kassan_webhooks_work_books(world, network_i
     result = cli.invoke(webhooks_cli, ["work", "--once"])
 
     assert response.get_json()["outcome"] == "queued" and stored_only == {}
-    assert worker.EXTENSION_KEY not in world.app.extensions  # no applier thread was started
+    assert appliers.EXTENSION_KEY not in world.app.extensions  # no applier thread was started
     assert result.exit_code == 0 and "1 processed, 0 failed" in result.output
     assert len(world.entries()) == 2
 

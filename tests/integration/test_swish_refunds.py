@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from kassan.cli.swish import swish_cli
 from ledger.errors import LedgerError
 from ledger.money import Money
 from tests.support.swish_world import (  # noqa: F401 (fixtures)
@@ -13,7 +14,6 @@ from tests.support.swish_world import (  # noqa: F401 (fixtures)
     swish_world_fixture,
 )
 from webhooks.swish import refunds
-from webhooks.swish.cli import swish_cli
 from webhooks.swish.refunds import RefundRefused
 
 

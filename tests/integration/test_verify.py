@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from ledger.cli import main as kassan
+from kassan.cli.main import main as kassan
 from ledger.services import posting
 from ledger.services.verify import verify
 from tests.conftest import BACKEND

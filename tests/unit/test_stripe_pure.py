@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime
 import pytest
 import stripe
 
+from kassan.web.stripe_webhook import TOLERANCE
 from tests.support.stripe_events import SECRET, event, resource, signed
 from webhooks.stripe import inbox, payouts
 from webhooks.stripe.bookings import booking_date
 from webhooks.stripe.handlers import ROUTES
-from webhooks.stripe.webhook import TOLERANCE
 
 
 def test_a_body_signed_as_stripe_signs_it_verifies_and_parses():

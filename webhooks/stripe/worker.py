@@ -27,18 +27,15 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.config import STRIPE_APPLY_MODES as MODES
 from ledger.db.engine import is_postgresql
-from ledger.web.database import get_engine
 from webhooks.stripe import inbox
 
 log = logging.getLogger(__name__)
 
-EXTENSION_KEY = "kassan.stripe_applier"
 SETTLE_SECONDS = 30  # an event never tried and older than this has lost its applier
 SCAN_INTERVAL = 1.0  # seconds; at most one inbox scan per this, per process
 SCAN_LIMIT = 100  # waiting events tried per scan
@@ -50,7 +47,6 @@ THREADS = 4
 # SQLite has one writer for the whole file, and its busy handler waits by sleeping, not in a
 # queue: every applier thread more makes the requests' inbox writes wait longer. One thread.
 SQLITE_THREADS = 1
-_created_lock = threading.Lock()
 
 
 def mode(config: Mapping[str, Any]) -> str:
@@ -223,23 +219,3 @@ class Applier:
         if outcome is inbox.Outcome.PROCESSED:
             self._booked += 1
             self._scan_due = True
-
-
-def applier_for(app: Flask) -> Applier:
-    """This app's in-process applier, made on first use."""
-    found = app.extensions.get(EXTENSION_KEY)
-    if found is None:
-        with _created_lock:
-            found = app.extensions.get(EXTENSION_KEY)
-            if found is None:
-                found = Applier(get_engine(app), app.config)
-                app.extensions[EXTENSION_KEY] = found
-    applier: Applier = found
-    return applier
-
-
-def stop(app: Flask, timeout: float = 10.0) -> None:
-    """End the app's applier threads if they run (tests, and a clean shutdown)."""
-    found = app.extensions.get(EXTENSION_KEY)
-    if isinstance(found, Applier):
-        found.stop(timeout)

@@ -1,0 +1,62 @@
+"""``kassan invoices``: the pledge invoice run and the reminders (run both once a day; running
+either again on the same date does nothing twice)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from kassan.web.database import get_engine
+from ledger.errors import LedgerError
+from ledger.services import invoice_run
+from reports import invoice_pdf
+
+_DATE = click.DateTime(["%Y-%m-%d"])
+
+
+def _day(value: datetime | None) -> date:
+    return value.date() if value is not None else date.today()
+
+
+@click.group("invoices")
+def invoices_cli() -> None:
+    """Invoices for pledges, and reminders."""
+
+
+@invoices_cli.command("run")
+@click.option("--date", "on", type=_DATE, default=None, help="Invoice date (default today)")
+@with_appcontext
+def invoices_run(on: datetime | None) -> None:
+    """Invoice the pledge instalments due by DATE plus the lead days, and mail each invoice."""
+    day = _day(on)
+    config = current_app.config
+    try:
+        with invoice_pdf.batch_renderer(config) as render:
+            report = invoice_run.run(get_engine(current_app), day, config=config, render=render)
+    except LedgerError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{day.isoformat()}: issued {report.issued}, mailed {report.mailed}")
+    if report.without_email:
+        numbers = ", ".join(str(n) for n in report.without_email)
+        click.echo(f"no e-mail address, send by post: {numbers}")
+
+
+@invoices_cli.command("remind")
+@click.option("--date", "on", type=_DATE, default=None, help="Today's date (default today)")
+@with_appcontext
+def invoices_remind(on: datetime | None) -> None:
+    """Remind about unpaid invoices past their due date (each reminder once)."""
+    day = _day(on)
+    config = current_app.config
+    try:
+        with invoice_pdf.batch_renderer(config) as render:
+            report = invoice_run.remind(get_engine(current_app), day, config=config, render=render)
+    except LedgerError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{day.isoformat()}: reminders {report.reminded}, mailed {report.mailed}")
+    if report.without_email:
+        numbers = ", ".join(str(n) for n in report.without_email)
+        click.echo(f"no e-mail address, send by post: {numbers}")

@@ -1,0 +1,172 @@
+"""The ``kassan`` command: Flask's CLI (``kassan run``) plus Kassan's own commands.
+
+Commands are thin: they parse, open one transaction, call one service and print.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from sqlalchemy import Engine
+
+from kassan.cli.collections import collections_cli
+from kassan.cli.exports import export_cli
+from kassan.cli.imports import import_cli
+from kassan.cli.invoices import invoices_cli
+from kassan.cli.mail import mail_cli
+from kassan.cli.reports import report_cli
+from kassan.cli.stripe import webhooks_cli
+from kassan.cli.swish import swish_cli
+from kassan.demo import demo_cli
+from kassan.web.app import create_app, get_engine
+from ledger import migrate
+from ledger.errors import LedgerError
+from ledger.services import users as user_service
+
+
+def _engine() -> Engine:
+    return get_engine(current_app)
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def main() -> None:
+    """Kassan: fundraising and donations ledger."""
+
+
+main.add_command(demo_cli)
+main.add_command(webhooks_cli)
+main.add_command(mail_cli)
+main.add_command(invoices_cli)
+main.add_command(collections_cli)
+main.add_command(swish_cli)
+main.add_command(import_cli)
+main.add_command(export_cli)
+main.add_command(report_cli)
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Create or upgrade the schema with the migrations."""
+    migrate.upgrade(_engine(), revision)
+    click.echo(f"database at revision {migrate.current(_engine())}")
+
+
+@main.group()
+def users() -> None:
+    """Staff users."""
+
+
+def _read_password(prompt: bool) -> str:
+    if sys.stdin.isatty() and prompt:
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise click.ClickException("no password given on standard input")
+    return password
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(user_service.ROLES), required=True)
+def users_create(email: str, role: str) -> None:
+    """Create a staff user; the password is read from stdin or asked for."""
+    password = _read_password(prompt=True)
+    try:
+        with _engine().begin() as conn:
+            user = user_service.create_user(conn, email, password, role)
+    except LedgerError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"created {user.email} ({user.role})")
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens."""
+
+
+@tokens.command("create")
+@click.argument("email")
+@click.option("--label", default="cli", show_default=True)
+def tokens_create(email: str, label: str) -> None:
+    """Print a new API token for the user (shown once; only its hash is stored)."""
+    try:
+        with _engine().begin() as conn:
+            token = user_service.create_token(conn, email, label)
+    except LedgerError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(token)
+
+
+@tokens.command("revoke")
+@click.argument("email")
+def tokens_revoke(email: str) -> None:
+    """Revoke every API token of the user."""
+    try:
+        with _engine().begin() as conn:
+            count = user_service.revoke_tokens(conn, email)
+    except LedgerError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"revoked {count} token(s)")
+
+
+@main.group()
+def ledger() -> None:
+    """The books."""
+
+
+@ledger.command("trial-balance")
+@click.option("--year", type=int, default=None, help="One fiscal year; default all years")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table")
+def ledger_trial_balance(year: int | None, as_json: bool) -> None:
+    """Debit, credit and balance per account (from the kept balances)."""
+    from reports.trial_balance import render_text, trial_balance
+
+    with _engine().connect() as conn:
+        report = trial_balance(conn, year)
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render_text(report))
+
+
+@ledger.command("verify")
+def ledger_verify() -> None:
+    """Check every invariant and the hash chain; exit 1 naming the first bad entry."""
+    from ledger.services.verify import verify
+
+    with _engine().connect() as conn:
+        report = verify(conn)
+    if report.ok:
+        click.echo(f"ledger OK: {report.entries} entries, {report.lines} lines, hash chain intact")
+        return
+    for problem in report.problems:
+        click.echo(f"FAIL {problem}", err=True)
+    raise click.exceptions.Exit(1)
+
+
+@ledger.command("close")
+@click.option(
+    "--through",
+    "through",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Last day of the closed period (YYYY-MM-DD)",
+)
+def ledger_close(through: datetime) -> None:
+    """Close the books through a date: nothing more can be booked on or before it."""
+    from ledger.services.periods import close_through
+
+    try:
+        with _engine().begin() as conn:
+            close_through(conn, through.date())
+    except LedgerError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"books closed through {through.date().isoformat()}")

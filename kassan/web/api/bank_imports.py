@@ -1,0 +1,159 @@
+"""``/api/v1/bank-imports``: upload a bank file (multipart) and read what earlier imports did.
+
+The view parses the upload, calls ``import_file`` (one transaction) and returns its totals.
+A file imported before answers 409, a file with a bad line 422 listing every fault with its
+file, line and field; in both cases nothing is stored.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import Connection, select
+
+from kassan.web.api.auth import current_api_user, require_token
+from kassan.web.database import get_engine
+from kassan.web.errors import api_error
+from ledger.db import tables as t
+from ledger.errors import LedgerError
+from webhooks.bankfiles.detect import FORMATS
+from webhooks.bankfiles.importer import import_file
+from webhooks.bankfiles.records import BankFileError
+
+blp = Blueprint("bank_imports", __name__, url_prefix="/api/v1", description="Bank-file imports")
+blp.before_request(require_token)
+
+_COLUMNS = (
+    "id",
+    "sha256",
+    "filename",
+    "format",
+    "imported_at",
+    "imported_by",
+    "currency",
+    "line_count",
+    "credit_count",
+    "credit_ore",
+    "debit_count",
+    "debit_ore",
+    "booked_count",
+    "confirmed_count",
+    "matched_count",
+    "unmatched_count",
+)
+
+
+class UploadSchema(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class UploadFormSchema(Schema):
+    format = fields.String(load_default=None, validate=validate.OneOf(FORMATS))
+
+
+class BankImportSchema(Schema):
+    id = fields.Integer()
+    sha256 = fields.String()
+    filename = fields.String()
+    format = fields.String()
+    imported_at = fields.DateTime()
+    imported_by = fields.Integer(allow_none=True)
+    currency = fields.String()
+    line_count = fields.Integer()
+    credit_count = fields.Integer()
+    credit_ore = fields.Integer()
+    debit_count = fields.Integer()
+    debit_ore = fields.Integer()
+    booked_count = fields.Integer()
+    confirmed_count = fields.Integer()
+    matched_count = fields.Integer()
+    unmatched_count = fields.Integer()
+    summary = fields.Dict(metadata={"description": "the file's own control totals, balances"})
+    ledger_cash_ore = fields.Integer(
+        metadata={"description": "the ledger's 1930 balance after the import (POST only)"}
+    )
+
+
+class BankImportListSchema(Schema):
+    items = fields.List(fields.Nested(BankImportSchema))
+
+
+def _record(row: Any) -> dict[str, Any]:
+    out = {name: getattr(row, name) for name in _COLUMNS}
+    out["summary"] = json.loads(row.summary)
+    return out
+
+
+def _rows(conn: Connection, import_id: int | None = None) -> list[dict[str, Any]]:
+    i = t.bank_imports.c
+    query = select(t.bank_imports).order_by(i.id.desc())
+    if import_id is not None:
+        query = query.where(i.id == import_id)
+    return [_record(r) for r in conn.execute(query.limit(500))]
+
+
+class ImportNotFound(LedgerError):
+    status = 404
+
+
+@blp.route("/bank-imports")
+class BankImports(MethodView):
+    @blp.response(200, BankImportListSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    def get(self) -> dict[str, Any]:
+        """The latest imports (at most 500), newest first."""
+        with get_engine(current_app).connect() as conn:
+            return {"items": _rows(conn)}
+
+    @blp.arguments(UploadFormSchema, location="form")
+    @blp.arguments(UploadSchema, location="files")
+    @blp.response(201, BankImportSchema, description="imported")
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(409, response="CONFLICT", description="this file was imported before")
+    def post(self, form: dict[str, Any], files: dict[str, Any]) -> Any:
+        """Import a camt.053/054, BgMax or Swish-report file; nothing is stored on any error."""
+        upload = files["file"]
+        name = upload.filename or "bankfil"
+        try:
+            result = import_file(
+                get_engine(current_app),
+                upload.stream,
+                name,
+                format=form["format"],
+                user_id=current_api_user().id,
+                mail_config=current_app.config,
+            )
+        except BankFileError as exc:
+            return _refused(exc)
+        with get_engine(current_app).connect() as conn:
+            record = _rows(conn, result.id)[0]
+        record["ledger_cash_ore"] = result.cash_ore
+        return record, 201
+
+
+def _refused(exc: BankFileError) -> Response:
+    listed: dict[str, list[str]] = {}
+    for e in exc.errors:
+        where = f"{e.file}:{e.line}" if e.line is not None else e.file
+        listed.setdefault(f"{where}:{e.field}" if e.field else where, []).append(e.message)
+    return api_error(422, "BankFileError", exc.message, fields=listed)
+
+
+@blp.route("/bank-imports/<int:import_id>")
+class BankImport(MethodView):
+    @blp.response(200, BankImportSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, import_id: int) -> dict[str, Any]:
+        """One import with its totals and the file's own control totals."""
+        with get_engine(current_app).connect() as conn:
+            found = _rows(conn, import_id)
+        if not found:
+            raise ImportNotFound(f"no bank import {import_id}", "id")
+        return found[0]

@@ -1,0 +1,179 @@
+"""``/api/v1/pledges``: list, read and create pledges, and invoice one of their instalments.
+
+The body is typed by the schema here; what a pledge may be is decided by
+``ledger.services.pledges.validate``, the same check the finance page runs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from kassan.web.api import paging
+from kassan.web.api.auth import current_api_user, require_token
+from kassan.web.api.invoices import InvoiceSchema, invoice_record
+from kassan.web.database import get_engine
+from ledger.db import tables as t
+from ledger.services import invoice_run, pledge_status, pledges
+from ledger.services.pledge_status import PledgeView
+
+blp = Blueprint("pledges", __name__, url_prefix="/api/v1", description="Pledges (åtaganden)")
+blp.before_request(require_token)
+
+
+class NewPledgeSchema(Schema):
+    contributor_id = fields.Integer(strict=True, required=True)
+    network = fields.String(load_default=None, allow_none=True, metadata={"example": "fred"})
+    amount_ore = fields.Integer(strict=True, required=True, metadata={"description": "per period"})
+    period = fields.String(required=True, validate=validate.OneOf(list(pledges.PERIODS)))
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(load_default=None, allow_none=True)
+    instalments = fields.Integer(strict=True, load_default=None, allow_none=True)
+    payment_way = fields.String(required=True, validate=validate.OneOf(list(pledges.WAYS)))
+    note = fields.String(load_default=None, allow_none=True)
+
+
+class PledgeQuerySchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    contributor = fields.Integer(load_default=None)
+
+
+class InstalmentSchema(Schema):
+    seq = fields.Integer()
+    due_date = fields.Date()
+    amount_ore = fields.Integer()
+    invoiced_ore = fields.Integer()
+    paid_ore = fields.Integer()
+    status = fields.String()
+    reference = fields.String(allow_none=True, metadata={"description": "OCR reference"})
+    invoice_number = fields.Integer(allow_none=True)
+
+
+class PledgeSchema(Schema):
+    id = fields.Integer()
+    contributor_id = fields.Integer()
+    contributor_name = fields.String()
+    network = fields.String(allow_none=True)
+    amount_ore = fields.Integer()
+    currency = fields.String()
+    period = fields.String()
+    start_date = fields.Date()
+    end_date = fields.Date(allow_none=True)
+    payment_way = fields.String()
+    note = fields.String(allow_none=True)
+    status = fields.String()
+    promised_ore = fields.Integer()
+    invoiced_ore = fields.Integer()
+    paid_ore = fields.Integer()
+    overdue_ore = fields.Integer()
+    instalments = fields.List(fields.Nested(InstalmentSchema))
+
+
+class PledgePageSchema(Schema):
+    items = fields.List(fields.Nested(PledgeSchema))
+    pagination = fields.Dict()
+
+
+def pledge_record(p: PledgeView) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "contributor_id": p.contributor_id,
+        "contributor_name": p.contributor_name,
+        "network": p.network,
+        "amount_ore": p.amount_ore,
+        "currency": p.currency,
+        "period": p.period,
+        "start_date": p.start_date,
+        "end_date": p.end_date,
+        "payment_way": p.payment_way,
+        "note": p.note,
+        "status": p.status,
+        "promised_ore": p.promised.ore,
+        "invoiced_ore": p.invoiced.ore,
+        "paid_ore": p.paid.ore,
+        "overdue_ore": p.overdue.ore,
+        "instalments": [
+            {
+                "seq": i.seq,
+                "due_date": i.due_date,
+                "amount_ore": i.amount_ore,
+                "invoiced_ore": i.invoiced_ore,
+                "paid_ore": i.paid_ore,
+                "status": i.status,
+                "reference": i.reference,
+                "invoice_number": i.invoice_number,
+            }
+            for i in p.instalments
+        ],
+    }
+
+
+@blp.route("/pledges")
+class Pledges(MethodView):
+    @blp.arguments(PledgeQuerySchema, location="query")
+    @blp.response(200, PledgePageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A page of pledges, newest first, with each instalment's status and the totals."""
+        page = paging.requested(args)
+        with get_engine(current_app).connect() as conn:
+            items, total = pledge_status.list_pledges(
+                conn,
+                today=date.today(),
+                contributor_id=args["contributor"],
+                limit=page.size,
+                offset=page.offset,
+            )
+        return page.body([pledge_record(p) for p in items], total)
+
+    @blp.arguments(NewPledgeSchema)
+    @blp.response(201, PledgeSchema)
+    def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """Create a pledge and its instalments (bankgiro ones get their OCR references)."""
+        draft = pledges.validate(body)
+        with get_engine(current_app).begin() as conn:
+            pledge_id = pledges.create(conn, draft, created_by=current_api_user().id)
+            view = pledge_status.get(conn, pledge_id, today=date.today())
+        return pledge_record(view), 201
+
+
+@blp.route("/pledges/<int:pledge_id>")
+class PledgeById(MethodView):
+    @blp.response(200, PledgeSchema)
+    def get(self, pledge_id: int) -> dict[str, Any]:
+        """One pledge with its instalments."""
+        with get_engine(current_app).connect() as conn:
+            return pledge_record(pledge_status.get(conn, pledge_id, today=date.today()))
+
+
+@blp.route("/pledges/<int:pledge_id>/instalments/<int:seq>/invoice")
+class InstalmentInvoice(MethodView):
+    @blp.response(201, InvoiceSchema, description="issued now")
+    @blp.alt_response(200, schema=InvoiceSchema, description="issued before", success=True)
+    def post(self, pledge_id: int, seq: int) -> tuple[dict[str, Any], int]:
+        """Invoice one instalment of a pledge paid by invoice (at most once)."""
+        i = t.pledge_instalments.c
+        with get_engine(current_app).begin() as conn:
+            view = pledge_status.get(conn, pledge_id, today=date.today())
+            if view.payment_way != "invoice":
+                raise pledges.PledgeInvalid(
+                    {"payment_way": f"pledge {pledge_id} is paid by {view.payment_way}"}
+                )
+            instalment_id = conn.execute(
+                select(i.id).where(i.pledge_id == pledge_id, i.seq == seq)
+            ).scalar()
+            if instalment_id is None:
+                raise pledges.PledgeNotFound(f"pledge {pledge_id} has no instalment {seq}", "seq")
+            invoice, new = invoice_run.issue_instalment(
+                conn,
+                instalment_id,
+                on=date.today(),
+                due_days=int(current_app.config["INVOICE_DUE_DAYS"]),
+            )
+        return invoice_record(invoice), 201 if new else 200

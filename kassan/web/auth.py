@@ -1,0 +1,146 @@
+"""Staff sign-in for the pages: Flask-Login sessions, argon2 passwords, roles.
+
+The JSON API does not use these sessions; it takes bearer tokens (``kassan.web.api.auth``),
+which is also why it may be exempt from CSRF checks and the pages may not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from kassan.web.database import get_engine
+from kassan.web.extensions import login_manager
+from ledger.services import users
+
+bp = Blueprint("auth", __name__)
+
+HOME_ENDPOINT = "pages.ledger"
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Logga in för att se sidan."
+login_manager.login_message_category = "info"
+login_manager.localize_callback = _
+
+
+class StaffUser(UserMixin):
+    """A signed-in staff member, as Flask-Login wants one."""
+
+    def __init__(self, user: users.User) -> None:
+        self.user = user
+        self.id = user.id
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def is_active(self) -> bool:
+        return self.user.active
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> StaffUser | None:
+    # Read on every request, so a deactivated user is signed out at once.
+    try:
+        uid = int(user_id)
+    except ValueError:
+        return None
+    with get_engine(current_app).connect() as conn:
+        user = users.get_user(conn, uid)
+    return StaffUser(user) if user is not None and user.active else None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    """Let a page through only for a signed-in user with one of ``roles``; others get 403."""
+    unknown = set(roles) - set(users.ROLES)
+    if not roles or unknown:
+        raise ValueError(f"role_required needs roles from {users.ROLES}, got {roles}")
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorator
+
+
+class LoginForm(FlaskForm):
+    email = StringField(
+        _l("E-post"),
+        validators=[DataRequired(_l("Fyll i din e-postadress.")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Lösenord"),
+        validators=[DataRequired(_l("Fyll i ditt lösenord.")), Length(max=1024)],
+    )
+    submit = SubmitField(_l("Logga in"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site; ``//evil.example`` and ``https://...`` go home instead."""
+    if target and target.startswith("/") and "\\" not in target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for(HOME_ENDPOINT)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str:
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME_ENDPOINT))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        with get_engine(current_app).begin() as conn:
+            user = users.authenticate(conn, form.email.data or "", form.password.data or "")
+        if user is not None:
+            session.clear()  # a fresh session for the signed-in user
+            login_user(StaffUser(user))
+            return redirect(_safe_next(request.args.get("next")))
+        # The same words whether the e-mail or the password was wrong.
+        error = _("Fel e-postadress eller lösenord.")
+    return render_template("login.html", form=form, error=error)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    flash(_("Du är utloggad."), "info")
+    return redirect(url_for("auth.login"))
