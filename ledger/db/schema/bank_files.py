@@ -1,0 +1,96 @@
+"""Imported bank files: the import itself, its raw bytes in chunks, each line read from it and
+how a line's money was allocated."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from ledger.db.schema.metadata import BigId, metadata
+
+bank_imports = Table(
+    "bank_imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("filename", String(255), nullable=False),
+    Column("format", String(20), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("imported_by", Integer, ForeignKey("users.id")),
+    Column("line_count", Integer, nullable=False),
+    Column("credit_count", Integer, nullable=False),
+    Column("credit_ore", BigInteger, nullable=False),
+    Column("debit_count", Integer, nullable=False),
+    Column("debit_ore", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("booked_count", Integer, nullable=False),
+    Column("confirmed_count", Integer, nullable=False),
+    Column("matched_count", Integer, nullable=False),
+    Column("unmatched_count", Integer, nullable=False),
+    Column("summary", Text, nullable=False),
+)
+
+
+bank_import_chunks = Table(
+    "bank_import_chunks",
+    metadata,
+    Column("import_id", Integer, ForeignKey("bank_imports.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
+
+bank_lines = Table(
+    "bank_lines",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("import_id", Integer, ForeignKey("bank_imports.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("key", String(200), nullable=False, index=True),
+    Column("booking_date", Date, nullable=False),
+    Column("value_date", Date),
+    Column("direction", String(3), nullable=False),
+    Column("amount_ore", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("reference", String(35)),
+    Column("message", String(500)),
+    Column("payer_name", String(140)),
+    Column("payer_account", String(50)),
+    Column("account", String(50)),
+    Column("channel", String(20)),
+    Column("match_kind", String(12), nullable=False),
+    Column("expected_payment_id", Integer, ForeignKey("expected_payments.id")),
+    Column("entry_id", BigId, ForeignKey("journal_entries.id")),
+    Column("open_ore", BigInteger, nullable=False),
+    Column("note", String(500)),
+    UniqueConstraint("import_id", "line_no"),
+)
+
+
+bank_line_allocations = Table(
+    "bank_line_allocations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("line_id", BigId, ForeignKey("bank_lines.id"), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("expected_payment_id", Integer, ForeignKey("expected_payments.id")),
+    Column("network_id", Integer, ForeignKey("networks.id")),
+    Column("contributor_id", Integer, ForeignKey("contributors.id")),
+    Column("amount_ore", BigInteger, nullable=False),
+    Column("entry_id", BigId, ForeignKey("journal_entries.id")),
+    Column("note", String(500)),
+    Column("created_by", Integer, ForeignKey("users.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("reversal_entry_id", BigId, ForeignKey("journal_entries.id")),
+)
