@@ -36,6 +36,7 @@ __all__ = [
     "GiftDraft",
     "GiftInvalid",
     "create_gift",
+    "find_gift",
     "get_gift",
     "mark_cancelled",
     "new_public_id",
@@ -94,6 +95,7 @@ class Gift:
     network_id: int | None
     network_slug: str | None
     network_name: str | None
+    contributor_id: int | None
     amount_ore: int
     currency: str
     frequency: str
@@ -235,18 +237,14 @@ def _select() -> Select[Any]:
     )
 
 
-def get_gift(conn: Connection, public_id: str) -> Gift | None:
-    if not is_public_id(public_id):
-        return None
-    row = conn.execute(_select().where(t.gifts.c.public_id == public_id)).first()
-    if row is None:
-        return None
+def _gift(row: Any) -> Gift:
     return Gift(
         id=row.id,
         public_id=row.public_id,
         network_id=row.network_id,
         network_slug=row.network_slug,
         network_name=row.network_name,
+        contributor_id=row.contributor_id,
         amount_ore=int(row.amount_ore),
         currency=row.currency,
         frequency=row.frequency,
@@ -263,6 +261,45 @@ def get_gift(conn: Connection, public_id: str) -> Gift | None:
         stripe_subscription_id=row.stripe_subscription_id,
         created_at=row.created_at,
     )
+
+
+def get_gift(conn: Connection, public_id: str) -> Gift | None:
+    """The gift with this public id (from a donor's link), or None."""
+    if not is_public_id(public_id):
+        return None
+    return find_gift(conn, public_id=public_id)
+
+
+def find_gift(
+    conn: Connection,
+    *,
+    public_id: str | None = None,
+    session_id: str | None = None,
+    payment_intent_id: str | None = None,
+    subscription_id: str | None = None,
+    lock: bool = False,
+) -> Gift | None:
+    """The gift matching the first of the given ids that is set and known, or None.
+
+    The card processor's webhooks name a gift by whichever id they carry; ``lock`` holds the
+    row (``FOR UPDATE`` on PostgreSQL) while its status is moved on.
+    """
+    g = t.gifts.c
+    for column, value in (
+        (g.public_id, public_id),
+        (g.stripe_checkout_session_id, session_id),
+        (g.stripe_payment_intent_id, payment_intent_id),
+        (g.stripe_subscription_id, subscription_id),
+    ):
+        if not value:
+            continue
+        query = _select().where(column == value)
+        if lock:
+            query = query.with_for_update(of=t.gifts)
+        row = conn.execute(query).first()
+        if row is not None:
+            return _gift(row)
+    return None
 
 
 def _donor_values(draft: GiftDraft, crypt: MultiFernet) -> dict[str, object]:

@@ -1,6 +1,7 @@
 """A card gift as the Stripe webhooks see it: found by the ids Stripe sends, its status moved on.
 
-The donor pages create the gift rows; this module only reads them and moves their status
+The donor pages create the gift rows and ``ledger.services.gifts`` holds the one gift record
+and its reader; this module moves a gift's status on
 (pending → paid/active/failed/refunded/disputed/cancelled) and remembers the Stripe ids that
 arrive later (payment intent, customer, subscription). It also gives each gift its contributor,
 found or created by the donor's e-mail.
@@ -9,71 +10,15 @@ found or created by the donor's e-mail.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func
 
 from ledger.db import tables as t
-from ledger.services import dimensions
+from ledger.services import dimensions, gifts
+from ledger.services.gifts import Gift
 
 STATUSES = ("pending", "paid", "active", "failed", "cancelled", "refunded", "disputed")
-
-
-@dataclass(frozen=True, slots=True)
-class Gift:
-    id: int
-    public_id: str
-    network: str | None  # network slug; None: "where it is needed most"
-    contributor_id: int | None
-    frequency: str
-    status: str
-    donor_kind: str
-    donor_name: str
-    donor_email: str
-
-
-def _select() -> Any:
-    g, n = t.gifts.c, t.networks.c
-    return select(
-        g.id,
-        g.public_id,
-        n.slug,
-        g.contributor_id,
-        g.frequency,
-        g.status,
-        g.donor_kind,
-        g.donor_name,
-        g.donor_email,
-    ).select_from(t.gifts.outerjoin(t.networks, n.id == g.network_id))
-
-
-def find(
-    conn: Connection,
-    *,
-    public_id: str | None = None,
-    session_id: str | None = None,
-    payment_intent_id: str | None = None,
-    subscription_id: str | None = None,
-    lock: bool = False,
-) -> Gift | None:
-    """The gift matching the first of the given ids that is set and known, or None."""
-    g = t.gifts.c
-    for column, value in (
-        (g.public_id, public_id),
-        (g.stripe_checkout_session_id, session_id),
-        (g.stripe_payment_intent_id, payment_intent_id),
-        (g.stripe_subscription_id, subscription_id),
-    ):
-        if not value:
-            continue
-        query = _select().where(column == value)
-        if lock:
-            query = query.with_for_update(of=t.gifts)
-        row = conn.execute(query).first()
-        if row is not None:
-            return Gift(*row)
-    return None
 
 
 def from_metadata(
@@ -81,7 +26,7 @@ def from_metadata(
 ) -> Gift | None:
     """The gift named by Stripe metadata (``gift`` = public id) or by one of the Stripe ids."""
     public_id = (metadata or {}).get("gift")
-    return find(conn, public_id=public_id, lock=True, **ids)
+    return gifts.find_gift(conn, public_id=public_id, lock=True, **ids)
 
 
 def remember(conn: Connection, gift: Gift, **stripe_ids: str | None) -> None:

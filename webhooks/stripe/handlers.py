@@ -15,11 +15,11 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from ledger.services import collection_progress, mail
+from ledger.services import collection_progress, gifts, mail
+from ledger.services.gifts import Gift
 from webhooks.stripe import bookings, gift_state, payouts
 from webhooks.stripe.bookings import NotYetBookable
 from webhooks.stripe.context import Context, Obj, StripeReads
-from webhooks.stripe.gift_state import Gift
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,11 @@ def _book_intent(ctx: Context, payment_intent_id: str, gift: Gift | None = None)
         raise NotYetBookable(f"no gift is known yet for payment {payment_intent_id}")
     contributor_id = gift_state.contributor_for(ctx.conn, gift)
     bookings.book_charge(
-        ctx.conn, charge, network=gift.network, contributor_id=contributor_id, label=gift.public_id
+        ctx.conn,
+        charge,
+        network=gift.network_slug,
+        contributor_id=contributor_id,
+        label=gift.public_id,
     )
     # A gift given on a collection's page counts there from this entry (issue 7).
     collection_progress.link_card_gift(ctx.conn, gift.id, bookings.key("charge", charge["id"]))
@@ -97,7 +101,7 @@ def _to_collection(ctx: Context, charge_id: str, keys: list[str]) -> None:
 
 
 def _gift_of_charge(ctx: Context, obj: Obj) -> Gift | None:
-    return gift_state.find(ctx.conn, payment_intent_id=obj.get("payment_intent"), lock=True)
+    return gifts.find_gift(ctx.conn, payment_intent_id=obj.get("payment_intent"), lock=True)
 
 
 # --- Checkout ----------------------------------------------------------------------------------
