@@ -1,13 +1,15 @@
 """The chart of accounts (BAS) Kassan starts from, the voucher series, and the posting rules.
 
-The accounts are seeded by the first migration; ``POSTING_RULES`` is the one place that says
-which accounts an event moves, so that handlers never spell account numbers themselves.
+The accounts are seeded by the first migration. Code names an account by what it is for
+(``BANK``, ``GIFT_INCOME``, ``SUSPENSE``, ...), never by its number, and ``POSTING_RULES`` is the
+one place that says which accounts an event moves.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 
 class AccountType(StrEnum):
@@ -43,20 +45,34 @@ class AccountDef:
         return NORMAL_SIDE[self.type]
 
 
+# The accounts by what Kassan uses them for; code everywhere names these, never the numbers.
+RECEIVABLES: Final = "1510"  # invoices issued to organisations and not yet paid
+CARD_PROCESSOR: Final = "1580"  # the Stripe balance: card gifts until Stripe pays them out
+PETTY_CASH: Final = "1910"
+BANK: Final = "1930"  # the bank account; the ledger's balance here equals the bank's
+YEAR_RESULT: Final = "2069"  # the year's result as a non-profit association books it
+EARMARKED: Final = "2070"  # funds given for a purpose, where the organisation keeps them apart
+YEAR_RESULT_COMPANY: Final = "2099"  # the same for a company; in the chart for imported files
+SUSPENSE: Final = "2890"  # money in the bank that nobody has identified yet
+GIFT_INCOME: Final = "3993"  # gifts and contributions received, with the network as dimension
+FEES: Final = "6570"  # bank and card fees
+
 # BAS 2026 names, Swedish as the bookkeeping program shows them.
 BAS_ACCOUNTS: tuple[AccountDef, ...] = (
-    AccountDef("1510", "Kundfordringar", AccountType.ASSET),
-    AccountDef("1580", "Fordringar för kontokort och kuponger", AccountType.ASSET),
-    AccountDef("1910", "Kassa", AccountType.ASSET),
-    AccountDef("1930", "Företagskonto/checkkonto/affärskonto", AccountType.ASSET),
-    AccountDef("2069", "Årets resultat (ideell förening)", AccountType.EQUITY),
-    AccountDef("2070", "Ändamålsbestämda medel", AccountType.EQUITY),
-    AccountDef("2099", "Årets resultat", AccountType.EQUITY),
+    AccountDef(RECEIVABLES, "Kundfordringar", AccountType.ASSET),
+    AccountDef(CARD_PROCESSOR, "Fordringar för kontokort och kuponger", AccountType.ASSET),
+    AccountDef(PETTY_CASH, "Kassa", AccountType.ASSET),
+    AccountDef(BANK, "Företagskonto/checkkonto/affärskonto", AccountType.ASSET),
+    AccountDef(YEAR_RESULT, "Årets resultat (ideell förening)", AccountType.EQUITY),
+    AccountDef(EARMARKED, "Ändamålsbestämda medel", AccountType.EQUITY),
+    AccountDef(YEAR_RESULT_COMPANY, "Årets resultat", AccountType.EQUITY),
     AccountDef(
-        "2890", "Övriga kortfristiga skulder (oidentifierade inbetalningar)", AccountType.LIABILITY
+        SUSPENSE,
+        "Övriga kortfristiga skulder (oidentifierade inbetalningar)",
+        AccountType.LIABILITY,
     ),
-    AccountDef("3993", "Erhållna gåvor och bidrag", AccountType.INCOME),
-    AccountDef("6570", "Bankkostnader", AccountType.EXPENSE),
+    AccountDef(GIFT_INCOME, "Erhållna gåvor och bidrag", AccountType.INCOME),
+    AccountDef(FEES, "Bankkostnader", AccountType.EXPENSE),
 )
 
 # Voucher series: one per kind of source, so an auditor can follow each stream on its own.
@@ -72,16 +88,16 @@ SERIES: dict[str, str] = {
 
 # event -> (debit account, credit account). Amount and dimensions come from the event.
 POSTING_RULES: dict[str, tuple[str, str]] = {
-    "card_gift": ("1580", "3993"),
-    "card_fee": ("6570", "1580"),
-    "card_payout": ("1930", "1580"),
-    "card_refund": ("3993", "1580"),
-    "card_dispute": ("3993", "1580"),
-    "swish_gift": ("1930", "3993"),
-    "bankgiro_gift": ("1930", "3993"),
-    "invoice_issued": ("1510", "3993"),
-    "invoice_paid": ("1930", "1510"),
-    "unidentified_payment": ("1930", "2890"),
-    "matched_to_income": ("2890", "3993"),
-    "matched_to_receivable": ("2890", "1510"),
+    "card_gift": (CARD_PROCESSOR, GIFT_INCOME),
+    "card_fee": (FEES, CARD_PROCESSOR),
+    "card_payout": (BANK, CARD_PROCESSOR),
+    "card_refund": (GIFT_INCOME, CARD_PROCESSOR),
+    "card_dispute": (GIFT_INCOME, CARD_PROCESSOR),
+    "swish_gift": (BANK, GIFT_INCOME),
+    "bankgiro_gift": (BANK, GIFT_INCOME),
+    "invoice_issued": (RECEIVABLES, GIFT_INCOME),
+    "invoice_paid": (BANK, RECEIVABLES),
+    "unidentified_payment": (BANK, SUSPENSE),
+    "matched_to_income": (SUSPENSE, GIFT_INCOME),
+    "matched_to_receivable": (SUSPENSE, RECEIVABLES),
 }

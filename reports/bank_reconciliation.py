@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
+from ledger.chart import BANK
 from ledger.db import tables as t
 
 __all__ = [
@@ -26,8 +27,6 @@ __all__ = [
     "list_imports",
     "open_outgoing",
 ]
-
-BANK_ACCOUNT = "1930"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +100,7 @@ def cash_on(conn: Connection, day: date, currency: str = "SEK") -> int:
     b = t.account_balances.c
     before = conn.execute(
         select(func.coalesce(func.sum(b.debit_ore - b.credit_ore), 0)).where(
-            b.account == BANK_ACCOUNT,
+            b.account == BANK,
             b.currency == currency,
             or_(
                 b.fiscal_year < day.year,
@@ -114,7 +113,7 @@ def cash_on(conn: Connection, day: date, currency: str = "SEK") -> int:
         select(func.coalesce(func.sum(ln.debit_ore - ln.credit_ore), 0))
         .select_from(t.journal_lines.join(t.journal_entries, e.id == ln.entry_id))
         .where(
-            ln.account == BANK_ACCOUNT,
+            ln.account == BANK,
             ln.currency == currency,
             e.date >= day.replace(day=1),
             e.date <= day,

@@ -28,10 +28,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, or_, select
 
+from ledger.chart import GIFT_INCOME
 from ledger.db import tables as t
 from reports.collections_report import CollectionsReport, collections_report
 from reports.funding import FundingGap, funding_gap
-from reports.funding.sources import CURRENCY, INCOME_ACCOUNT, window
+from reports.funding.sources import CURRENCY, window
 from reports.tally import running
 
 __all__ = [
@@ -145,7 +146,7 @@ def cumulative_income(
     query = (
         select(b.fiscal_year, b.period, func.sum(b.credit_ore) - func.sum(b.debit_ore))
         .where(
-            b.account == INCOME_ACCOUNT,
+            b.account == GIFT_INCOME,
             b.fiscal_year.in_((year - 1, year)),
             b.currency == CURRENCY,
         )
@@ -179,7 +180,7 @@ def giving(
     band = _band_of(ln.credit_ore)
     gift = case((ln.credit_ore > 0, 1), else_=0)
     conds = [
-        ln.account == INCOME_ACCOUNT,
+        ln.account == GIFT_INCOME,
         ln.currency == CURRENCY,
         e.fiscal_year == year,
         e.source_kind != ALLOCATION_KIND,
@@ -262,7 +263,7 @@ def lapsed_organisations(conn: Connection, year: int, network_id: int | None) ->
     e, ln, c = t.journal_entries.c, t.journal_lines.c, t.contributors.c
     conds = [
         c.kind == "organisation",
-        ln.account == INCOME_ACCOUNT,
+        ln.account == GIFT_INCOME,
         ln.credit_ore > 0,
         e.fiscal_year.in_((year - 1, year)),
         e.source_kind != ALLOCATION_KIND,
@@ -319,7 +320,7 @@ def build(
     extra = {} if fallback_gift_ore is None else {"fallback_gift_ore": fallback_gift_ore}
     gap = funding_gap(conn, year, network=network, as_of=as_of, **extra)
     network_id = _network_id(conn, network)
-    drill = {"account": INCOME_ACCOUNT, "year": str(year)}
+    drill = {"account": GIFT_INCOME, "year": str(year)}
     if network is not None:
         drill["network"] = network
     channels, kinds, bands = giving(conn, year, network_id, drill)

@@ -34,6 +34,7 @@ from datetime import date
 
 from sqlalchemy import Connection, select
 
+from ledger.chart import GIFT_INCOME
 from ledger.db import tables as t
 from ledger.money import Money
 
@@ -49,7 +50,6 @@ __all__ = [
     "years",
 ]
 
-INCOME = "3993"
 NOT_GIFTS = ("merge", "allocation", "sie_ib")
 WHERE_NEEDED = "Där behovet är störst"
 _CHARGE = re.compile(r"\((ch_[A-Za-z0-9]+|py_[A-Za-z0-9]+), ")
@@ -186,7 +186,7 @@ def _vouchers(conn: Connection, ids: list[int]) -> dict[int, _Voucher]:
         )
         .select_from(t.journal_lines.join(t.journal_entries, ln.entry_id == e.id))
         .where(
-            ln.account == INCOME,
+            ln.account == GIFT_INCOME,
             ln.contributor_id.in_(ids),
             e.source_kind.not_in(NOT_GIFTS),
         )

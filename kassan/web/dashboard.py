@@ -19,6 +19,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from kassan.web.auth import role_required
 from kassan.web.database import get_engine
+from ledger.chart import GIFT_INCOME
 from ledger.services import journal
 from ledger.services.dimensions import DimensionNotFound
 from ledger.services.users import ROLES
@@ -93,6 +94,7 @@ def overview() -> str:
     drawn = charts(dash)  # the SVG is built with lxml, which escapes every label
     return render_template(
         "dashboard/overview.html",
+        income_account=GIFT_INCOME,
         f=f,
         dash=dash,
         gap=gap,

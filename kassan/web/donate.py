@@ -39,6 +39,7 @@ from werkzeug.wrappers import Response
 
 from kassan.web.database import get_engine
 from ledger import payment_instructions as instructions
+from ledger.chart import GIFT_INCOME
 from ledger.errors import LedgerError
 from ledger.money import Money
 from ledger.services import balances, dimensions, expected, gifts, mail, pii
@@ -51,7 +52,6 @@ from webhooks.swish.client import SwishRefused
 bp = Blueprint("donate", __name__)
 
 LANGUAGES = ("sv", "en")
-INCOME_ACCOUNT = "3993"
 STOP_MAX_AGE = 60 * 60 * 24 * 62  # receipts come monthly; each carries a fresh link
 
 
@@ -101,7 +101,7 @@ def _whole_kronor(kronor: int) -> str:
 
 
 def _coverage(conn: Any, year: int) -> list[dict[str, Any]]:
-    totals = balances.network_totals(conn, year=year, account=INCOME_ACCOUNT)
+    totals = balances.network_totals(conn, year=year, account=GIFT_INCOME)
     rows = []
     for network in dimensions.list_networks(conn):
         debit, credit = totals.get(network.id, (0, 0))

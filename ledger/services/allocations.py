@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 
+from ledger.chart import GIFT_INCOME
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft, PostedEntry
 from ledger.errors import LedgerError
@@ -28,7 +29,6 @@ __all__ = ["Allocation", "AllocationConflict", "AllocationRefused", "allocate", 
 
 SERIES = "A"
 SOURCE_KIND = "allocation"
-INCOME_ACCOUNT = "3993"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 _MAX_NOTE = 300
 
@@ -60,7 +60,7 @@ def unallocated(conn: Connection, year: int, currency: str = "SEK") -> Money:
     b = t.account_balances.c
     net = conn.scalar(
         select(func.coalesce(func.sum(b.credit_ore) - func.sum(b.debit_ore), 0)).where(
-            b.account == INCOME_ACCOUNT,
+            b.account == GIFT_INCOME,
             b.network_id == 0,
             b.fiscal_year == year,
             b.currency == currency,
@@ -157,8 +157,8 @@ def allocate(
             source_kind=SOURCE_KIND,
             source_key=key,
             lines=(
-                LineDraft.debit(INCOME_ACCOUNT, amount),
-                LineDraft.credit(INCOME_ACCOUNT, amount, network=network.slug),
+                LineDraft.debit(GIFT_INCOME, amount),
+                LineDraft.credit(GIFT_INCOME, amount, network=network.slug),
             ),
         ),
         created_by=user,

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ledger.chart import POSTING_RULES
+from ledger.chart import GIFT_INCOME
 from ledger.db import tables as t
 from ledger.db.engine import is_postgresql
 from ledger.entries import PostedEntry
@@ -47,8 +47,6 @@ class Counted(Protocol):
 
 __all__ = ["Progress", "link_card_follow_ups", "link_card_gift", "progress"]
 
-INCOME = POSTING_RULES["card_gift"][1]  # 3993: the account whose net says gift or refund
-
 
 @dataclass(frozen=True, slots=True)
 class Progress:
@@ -66,7 +64,7 @@ class Progress:
 
 def _income_net(entry: PostedEntry) -> tuple[int, str]:
     """What the entry did to gift income: credits minus debits on 3993, and its currency."""
-    lines = [ln for ln in entry.lines if ln.account == INCOME]
+    lines = [ln for ln in entry.lines if ln.account == GIFT_INCOME]
     if not lines:
         raise LedgerError(f"entry {entry.series}{entry.number} books no gift income", "entry_id")
     return sum(ln.credit_ore - ln.debit_ore for ln in lines), lines[0].currency

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from ledger.chart import POSTING_RULES
+from ledger.chart import GIFT_INCOME
 from ledger.db import tables as t
 from ledger.money import Money
 from ledger.services.pledges import PledgeNotFound
@@ -118,14 +118,13 @@ def _pledge_query() -> Any:
 def _card_received(conn: Connection, row: Any) -> int:
     """Net card money booked for the pledge's contributor and network since its start."""
     ln, e = t.journal_lines.c, t.journal_entries.c
-    income = POSTING_RULES["card_gift"][1]
     network = ln.network_id.is_(None) if row.network_id is None else ln.network_id == row.network_id
     total = conn.execute(
         select(func.coalesce(func.sum(ln.credit_ore - ln.debit_ore), 0))
         .select_from(t.journal_lines.join(t.journal_entries, e.id == ln.entry_id))
         .where(
             e.series == CARD_SERIES,
-            ln.account == income,
+            ln.account == GIFT_INCOME,
             ln.contributor_id == row.contributor_id,
             network,
             ln.currency == row.currency,

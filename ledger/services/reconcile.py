@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from ledger.chart import BANK, GIFT_INCOME, RECEIVABLES, SUSPENSE
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.errors import AlreadyReversed, LedgerError
@@ -142,15 +143,17 @@ def _draft(
     about = _describe(line)
     if target.kind == "returned":
         text_ = f"Återbetald till avsändaren: {about}. {note or ''}".strip()
-        lines = (LineDraft.debit("2890", money), LineDraft.credit("1930", money))
+        lines = (LineDraft.debit(SUSPENSE, money), LineDraft.credit(BANK, money))
         return Draft(day, text_[:500], lines, SERIES, SOURCE_KIND, key), None, "returned"
     if target.kind == "network":
         if target.network_id is not None and target.network_id not in slugs:
             raise DeskRefused(f"Nätverk {target.network_id} finns inte.", "network_id")
         slug = slugs.get(target.network_id) if target.network_id is not None else None
         text_ = f"Bankrad {about} till {slug or 'där det behövs mest'}"
-        credit = LineDraft.credit("3993", money, network=slug, contributor_id=target.contributor_id)
-        lines = (LineDraft.debit("2890", money), credit)
+        credit = LineDraft.credit(
+            GIFT_INCOME, money, network=slug, contributor_id=target.contributor_id
+        )
+        lines = (LineDraft.debit(SUSPENSE, money), credit)
         return Draft(day, text_[:500], lines, SERIES, SOURCE_KIND, key), None, "network"
     if target.kind != "expected" or target.expected_payment_id is None:
         raise DeskRefused("Välj vart pengarna ska.", "target")
@@ -170,12 +173,12 @@ def _draft(
         )
     contributor = target.contributor_id or ep.contributor_id
     if ep.kind in _INVOICE_KINDS:
-        credit = LineDraft.credit("1510", money, contributor_id=contributor)
+        credit = LineDraft.credit(RECEIVABLES, money, contributor_id=contributor)
     else:
         slug = slugs.get(ep.network_id) if ep.network_id is not None else None
-        credit = LineDraft.credit("3993", money, network=slug, contributor_id=contributor)
+        credit = LineDraft.credit(GIFT_INCOME, money, network=slug, contributor_id=contributor)
     text_ = f"Bankrad {about} till referens {ep.reference}"
-    lines = (LineDraft.debit("2890", money), credit)
+    lines = (LineDraft.debit(SUSPENSE, money), credit)
     return Draft(day, text_[:500], lines, SERIES, SOURCE_KIND, key), ep, "expected"
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, func, or_, select
 
+from ledger.chart import SUSPENSE
 from ledger.db import tables as t
 from ledger.money import Money, parse_amount
 from ledger.references import is_valid_reference
@@ -96,7 +97,7 @@ def suspense_balance(conn: Connection, currency: str = "SEK") -> int:
     debit, credit = conn.execute(
         select(
             func.coalesce(func.sum(b.debit_ore), 0), func.coalesce(func.sum(b.credit_ore), 0)
-        ).where(b.account == "2890", b.currency == currency)
+        ).where(b.account == SUSPENSE, b.currency == currency)
     ).one()
     return int(credit) - int(debit)
 

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, case, exists, func, or_, select
 
+from ledger.chart import GIFT_INCOME
 from ledger.db import tables as t
 from ledger.services.expected import OPEN_STATUSES
 
 CURRENCY = "SEK"
-INCOME_ACCOUNT = "3993"
 ALLOCATION_SERIES = "A"
 ALLOCATION_KIND = "allocation"  # ledger.services.allocations.SOURCE_KIND
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -60,7 +60,7 @@ def income(conn: Connection, year: int) -> dict[Key, int]:
     b = t.account_balances.c
     rows = conn.execute(
         select(b.network_id, func.sum(b.credit_ore) - func.sum(b.debit_ore))
-        .where(b.account == INCOME_ACCOUNT, b.fiscal_year == year, b.currency == CURRENCY)
+        .where(b.account == GIFT_INCOME, b.fiscal_year == year, b.currency == CURRENCY)
         .group_by(b.network_id)
     )
     return {(r[0] or None): int(r[1]) for r in rows}
@@ -97,7 +97,7 @@ def allocations(conn: Connection, year: int) -> dict[Key, int]:
             select(ln.network_id, func.sum(ln.credit_ore) - func.sum(ln.debit_ore))
             .where(
                 ln.entry_id.in_(ids[start : start + _IN_CHUNK]),
-                ln.account == INCOME_ACCOUNT,
+                ln.account == GIFT_INCOME,
                 ln.currency == CURRENCY,
             )
             .group_by(ln.network_id)

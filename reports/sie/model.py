@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from ledger.chart import YEAR_RESULT
 from ledger.money import Money
 from reports.display import format_money
 
@@ -21,7 +22,7 @@ KTYP_LETTERS = ("T", "S", "K", "I")
 # belong to equity: the export carries them to this account (BAS "Årets resultat" for an
 # ideell förening), and the import books there the difference a file's #IB 0 leaves when
 # that difference is exactly the year before's result (a file from books not yet closed).
-CARRIED_RESULT_ACCOUNT = "2069"
+CARRIED_RESULT_ACCOUNT = YEAR_RESULT
 
 
 def is_balance_account(code: str) -> bool:

@@ -16,7 +16,7 @@ The key names the payment in the world (``bank:<AcctSvcrRef>``, ``swish:<16 digi
 
 from __future__ import annotations
 
-from ledger.chart import POSTING_RULES
+from ledger.chart import BANK, GIFT_INCOME, RECEIVABLES, SUSPENSE
 from ledger.entries import Draft, LineDraft
 from ledger.money import Money
 from webhooks.bankfiles.matcher import Expected
@@ -25,9 +25,6 @@ from webhooks.bankfiles.records import SWISH, BankLine
 __all__ = ["SOURCE_KIND", "cash_draft", "surplus_draft"]
 
 SOURCE_KIND = "bank"
-CASH, SUSPENSE = POSTING_RULES["unidentified_payment"]
-INCOME = POSTING_RULES["bankgiro_gift"][1]
-RECEIVABLE = POSTING_RULES["invoice_paid"][1]
 
 
 def _series(line: BankLine) -> str:
@@ -40,9 +37,11 @@ def _who(line: BankLine) -> str:
 
 def _credit_side(expected: Expected, amount: Money, slugs: dict[int, str]) -> LineDraft:
     if expected.kind == "invoice":
-        return LineDraft.credit(RECEIVABLE, amount, contributor_id=expected.contributor_id)
+        return LineDraft.credit(RECEIVABLES, amount, contributor_id=expected.contributor_id)
     network = slugs.get(expected.network_id) if expected.network_id is not None else None
-    return LineDraft.credit(INCOME, amount, network=network, contributor_id=expected.contributor_id)
+    return LineDraft.credit(
+        GIFT_INCOME, amount, network=network, contributor_id=expected.contributor_id
+    )
 
 
 def cash_draft(line: BankLine, expected: Expected | None, slugs: dict[int, str]) -> Draft:
@@ -50,14 +49,14 @@ def cash_draft(line: BankLine, expected: Expected | None, slugs: dict[int, str])
     amount = Money(abs(line.amount.ore), line.amount.currency)
     if not line.is_credit:
         text = f"Utbetalning till {_who(line)}, ej fördelad"
-        lines = (LineDraft.debit(SUSPENSE, amount), LineDraft.credit(CASH, amount))
+        lines = (LineDraft.debit(SUSPENSE, amount), LineDraft.credit(BANK, amount))
     elif expected is None:
         text = f"Oidentifierad inbetalning från {_who(line)}"
-        lines = (LineDraft.debit(CASH, amount), LineDraft.credit(SUSPENSE, amount))
+        lines = (LineDraft.debit(BANK, amount), LineDraft.credit(SUSPENSE, amount))
     else:
         what = "Fakturabetalning" if expected.kind == "invoice" else "Gåva"
         text = f"{what} {expected.reference} från {_who(line)}"
-        lines = (LineDraft.debit(CASH, amount), _credit_side(expected, amount, slugs))
+        lines = (LineDraft.debit(BANK, amount), _credit_side(expected, amount, slugs))
     return Draft(
         date=line.booking_date,
         text=text[:500],

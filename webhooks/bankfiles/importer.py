@@ -22,6 +22,7 @@ from typing import IO, Any, BinaryIO
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
+from ledger.chart import BANK
 from ledger.db import tables as t
 from ledger.db.engine import transaction
 from ledger.errors import LedgerError
@@ -137,7 +138,7 @@ def cash_balance(conn: Connection, currency: str = "SEK") -> int:
     b = t.account_balances.c
     total = conn.execute(
         select(func.coalesce(func.sum(b.debit_ore - b.credit_ore), 0)).where(
-            b.account == "1930", b.currency == currency
+            b.account == BANK, b.currency == currency
         )
     ).scalar_one()
     return int(total)

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, any_, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from ledger.chart import BANK
 from ledger.db import tables as t
 from ledger.references import is_valid_reference
 from ledger.services.expected import OPEN_STATUSES
@@ -169,7 +170,7 @@ def _payouts(conn: Connection, lines: list[BankLine]) -> list[tuple[int, str, An
         .select_from(t.journal_entries.join(t.journal_lines, jl.entry_id == e.id))
         .where(
             e.source_key.like("stripe:payout:%"),
-            and_(jl.account == "1930", jl.debit_ore > 0),
+            and_(jl.account == BANK, jl.debit_ore > 0),
             e.date.between(min(days) - _PAYOUT_DAYS, max(days) + _PAYOUT_DAYS),
             ~claimed,
         )

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from ledger.chart import POSTING_RULES
+from ledger.chart import FEES, GIFT_INCOME, POSTING_RULES
 from ledger.entries import Draft, LineDraft
 from ledger.errors import LedgerError
 from ledger.services import journal, posting
@@ -77,8 +77,8 @@ def _pair(rule: str, ore: int, currency: str, **dims: Any) -> tuple[LineDraft, L
     """The debit and credit line of a posting rule; ``dims`` go on the 3993 line."""
     debit, credit = POSTING_RULES[rule]
     return (
-        LineDraft(debit, ore, 0, currency, **(dims if debit == "3993" else {})),
-        LineDraft(credit, 0, ore, currency, **(dims if credit == "3993" else {})),
+        LineDraft(debit, ore, 0, currency, **(dims if debit == GIFT_INCOME else {})),
+        LineDraft(credit, 0, ore, currency, **(dims if credit == GIFT_INCOME else {})),
     )
 
 
@@ -120,7 +120,7 @@ def gift_dimensions(conn: Connection, charge_id: str) -> dict[str, Any] | None:
     entry = journal.find_by_source_key(conn, key("charge", charge_id))
     if entry is None:
         return None
-    income = next((ln for ln in entry.lines if ln.account == POSTING_RULES["card_gift"][1]), None)
+    income = next((ln for ln in entry.lines if ln.account == GIFT_INCOME), None)
     if income is None:
         raise LedgerError(f"entry {entry.voucher} books no gift income", "source_key")
     slugs = journal.network_slugs(conn)
@@ -167,7 +167,7 @@ def book_dispute_opened(conn: Connection, dispute: Obj) -> bool:
     amount = int(dispute["amount"])
     fee = _dispute_fees(dispute, withdrawals=True)
     debit, credit = POSTING_RULES["card_dispute"]
-    fee_account = POSTING_RULES["card_fee"][0]
+    fee_account = FEES
     lines = [LineDraft(debit, amount, 0, currency, **dims)]
     if fee > 0:
         lines.append(LineDraft(fee_account, fee, 0, currency))
@@ -188,7 +188,7 @@ def book_dispute_won(conn: Connection, dispute: Obj, day: date) -> bool:
     amount = int(dispute["amount"])
     fee_back = max(_dispute_fees(dispute, withdrawals=False), 0)
     credit, debit = POSTING_RULES["card_dispute"]
-    fee_account = POSTING_RULES["card_fee"][0]
+    fee_account = FEES
     lines = [
         LineDraft(debit, amount + fee_back, 0, currency),
         LineDraft(credit, 0, amount, currency, **dims),

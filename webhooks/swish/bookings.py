@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 
-from ledger.chart import POSTING_RULES
+from ledger.chart import POSTING_RULES, SUSPENSE
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.money import Money
@@ -40,7 +40,6 @@ from ledger.services import dimensions, expected, posting
 
 SERIES = "S"
 SOURCE_KIND = "swish"
-SUSPENSE = POSTING_RULES["unidentified_payment"][1]
 _STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ledger.chart import SERIES
+from ledger.chart import BANK, SERIES
 from ledger.entries import MAX_LINES, MAX_ORE, Draft, LineDraft
 
 # API entries carry their own source kind, and a client's idempotency key is kept under it,
@@ -30,7 +30,7 @@ def api_source_key(client_key: str) -> str:
 
 
 class NewLineSchema(Schema):
-    account = fields.String(required=True, validate=_ACCOUNT, metadata={"example": "1930"})
+    account = fields.String(required=True, validate=_ACCOUNT, metadata={"example": BANK})
     debit_ore = fields.Integer(strict=True, load_default=0, validate=_ORE)
     credit_ore = fields.Integer(strict=True, load_default=0, validate=_ORE)
     currency = fields.String(load_default="SEK", validate=_CURRENCY)
