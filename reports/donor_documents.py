@@ -9,8 +9,8 @@ What reduces a gift is every later voucher that takes income back from *that* gi
 is booked (a refund in January lowers the December gift, not January):
 
 - a reversal (``reverses_id``), also of a refund (which gives the money back to the gift);
-- a card refund, dispute and won dispute (``stripe:refund|dispute|dispute_won:``, whose text
-  names the charge, as ``webhooks.stripe.bookings`` writes it);
+- a card refund, dispute and won dispute (``stripe_charge_links`` leads to the charge's voucher,
+  written by ``webhooks.stripe.bookings`` when it books them);
 - a Swish refund (``swish_refunds`` leads to the payment's voucher) and a Swish or bank payment's
   part beyond what was expected (``swish-surplus:``/``bank-surplus:`` + the payment's key);
 - a credit note (``invoices.credits_invoice_id`` leads to the invoice's voucher).
@@ -27,7 +27,6 @@ is an approved gift recipient (setting ``TAX_APPROVED_RECIPIENT``).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,7 +51,7 @@ __all__ = [
 
 NOT_GIFTS = ("merge", "allocation", "sie_ib")
 WHERE_NEEDED = "Där behovet är störst"
-_CHARGE = re.compile(r"\((ch_[A-Za-z0-9]+|py_[A-Za-z0-9]+), ")
+_CARD_FOLLOW_UPS = ("stripe:refund:", "stripe:dispute:", "stripe:dispute_won:")
 _CHANNELS = {
     "stripe": "Kort",
     "swish": "Swish",
@@ -213,8 +212,16 @@ def _vouchers(conn: Connection, ids: list[int]) -> dict[int, _Voucher]:
 
 
 def _table_links(conn: Connection, vouchers: dict[int, _Voucher]) -> dict[int, int]:
-    """Swish refund -> the payment's voucher, credit note -> the invoice's voucher."""
+    """Card refund or dispute -> the charge's voucher, Swish refund -> the payment's voucher,
+    credit note -> the invoice's voucher."""
     links: dict[int, int] = {}
+    card = [v.id for v in vouchers.values() if v.source_key.startswith(_CARD_FOLLOW_UPS)]
+    if card:
+        c = t.stripe_charge_links.c
+        for entry_id, charge_entry_id in conn.execute(
+            select(c.entry_id, c.charge_entry_id).where(c.entry_id.in_(card))
+        ):
+            links[int(entry_id)] = int(charge_entry_id)
     refunds = [v.id for v in vouchers.values() if v.source_key.startswith("swish-refund:")]
     if refunds:
         r, p = t.swish_refunds.c, t.swish_payments.c
@@ -250,9 +257,6 @@ def _parent(v: _Voucher, by_key: dict[str, int], table: dict[int, int]) -> int |
     for prefix, original in (("swish-surplus:", "swish:"), ("bank-surplus:", "")):
         if key.startswith(prefix):
             return by_key.get(original + key.removeprefix(prefix))
-    if key.startswith(("stripe:refund:", "stripe:dispute:", "stripe:dispute_won:")):
-        charge = _CHARGE.search(v.text)
-        return by_key.get(f"stripe:charge:{charge.group(1)}") if charge else None
     return None
 
 

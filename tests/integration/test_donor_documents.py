@@ -5,7 +5,7 @@ pypdf, field by field; the tax sentence only for persons of an approved gift rec
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -18,6 +18,7 @@ from reports import donor_documents as docs
 from reports import receipt_pdf
 from reports.invoice_pdf import Letterhead
 from tests.support.invoicing import CONFIG, add_network, add_org, pdf_text
+from webhooks.stripe import bookings
 
 
 def _person(conn, name="Alva Andersson", masked="19811218-****", email="alva@example.se"):
@@ -73,16 +74,18 @@ def donor(engine):
             text_="Kortgåva abc (ch_1A)",
             cash="1580",
         )
-        _book(
+        # booked as the Stripe webhooks book it, with its link to the charge
+        refunded_at = datetime(2026, 1, 5, 12, tzinfo=UTC)
+        bookings.book_refund(
             conn,
-            "stripe:refund:re_1",
-            "stripe",
-            "K",
-            date(2026, 1, 5),
-            -200_00,
-            alva,
-            text_="Återbetald kortgåva (ch_1A, re_1)",
-            cash="1580",
+            {
+                "id": "re_1",
+                "charge": "ch_1A",
+                "status": "succeeded",
+                "amount": 200_00,
+                "currency": "sek",
+                "created": int(refunded_at.timestamp()),
+            },
         )
         bank = _book(
             conn, "bank:REF-1", "bank", "B", date(2026, 1, 2), 1_234_50, alva, network="klimat"

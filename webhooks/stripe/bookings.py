@@ -28,7 +28,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from ledger.chart import FEES, GIFT_INCOME, POSTING_RULES
-from ledger.entries import Draft, LineDraft
+from ledger.db import tables as t
+from ledger.entries import Draft, LineDraft, PostedEntry
 from ledger.errors import LedgerError
 from ledger.services import journal, posting
 
@@ -61,8 +62,8 @@ def _currency(obj: Obj) -> str:
     return str(obj["currency"]).upper()
 
 
-def _post(key: str, day: date, text: str, lines: tuple[LineDraft, ...], conn: Connection) -> bool:
-    draft = Draft(
+def _draft(key: str, day: date, text: str, lines: tuple[LineDraft, ...]) -> Draft:
+    return Draft(
         date=day,
         text=text[:500],
         lines=lines,
@@ -70,7 +71,30 @@ def _post(key: str, day: date, text: str, lines: tuple[LineDraft, ...], conn: Co
         source_kind=SOURCE_KIND,
         source_key=key,
     )
-    return posting.post_once(conn, draft)[1]
+
+
+def _post(key: str, day: date, text: str, lines: tuple[LineDraft, ...], conn: Connection) -> bool:
+    return posting.post_once(conn, _draft(key, day, text, lines))[1]
+
+
+def _post_follow_up(
+    charge_entry_id: int,
+    key: str,
+    day: date,
+    text: str,
+    lines: tuple[LineDraft, ...],
+    conn: Connection,
+) -> bool:
+    """Post a refund, dispute or won dispute and, in the same transaction, link it to the
+    charge's entry (``stripe_charge_links``), which the donor's documents follow."""
+    entry, booked = posting.post_once(conn, _draft(key, day, text, lines))
+    if booked:
+        conn.execute(
+            t.stripe_charge_links.insert().values(
+                entry_id=entry.id, charge_entry_id=charge_entry_id
+            )
+        )
+    return booked
 
 
 def _pair(rule: str, ore: int, currency: str, **dims: Any) -> tuple[LineDraft, LineDraft]:
@@ -115,11 +139,7 @@ def book_charge(
         )
 
 
-def gift_dimensions(conn: Connection, charge_id: str) -> dict[str, Any] | None:
-    """Network and contributor of the booked gift of a charge, or None if it is not booked."""
-    entry = journal.find_by_source_key(conn, key("charge", charge_id))
-    if entry is None:
-        return None
+def _dimensions(conn: Connection, entry: PostedEntry) -> dict[str, Any]:
     income = next((ln for ln in entry.lines if ln.account == GIFT_INCOME), None)
     if income is None:
         raise LedgerError(f"entry {entry.voucher} books no gift income", "source_key")
@@ -130,19 +150,27 @@ def gift_dimensions(conn: Connection, charge_id: str) -> dict[str, Any] | None:
     }
 
 
-def _dims(conn: Connection, charge_id: str) -> dict[str, Any]:
-    dims = gift_dimensions(conn, charge_id)
-    if dims is None:
+def gift_dimensions(conn: Connection, charge_id: str) -> dict[str, Any] | None:
+    """Network and contributor of the booked gift of a charge, or None if it is not booked."""
+    entry = journal.find_by_source_key(conn, key("charge", charge_id))
+    return None if entry is None else _dimensions(conn, entry)
+
+
+def _booked_gift(conn: Connection, charge_id: str) -> tuple[int, dict[str, Any]]:
+    """The entry id of the charge's booked gift and its network and contributor."""
+    entry = journal.find_by_source_key(conn, key("charge", charge_id))
+    if entry is None:
         raise NotYetBookable(f"the gift of charge {charge_id} is not booked yet")
-    return dims
+    return entry.id, _dimensions(conn, entry)
 
 
 def book_refund(conn: Connection, refund: Obj) -> bool:
     """Book one succeeded refund (partial or whole) against the gift's network and donor."""
     if refund.get("status") != "succeeded":
         return False
-    dims = _dims(conn, str(refund["charge"]))
-    return _post(
+    charge_entry_id, dims = _booked_gift(conn, str(refund["charge"]))
+    return _post_follow_up(
+        charge_entry_id,
         key("refund", refund["id"]),
         booking_date(refund.get("created")),
         f"Återbetald kortgåva ({refund['charge']}, {refund['id']})",
@@ -162,7 +190,7 @@ def _dispute_fees(dispute: Obj, *, withdrawals: bool) -> int:
 
 def book_dispute_opened(conn: Connection, dispute: Obj) -> bool:
     """Book the disputed amount out of the gift's income, and the dispute fee, from 1580."""
-    dims = _dims(conn, str(dispute["charge"]))
+    charge_entry_id, dims = _booked_gift(conn, str(dispute["charge"]))
     currency = _currency(dispute)
     amount = int(dispute["amount"])
     fee = _dispute_fees(dispute, withdrawals=True)
@@ -172,7 +200,8 @@ def book_dispute_opened(conn: Connection, dispute: Obj) -> bool:
     if fee > 0:
         lines.append(LineDraft(fee_account, fee, 0, currency))
     lines.append(LineDraft(credit, 0, amount + fee, currency))
-    return _post(
+    return _post_follow_up(
+        charge_entry_id,
         key("dispute", dispute["id"]),
         booking_date(dispute.get("created")),
         f"Bestriden kortgåva ({dispute['charge']}, {dispute['id']})",
@@ -183,7 +212,7 @@ def book_dispute_opened(conn: Connection, dispute: Obj) -> bool:
 
 def book_dispute_won(conn: Connection, dispute: Obj, day: date) -> bool:
     """Book the reinstated amount (and any fee Stripe gave back) after a won dispute."""
-    dims = _dims(conn, str(dispute["charge"]))
+    charge_entry_id, dims = _booked_gift(conn, str(dispute["charge"]))
     currency = _currency(dispute)
     amount = int(dispute["amount"])
     fee_back = max(_dispute_fees(dispute, withdrawals=False), 0)
@@ -195,7 +224,8 @@ def book_dispute_won(conn: Connection, dispute: Obj, day: date) -> bool:
     ]
     if fee_back > 0:
         lines.append(LineDraft(fee_account, 0, fee_back, currency))
-    return _post(
+    return _post_follow_up(
+        charge_entry_id,
         key("dispute_won", dispute["id"]),
         day,
         f"Vunnen tvist, kortgåva återförd ({dispute['charge']}, {dispute['id']})",

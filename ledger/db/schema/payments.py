@@ -1,5 +1,6 @@
-"""Money promised and paid: gifts from the donate page, Stripe's event inbox, the reference
-counters, expected payments with their receipts, and Swish payments and refunds."""
+"""Money promised and paid: gifts from the donate page, Stripe's event inbox and the charge each
+card refund or dispute belongs to, the reference counters, expected payments with their receipts,
+and Swish payments and refunds."""
 
 from __future__ import annotations
 
@@ -63,6 +64,14 @@ stripe_events = Table(
     Column("last_error", Text),
 )
 
+
+# the card charge a refund, dispute or won dispute belongs to, written when it is booked (0011)
+stripe_charge_links = Table(
+    "stripe_charge_links",
+    metadata,
+    Column("entry_id", BigInteger, ForeignKey("journal_entries.id"), primary_key=True),
+    Column("charge_entry_id", BigInteger, ForeignKey("journal_entries.id"), nullable=False),
+)
 
 reference_counters = Table(
     "reference_counters",
