@@ -9,11 +9,13 @@ give the same bytes. Axis values are whole kronor: a picture needs no öre, the 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 
 import pygal
 from pygal.style import Style
@@ -49,6 +51,11 @@ _OPEN = re.compile(r"<svg\b([^>]*)>")
 _ID = re.compile(r'id="(chart-[0-9a-f-]+)"')
 # pygal writes its settings into a script for its tooltips even with ``js=[]``
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
+_STYLE_ELEMENT = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.DOTALL)
+# The tooltip (drawn by pygal's script, which Kassan leaves out) is hidden by a style attribute;
+# a Content Security Policy without 'unsafe-inline' refuses style attributes, so the rule goes
+# into the chart's stylesheet instead.
+_HIDDEN_TOOLTIP = ' style="opacity: 0"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +64,9 @@ class Chart:
     title: str
     desc: str
     svg: str  # safe to put in a page as it is: pygal's markup and our escaped text
+    # The CSP source that allows the chart's own <style> element ("'sha256-...'"): a page that
+    # shows the chart names it in its style-src, so the policy needs no 'unsafe-inline'.
+    style_source: str
 
 
 def _kr(value: float | int | None) -> str:
@@ -95,6 +105,12 @@ def _finish(name: str, title: str, desc: str, svg: str) -> Chart:
     found = _ID.search(svg)
     if found:
         svg = svg.replace(found.group(1), f"chart-{name}")
+    svg = svg.replace(_HIDDEN_TOOLTIP, "")
+    svg = _STYLE_ELEMENT.sub(
+        lambda m: f"{m.group(1)}{m.group(2)}\n#chart-{name} .tooltip{{opacity:0}}{m.group(3)}",
+        svg,
+        count=1,
+    )
     head = (
         f'<title id="chart-{name}-title">{escape(title)}</title>'
         f'<desc id="chart-{name}-desc">{escape(desc)}</desc>'
@@ -107,7 +123,17 @@ def _finish(name: str, title: str, desc: str, svg: str) -> Chart:
         svg,
         count=1,
     )
-    return Chart(name, title, desc, svg)
+    return Chart(name, title, desc, svg, _style_source(svg))
+
+
+def _style_source(svg: str) -> str:
+    """The CSP hash source of the chart's one <style> element: sha256 of its text as the
+    browser reads it (pygal writes ``&gt;`` for ``>``; the hash is over the decoded text)."""
+    found = _STYLE_ELEMENT.search(svg)
+    if found is None:
+        raise ValueError("a pygal chart without its stylesheet")
+    digest = hashlib.sha256(unescape(found.group(2)).encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
 def _whole_kr(ore: int) -> int:

@@ -17,6 +17,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from kassan.web import csp
 from kassan.web.auth import role_required
 from kassan.web.database import get_engine
 from ledger.chart import GIFT_INCOME
@@ -92,6 +93,7 @@ def overview() -> str:
     end = date(f.year, 12, 31)
     gap = dash.gap
     drawn = charts(dash)  # the SVG is built with lxml, which escapes every label
+    csp.allow_styles(c.style_source for c in drawn.values())
     return render_template(
         "dashboard/overview.html",
         income_account=GIFT_INCOME,

@@ -51,9 +51,19 @@ def browser():  # type: ignore[no-untyped-def]
         chromium.close()
 
 
+def _blocked_by_policy(text: str) -> bool:
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
 @pytest.fixture
 def phone(browser):  # type: ignore[no-untyped-def]
+    """A 375 px page. Whatever the Content Security Policy blocked on any page the test opened
+    (an inline style, a script) fails the test: a person would see the page without it."""
     context = browser.new_context(viewport=PHONE, locale="sv-SE")
     page = context.new_page()
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if _blocked_by_policy(m.text) else None)
+    page.on("pageerror", lambda exc: blocked.append(f"script error: {exc}"))
     yield page
     context.close()
+    assert blocked == [], "the browser blocked or failed: " + "; ".join(blocked)

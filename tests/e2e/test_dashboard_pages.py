@@ -3,6 +3,9 @@ entries in ``/ledger``, the board report PDF (from the page and from the CLI).""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
 import re
 
 import pytest
@@ -172,3 +175,21 @@ def test_the_collections_section_shows_networks_clubs_and_links_with_strangers_t
     assert "Handelsklubben" in section and "Målarklubben" in section
     text = pdf_text(client.get("/dashboard/rapport.pdf?year=2026").data)
     assert "Insamlingar" in text and "Handelsklubben Eva <b>Ek</b>" in text
+
+
+def test_the_dashboard_allows_exactly_its_charts_stylesheets_and_nothing_inline(
+    client, engine, ids
+):
+    """pygal puts a <style> in each chart; the policy names each one's hash, never
+    'unsafe-inline' (the browser test proves Chromium then draws the charts)."""
+    sign_in(client, engine, "leadership")
+    response = client.get("/dashboard?year=2026")
+    policy = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in policy
+    body = response.get_data(as_text=True)
+    styles = re.findall(r"<style[^>]*>(.*?)</style>", body, re.DOTALL)
+    assert len(styles) == body.count("<svg") == 5  # gap, income, channels, kinds, bands
+    for css in styles:
+        digest = base64.b64encode(hashlib.sha256(html.unescape(css).encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy
+    assert "style-src" not in client.get("/ledger").headers["Content-Security-Policy"]
