@@ -1,195 +1,26 @@
-"""The only writer of journal entries.
-
-``post`` books one entry, ``post_many`` books a stream of them in batches (the path bank
-imports and demo seeding use), ``reverse`` books the mirror of an entry. All three:
-
-* validate in Python first (``Draft.validate`` and the chart, dimensions and periods here);
-* take the ledger's head row lock, so numbers and the hash chain are assigned in one order
-  even with several app servers on one PostgreSQL;
-* write the lines, then the entry (the database's triggers check the lines against it),
-  then the kept balances and the new head, all in the caller's transaction;
-* book an external fact at most once: a source key already booked returns the first entry.
-"""
+"""The writer behind every booking: under the ledger's head row lock it checks a draft against
+the chart, dimensions and periods, gives it its id, number and hash (``prepare``), and writes
+the queued lines, entries, kept balances and new head in one go (``flush``)."""
 
 from __future__ import annotations
 
 import functools
 import json
-import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date
-from itertools import islice
 
 from sqlalchemy import Connection, Date, TextualSelect, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ledger.db import tables as t
 from ledger.db.engine import is_postgresql
-from ledger.entries import Draft, LineDraft, PostedEntry, PostedLine, entry_hash
-from ledger.errors import (
-    AlreadyReversed,
-    EntryNotFound,
-    IntegrityViolation,
-    LedgerError,
-    PeriodClosed,
-    UnknownAccount,
-    UnknownDimension,
-)
+from ledger.entries import Draft, PostedEntry, PostedLine, entry_hash
+from ledger.errors import PeriodClosed, UnknownAccount, UnknownDimension
 from ledger.services import journal
-
-__all__ = ["BulkResult", "post", "post_many", "post_once", "reverse"]
 
 BULK_THRESHOLD = 100  # rows; below it a plain executemany is cheaper than COPY or json_each
 
 
-@dataclass(frozen=True, slots=True)
-class BulkResult:
-    posted: int
-    duplicates: int
-    lines: int
-
-
-def post(conn: Connection, draft: Draft, *, created_by: int | None = None) -> PostedEntry:
-    """Book one entry and return it; an already booked source key returns the first entry."""
-    return post_once(conn, draft, created_by=created_by)[0]
-
-
-def post_once(
-    conn: Connection, draft: Draft, *, created_by: int | None = None
-) -> tuple[PostedEntry, bool]:
-    """Like ``post``, and also say whether this call booked it (False: it was booked before)."""
-    draft.validate()
-    key = draft.source_key or f"{draft.source_kind}:{uuid.uuid4().hex}"
-    try:
-        with conn.begin_nested():
-            writer = _Writer(conn, created_by, one=(draft, key))
-            # The source key is looked up once, under the head lock: no writer can book the
-            # same fact between this look-up and our insert.
-            if writer.booked_id is not None:
-                found = journal.get_entry(conn, writer.booked_id)
-                if found is not None:
-                    return found, False
-            entry = writer.prepare(draft, key)
-            writer.flush()
-    except IntegrityError as exc:
-        found = journal.find_by_source_key(conn, key)
-        if found is not None:
-            return found, False
-        raise _translate(exc) from exc
-    except DBAPIError as exc:
-        raise _translate(exc) from exc
-    return entry, True
-
-
-def post_many(
-    conn: Connection,
-    drafts: Iterable[Draft],
-    *,
-    batch_size: int = 20_000,
-    created_by: int | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> BulkResult:
-    """Book many entries in the caller's transaction; skips source keys already booked.
-
-    Every entry must carry its own source key (bulk sources are external facts). ``progress``
-    is called with the number of entries handled after each batch.
-    """
-    posted = duplicates = lines = 0
-    it = iter(drafts)
-    while batch := list(islice(it, batch_size)):
-        for draft in batch:
-            draft.validate()
-            if draft.source_key is None:
-                raise LedgerError("bulk entries need a source key", "source_key")
-        try:
-            writer = _Writer(conn, created_by)
-            # One look-up for the batch's contributors, not one per contributor first seen.
-            writer.contributors |= journal.existing_contributors(
-                conn,
-                {
-                    ln.contributor_id
-                    for d in batch
-                    for ln in d.lines
-                    if ln.contributor_id is not None
-                },
-            )
-            seen = journal.booked_source_keys(conn, [d.source_key for d in batch])  # type: ignore[misc]
-            for draft in batch:
-                key = draft.source_key
-                assert key is not None
-                if key in seen:
-                    duplicates += 1
-                    continue
-                seen.add(key)
-                entry = writer.prepare(draft, key)
-                lines += len(entry.lines)
-                posted += 1
-            writer.flush()
-        except DBAPIError as exc:
-            raise _translate(exc) from exc
-        if progress is not None:
-            progress(posted + duplicates)
-    return BulkResult(posted=posted, duplicates=duplicates, lines=lines)
-
-
-def reverse(
-    conn: Connection,
-    entry_id: int,
-    *,
-    on: date | None = None,
-    text_: str | None = None,
-    created_by: int | None = None,
-) -> PostedEntry:
-    """Book the mirror of an entry (debits become credits), linked to it; never twice."""
-    original = journal.get_entry(conn, entry_id)
-    if original is None:
-        raise EntryNotFound(f"no entry {entry_id}", "id")
-    if original.reversed_by_id is not None:
-        raise AlreadyReversed(
-            f"{original.voucher} ({original.fiscal_year}) is already reversed by entry "
-            f"{original.reversed_by_id}",
-            "id",
-        )
-    slugs = journal.network_slugs(conn)
-    draft = Draft(
-        date=on or date.today(),
-        text=text_ or f"Rättelse av {original.voucher}: {original.text}"[:500],
-        series=original.series,
-        source_kind="reversal",
-        source_key=f"reversal:{original.id}",
-        lines=tuple(
-            LineDraft(
-                account=ln.account,
-                debit_ore=ln.credit_ore,
-                credit_ore=ln.debit_ore,
-                currency=ln.currency,
-                network=slugs[ln.network_id] if ln.network_id is not None else None,
-                contributor_id=ln.contributor_id,
-            )
-            for ln in original.lines
-        ),
-    )
-    draft.validate()
-    try:
-        with conn.begin_nested():
-            writer = _Writer(conn, created_by)
-            again = journal.get_entry(conn, entry_id)
-            if again is not None and again.reversed_by_id is not None:
-                raise AlreadyReversed(f"{original.voucher} is already reversed", "id")
-            entry = writer.prepare(draft, draft.source_key or "", reverses_id=original.id)
-            writer.flush()
-    except IntegrityError as exc:
-        if journal.find_by_source_key(conn, f"reversal:{original.id}") is not None:
-            raise AlreadyReversed(f"{original.voucher} is already reversed", "id") from exc
-        raise _translate(exc) from exc
-    except DBAPIError as exc:
-        raise _translate(exc) from exc
-    return entry
-
-
-class _Writer:
+class Writer:
     """Assigns ids, numbers and hashes under the head lock and writes them in one go."""
 
     def __init__(
@@ -429,7 +260,7 @@ class _Writer:
 
 @functools.lru_cache(maxsize=64)
 def _one_entry_reads(accounts: int, networks: int, people: int) -> TextualSelect:
-    """The one statement of ``_Writer._read_for`` for a draft of this shape, built once: made
+    """The one statement of ``Writer._read_for`` for a draft of this shape, built once: made
     anew per entry, building the statement cost more than running it."""
     picks = [
         "(SELECT id FROM journal_entries WHERE source_key = :key) AS booked",
@@ -475,11 +306,3 @@ _LINE_COLUMNS = (
     "network_id",
     "contributor_id",
 )
-
-
-def _translate(exc: DBAPIError) -> LedgerError:
-    """The database refused what Python let through: say what, in the ledger's words."""
-    message = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
-    if "period is closed" in message:
-        return PeriodClosed(message, "date")
-    return IntegrityViolation(message)
