@@ -112,10 +112,17 @@ class LoginForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site; ``//evil.example`` and ``https://...`` go home instead."""
-    if target and target.startswith("/") and "\\" not in target:
+    """Only a path on this site: one leading ``/``, never ``//`` (after the browser has dropped
+    tabs and line breaks), no backslash, scheme or host. Anything else goes home instead."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target)
+    ):
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
+        if not parts.scheme and not parts.netloc and not parts.path.startswith("//"):
             return target
     return url_for(HOME_ENDPOINT)
 

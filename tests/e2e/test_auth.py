@@ -152,6 +152,17 @@ def test_logout_is_not_a_get(client):
         ("https://evil.example/", "/ledger"),
         ("//evil.example/", "/ledger"),
         ("/\\evil.example", "/ledger"),
+        ("////evil.example/phish", "/ledger"),
+        ("///evil.example/phish", "/ledger"),
+        ("%2F%2Fevil.example", "/ledger"),
+        ("/%09/evil.example", "/ledger"),  # a browser drops the tab: //evil.example
+        ("/%0A/evil.example", "/ledger"),
+        ("%5C%5Cevil.example", "/ledger"),
+        ("http:/evil.example", "/ledger"),
+        ("javascript:alert(1)", "/ledger"),
+        ("evil.example", "/ledger"),
+        ("", "/ledger"),
+        ("/finance?back=//y", "/finance?back=//y"),  # a query may hold slashes
     ],
 )
 def test_after_sign_in_only_a_path_on_this_site_is_followed(client, staff, target, landing):
