@@ -7,8 +7,6 @@ UTF-8 with a byte-order mark, semicolons, amounts in kronor with a decimal comma
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +15,7 @@ from babel.numbers import format_decimal
 from ledger.money import Money
 from reports.display import format_money
 from reports.funding import Figures, FundingGap
+from reports.spreadsheet import write_csv
 
 __all__ = ["coverage_text", "donors_text", "to_csv", "to_json"]
 
@@ -145,12 +144,9 @@ def _row(label: str, f: Figures) -> list[str]:
 
 def to_csv(report: FundingGap) -> bytes:
     """One row per network, then the unrestricted money and the total."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(_HEADERS)
-    for n in report.networks:
-        writer.writerow(_row(n.name, n.figures))
+    rows = [list(_HEADERS)]
+    rows += [_row(n.name, n.figures) for n in report.networks]
     if report.unrestricted is not None:
-        writer.writerow(_row("Ej öronmärkt (där behovet är störst)", report.unrestricted))
-    writer.writerow(_row("Totalt", report.total))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+        rows.append(_row("Ej öronmärkt (där behovet är störst)", report.unrestricted))
+    rows.append(_row("Totalt", report.total))
+    return write_csv(rows)

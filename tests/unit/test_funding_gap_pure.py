@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date
 from fractions import Fraction
 
@@ -21,6 +22,7 @@ from reports.funding.model import (
     projection_factor,
 )
 from reports.funding.render import coverage_text, donors_text, to_csv, to_json
+from reports.spreadsheet import neutralise
 
 
 @pytest.mark.parametrize(
@@ -170,3 +172,28 @@ def test_the_donors_sentence_says_what_the_gap_means():
         "ungefär 34 fler månadsgivare med mediangåvan 100,00\xa0kr i månaden"
     )
     assert donors_text(_fig(), 10_000, 3) == "Behovet är täckt."
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        '=HYPERLINK("https://evil.example","klicka")',
+        "+cmd|' /C calc'!A0",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(1+9)*cmd|' /C calc'!A0",
+        "\t=1+1",
+        "\r=1+1",
+    ],
+)
+def test_a_network_name_that_a_spreadsheet_would_run_is_written_as_text(name):
+    report = _report()
+    first = replace(report.networks[0], name=name)
+    text = to_csv(replace(report, networks=(first, *report.networks[1:]))).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert rows[1][0] == "'" + name
+
+
+def test_negative_amounts_stay_numbers_in_the_csv():
+    assert neutralise("-1234,50") == "-1234,50"
+    assert neutralise("-1234,50 kr") == "'-1234,50 kr"
+    assert neutralise("Fred") == "Fred"
