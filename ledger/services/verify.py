@@ -208,8 +208,16 @@ def verify(conn: Connection, progress: Callable[[int], None] | None = None) -> R
     if orphans:
         checker.problem("orphans", f"{orphans} line(s) belong to no entry")
 
-    head = conn.execute(select(t.ledger_head.c.last_entry_id, t.ledger_head.c.last_hash)).one()
-    if (head.last_entry_id, head.last_hash) != (checker.last_id, checker.last_hash):
+    heads = conn.execute(
+        select(t.ledger_head.c.id, t.ledger_head.c.last_entry_id, t.ledger_head.c.last_hash)
+    ).all()
+    if not heads:
+        # Posting takes this row's lock and extends the chain from it: without it nothing can
+        # be booked, and what was booked can no longer be proved complete.
+        checker.problem("head", "the ledger's head row is missing (table ledger_head is empty)")
+    elif len(heads) > 1 or heads[0].id != 1:
+        checker.problem("head", f"the ledger has {len(heads)} head rows; it must have one, id 1")
+    elif (heads[0].last_entry_id, heads[0].last_hash) != (checker.last_id, checker.last_hash):
         checker.problem("head", "the head row does not point at the last entry")
 
     kept = {

@@ -184,3 +184,20 @@ def test_the_same_fact_posted_twenty_times_at_once_is_booked_once(engine):
     assert len(set(ids)) == 1 and len(ids) == 20
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM journal_entries")).scalar() == 1
+
+
+def test_verify_reports_a_missing_head_row_instead_of_crashing(app, engine, three):
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM ledger_head"))
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "FAIL ledger: the ledger's head row is missing" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_verify_reports_a_head_row_that_was_moved_back(app, engine, three):
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE ledger_head SET last_entry_id = 2"))
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "FAIL ledger: the head row does not point at the last entry" in result.output
