@@ -15,6 +15,7 @@ from flask.cli import FlaskGroup
 from sqlalchemy import Engine
 
 from kassan.cli.collections import collections_cli
+from kassan.cli.demo import demo_cli
 from kassan.cli.exports import export_cli
 from kassan.cli.imports import import_cli
 from kassan.cli.invoices import invoices_cli
@@ -22,7 +23,6 @@ from kassan.cli.mail import mail_cli
 from kassan.cli.reports import report_cli
 from kassan.cli.stripe import webhooks_cli
 from kassan.cli.swish import swish_cli
-from kassan.demo import demo_cli
 from kassan.web.app import create_app, get_engine
 from ledger import migrate
 from ledger.errors import LedgerError

@@ -3,7 +3,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from kassan import demo
-from kassan.demo import demo_cli
+from kassan.cli.demo import demo_cli
 from ledger.db import tables as t
 from ledger.services import users
 from reports.trial_balance import trial_balance
@@ -70,7 +70,7 @@ def test_seeding_books_networks_budgets_contributors_logins_and_gifts(cli, engin
                 select(t.contributors.c.kind, func.count()).group_by(t.contributors.c.kind)
             ).all()
         )
-        assert kinds == {"person": demo.PERSONS, "organisation": len(demo._ORGANISATIONS)}
+        assert kinds == {"person": demo.PERSONS, "organisation": len(demo.ORGANISATIONS)}
         assert sum(kinds.values()) >= 280
 
         for email, role, password in demo.DEMO_USERS:

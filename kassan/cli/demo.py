@@ -1,0 +1,71 @@
+"""``kassan demo seed``: seed the demo data on a laptop (refused in production) and print what
+was made, with the staff logins."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from kassan.demo.plan import build_plan
+from kassan.demo.seeding import SeedSummary, seed
+from kassan.web.app import get_engine
+from ledger.errors import LedgerError
+from ledger.money import Money
+from reports.display import format_money
+
+DEFAULT_GIFTS = 5_000
+LOGIN_URL = "http://127.0.0.1:5000/login"
+
+
+def render_summary(s: SeedSummary) -> str:
+    lines = [
+        f"networks:     {s.networks} ({s.networks_created} new), {s.budgets} budgets set",
+        f"contributors: {s.contributors} ({s.contributors_created} new)",
+        f"staff logins: {len(s.logins)} ({sum(u.created for u in s.logins)} new)",
+        f"gifts:        {s.gifts_posted} booked now, {s.gifts_already} already there "
+        f"(demo gifts in all: {format_money(Money(s.gifts_ore))})",
+        "",
+        f"Demo logins at {LOGIN_URL}:",
+    ]
+    for u in s.logins:
+        note = "" if u.works else "  (existing user whose password was changed; left as it is)"
+        lines.append(f"  {u.email:<26} {u.password:<20} {u.role}{note}")
+    return "\n".join(lines)
+
+
+demo_cli = AppGroup("demo", help="Demo data for trying Kassan out on a laptop.")
+
+
+@demo_cli.command("seed")
+@click.option(
+    "--gifts",
+    type=click.IntRange(min=0),
+    default=DEFAULT_GIFTS,
+    show_default=True,
+    envvar="KASSAN_DEMO_GIFTS",
+    help="How many gifts to book from 2025-01-01 through today (env KASSAN_DEMO_GIFTS).",
+)
+def seed_command(gifts: int) -> None:
+    """Seed networks, budgets, contributors, staff logins and gifts; safe to run again."""
+    if current_app.config.get("KASSAN_ENV") == "production":
+        raise click.ClickException("refusing to seed demo data: KASSAN_ENV is production")
+    plan = build_plan(gifts, date.today())
+    try:
+        with (
+            get_engine(current_app).begin() as conn,
+            click.progressbar(length=len(plan.gifts), label="Booking demo gifts") as bar,
+        ):
+            shown = 0
+
+            def progress(done: int) -> None:
+                nonlocal shown
+                bar.update(done - shown)
+                shown = done
+
+            summary = seed(conn, plan, progress=progress)
+    except LedgerError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(render_summary(summary))
