@@ -21,7 +21,8 @@ from datetime import date
 from flask import Flask, Response, jsonify, request
 from sqlalchemy import Connection, text
 
-from ledger.db.engine import is_postgresql, make_engine
+from ledger.db.dialect import is_postgresql
+from ledger.db.engine import make_engine
 from ledger.entries import Draft, LineDraft, PostedLine, entry_hash
 from ledger.services import posting
 

@@ -23,7 +23,7 @@ from flask.cli import AppGroup
 from sqlalchemy import Connection, Engine
 
 from kassan.web.database import get_engine
-from ledger.db.engine import is_postgresql
+from ledger.db import dialect
 from ledger.errors import LedgerError
 from reports import beancount
 from reports.sie import export as sie_export
@@ -48,7 +48,7 @@ def _replacing(target: Path) -> Iterator[BinaryIO]:
 def _snapshot(engine: Engine) -> Iterator[Connection]:
     """One consistent view of the books for the whole export, even while others post."""
     with engine.connect() as conn:
-        if is_postgresql(conn):
+        if dialect.is_postgresql(conn):
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             yield conn

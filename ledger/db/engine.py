@@ -48,10 +48,6 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def is_postgresql(conn: Connection | Engine) -> bool:
-    return conn.dialect.name == "postgresql"
-
-
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Connection]:
     """One unit of work: commits when the block ends normally, rolls back otherwise."""

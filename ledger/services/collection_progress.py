@@ -22,12 +22,10 @@ from datetime import date
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ledger.chart import GIFT_INCOME
+from ledger.db import dialect
 from ledger.db import tables as t
-from ledger.db.engine import is_postgresql
 from ledger.entries import PostedEntry
 from ledger.errors import LedgerError
 from ledger.money import Money
@@ -81,10 +79,9 @@ def _link(
     net, currency = _income_net(entry)
     if net == 0:
         return False
-    insert = pg_insert if is_postgresql(conn) else sqlite_insert
     # UNIQUE(entry_id): a duplicate or retried event links nothing twice.
     result = conn.execute(
-        insert(t.collection_entries)
+        dialect.insert(conn, t.collection_entries)
         .values(
             collection_id=collection_id,
             entry_id=entry.id,

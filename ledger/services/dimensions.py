@@ -12,12 +12,10 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from ledger.db import dialect
 from ledger.db import tables as t
-from ledger.db.engine import is_postgresql
 from ledger.errors import LedgerError
 
 __all__ = [
@@ -165,8 +163,7 @@ def set_budget(conn: Connection, network_id: int, year: int, need_ore: int, sida
         raise DimensionError("year must be a year between 2000 and 2100", "year")
     if conn.scalar(select(t.networks.c.id).where(t.networks.c.id == network_id)) is None:
         raise DimensionNotFound(f"no network {network_id}", "network_id")
-    insert = pg_insert if is_postgresql(conn) else sqlite_insert
-    stmt = insert(t.network_budgets).values(
+    stmt = dialect.insert(conn, t.network_budgets).values(
         network_id=network_id, year=year, need_ore=need, sida_ore=sida
     )
     conn.execute(

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.services import mail
 from ledger.services.expected import RecordedReceipt
@@ -23,16 +24,15 @@ __all__ = ["CHANNELS", "settle"]
 
 CHANNELS = ("bankgiro", "swish")
 _FROM = ("pending", "failed")  # a gift that was waiting (or whose card attempt failed)
-_CHUNK = 1000
 
 
 def _gifts(conn: Connection, ids: list[int]) -> dict[int, Any]:
     g = t.gifts.c
     found: dict[int, Any] = {}
-    for i in range(0, len(ids), _CHUNK):
+    for part in dialect.chunks(ids):
         rows = conn.execute(
             select(g.id, g.public_id, g.status, g.frequency).where(
-                g.id.in_(ids[i : i + _CHUNK]), g.channel.in_(CHANNELS)
+                g.id.in_(part), g.channel.in_(CHANNELS)
             )
         )
         found.update((row.id, row) for row in rows)

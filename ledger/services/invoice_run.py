@@ -20,11 +20,9 @@ from pathlib import Path
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import Connection, Engine, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ledger.db import dialect
 from ledger.db import tables as t
-from ledger.db.engine import is_postgresql
 from ledger.errors import LedgerError
 from ledger.money import Money
 from ledger.payment_instructions import format_bankgiro
@@ -230,9 +228,8 @@ def _reminders_due(conn: Connection, today: date, every: int, most: int) -> list
 
 
 def _record_reminder(conn: Connection, invoice_id: int, n: int, on: date) -> bool:
-    insert = pg_insert if is_postgresql(conn) else sqlite_insert
     result = conn.execute(
-        insert(t.invoice_reminders)
+        dialect.insert(conn, t.invoice_reminders)
         .values(invoice_id=invoice_id, reminder_no=n, reminded_on=on, created_at=datetime.now(UTC))
         .on_conflict_do_nothing(index_elements=["invoice_id", "reminder_no"])
         .returning(t.invoice_reminders.c.invoice_id)

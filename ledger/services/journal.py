@@ -6,20 +6,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, RowMapping, String, and_, any_, exists, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Connection, RowMapping, and_, exists, func, select
 
+from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.entries import PostedEntry, PostedLine
-
-_IN_CHUNK = 900  # stay under SQLite's bound-parameter limit
 
 
 def _lines_for(conn: Connection, entry_ids: list[int]) -> dict[int, list[PostedLine]]:
     out: dict[int, list[PostedLine]] = {i: [] for i in entry_ids}
     ln = t.journal_lines.c
-    for start in range(0, len(entry_ids), _IN_CHUNK):
-        part = entry_ids[start : start + _IN_CHUNK]
+    for part in dialect.chunks(entry_ids):
         rows = conn.execute(
             select(
                 ln.entry_id,
@@ -94,21 +91,18 @@ def booked_source_keys(conn: Connection, keys: list[str]) -> set[str]:
     """Which of these source keys are booked already (one indexed look-up per key)."""
     c = t.journal_entries.c
     found: set[str] = set()
-    if conn.dialect.name == "postgresql":
+    if dialect.is_postgresql(conn):
         # In a long bulk transaction the planner's statistics lag behind the table and it
         # would scan the whole table once per batch; the unique index is always right here.
         conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
         try:
             found.update(
-                conn.scalars(
-                    select(c.source_key).where(c.source_key == any_(literal(keys, ARRAY(String))))
-                )
+                conn.scalars(select(c.source_key).where(dialect.among(conn, c.source_key, keys)))
             )
         finally:
             conn.exec_driver_sql("SET LOCAL enable_seqscan = on")
         return found
-    for start in range(0, len(keys), _IN_CHUNK):
-        part = keys[start : start + _IN_CHUNK]
+    for part in dialect.chunks(keys):
         found.update(conn.scalars(select(c.source_key).where(c.source_key.in_(part))))
     return found
 
@@ -181,6 +175,6 @@ def existing_contributors(conn: Connection, ids: set[int]) -> set[int]:
     c = t.contributors.c
     found: set[int] = set()
     wanted = sorted(ids)
-    for start in range(0, len(wanted), _IN_CHUNK):
-        found.update(conn.scalars(select(c.id).where(c.id.in_(wanted[start : start + _IN_CHUNK]))))
+    for part in dialect.chunks(wanted):
+        found.update(conn.scalars(select(c.id).where(c.id.in_(part))))
     return found

@@ -22,11 +22,9 @@ from babel.dates import format_date
 from itsdangerous import URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ledger.db import dialect
 from ledger.db import tables as t
-from ledger.db.engine import is_postgresql
 from ledger.money import Money
 from ledger.services import gifts
 
@@ -90,9 +88,8 @@ def enqueue(
 ) -> bool:
     """Queue a mail once per ``dedupe_key``; ``False`` when it was queued before."""
     now = datetime.now(UTC)
-    insert = pg_insert if is_postgresql(conn) else sqlite_insert
     result = conn.execute(
-        insert(t.email_outbox)
+        dialect.insert(conn, t.email_outbox)
         .values(
             dedupe_key=dedupe_key,
             to_addr=to_addr,

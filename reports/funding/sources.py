@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, and_, case, exists, func, or_, select
 
 from ledger.chart import GIFT_INCOME
+from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.services.expected import OPEN_STATUSES
 
@@ -29,7 +30,6 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # A monthly gift still paying: card subscriptions the Stripe webhooks keep "active"; a
 # bankgiro standing order stays "pending" on the gift and counts once its money has come.
 STOPPED_STATUS = "cancelled"
-_IN_CHUNK = 900  # stay under SQLite's bound-parameter limit
 
 Key = int | None  # network id; None: unrestricted
 
@@ -92,11 +92,11 @@ def allocations(conn: Connection, year: int) -> dict[Key, int]:
         )
     )
     out: dict[Key, int] = defaultdict(int)
-    for start in range(0, len(ids), _IN_CHUNK):
+    for part in dialect.chunks(ids):
         rows = conn.execute(
             select(ln.network_id, func.sum(ln.credit_ore) - func.sum(ln.debit_ore))
             .where(
-                ln.entry_id.in_(ids[start : start + _IN_CHUNK]),
+                ln.entry_id.in_(part),
                 ln.account == GIFT_INCOME,
                 ln.currency == CURRENCY,
             )

@@ -19,7 +19,7 @@ from __future__ import annotations
 from ledger.chart import BANK, GIFT_INCOME, RECEIVABLES, SUSPENSE
 from ledger.entries import Draft, LineDraft
 from ledger.money import Money
-from webhooks.bankfiles.matcher import Expected
+from ledger.services.expected import ExpectedPayment
 from webhooks.bankfiles.records import SWISH, BankLine
 
 __all__ = ["SOURCE_KIND", "cash_draft", "surplus_draft"]
@@ -35,16 +35,14 @@ def _who(line: BankLine) -> str:
     return line.payer_name or line.payer_account or "okänd betalare"
 
 
-def _credit_side(expected: Expected, amount: Money, slugs: dict[int, str]) -> LineDraft:
+def _credit_side(expected: ExpectedPayment, amount: Money, slugs: dict[int, str]) -> LineDraft:
     if expected.kind == "invoice":
-        return LineDraft.credit(RECEIVABLES, amount, contributor_id=expected.contributor_id)
+        return LineDraft.credit(RECEIVABLES, amount, contributor_id=expected.payer_id)
     network = slugs.get(expected.network_id) if expected.network_id is not None else None
-    return LineDraft.credit(
-        GIFT_INCOME, amount, network=network, contributor_id=expected.contributor_id
-    )
+    return LineDraft.credit(GIFT_INCOME, amount, network=network, contributor_id=expected.payer_id)
 
 
-def cash_draft(line: BankLine, expected: Expected | None, slugs: dict[int, str]) -> Draft:
+def cash_draft(line: BankLine, expected: ExpectedPayment | None, slugs: dict[int, str]) -> Draft:
     """The entry that books this line's money in (or out of) the bank account."""
     amount = Money(abs(line.amount.ore), line.amount.currency)
     if not line.is_credit:
@@ -68,7 +66,7 @@ def cash_draft(line: BankLine, expected: Expected | None, slugs: dict[int, str])
 
 
 def surplus_draft(
-    line: BankLine, expected: Expected, surplus: Money, slugs: dict[int, str]
+    line: BankLine, expected: ExpectedPayment, surplus: Money, slugs: dict[int, str]
 ) -> Draft:
     """Move what the payment brought beyond what was due from income (or 1510) to 2890."""
     credit = _credit_side(expected, surplus, slugs)

@@ -12,11 +12,12 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.money import Money
 from ledger.services import expected, gift_payments, posting
 from webhooks.bankfiles.bookings import cash_draft, surplus_draft
-from webhooks.bankfiles.matcher import Match, among, match_batch
+from webhooks.bankfiles.matcher import Match, match_batch
 from webhooks.bankfiles.records import BankLine
 
 __all__ = ["MATCHED", "BatchCounts", "book_batch"]
@@ -62,7 +63,9 @@ def _entry_ids(conn: Connection, keys: list[str]) -> dict[str, int]:
         return {}
     return {
         r.source_key: int(r.id)
-        for r in conn.execute(select(e.source_key, e.id).where(among(conn, e.source_key, keys)))
+        for r in conn.execute(
+            select(e.source_key, e.id).where(dialect.among(conn, e.source_key, keys))
+        )
     }
 
 

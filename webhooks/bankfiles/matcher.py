@@ -20,22 +20,22 @@ Every look-up is one query per batch (``IN`` over the batch's keys, references, 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, any_, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Connection, and_, select
 
 from ledger.chart import BANK
+from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.references import is_valid_reference
-from ledger.services.expected import OPEN_STATUSES
+from ledger.services import expected
+from ledger.services.expected import ExpectedPayment
 from webhooks.bankfiles.records import SWISH, BankLine
 from webhooks.stripe import bookings as stripe_bookings
 
-__all__ = ["Expected", "Match", "among", "candidate_references", "match_batch"]
+__all__ = ["Match", "candidate_references", "match_batch"]
 
 _DIGITS = re.compile(r"(?<!\d)\d{8,25}(?!\d)")  # our references are 8 digits or more
 _PAYOUT_ID = re.compile(r"\bpo_[A-Za-z0-9]+\b")
@@ -43,24 +43,9 @@ _PAYOUT_DAYS = timedelta(days=2)
 
 
 @dataclass(frozen=True, slots=True)
-class Expected:
-    """What booking a matched payment needs to know of its expected payment."""
-
-    id: int
-    reference: str
-    kind: str
-    network_id: int | None
-    contributor_id: int | None
-    amount_ore: int | None
-    currency: str
-    status: str
-    payer_name: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class Match:
     kind: str  # 'ocr' | 'text' | 'amount_name' | 'confirmed' | 'unmatched'
-    expected: Expected | None = None
+    expected: ExpectedPayment | None = None
     entry_id: int | None = None  # confirmed: the entry that booked the payment already
     same_as: str | None = None  # confirmed by an earlier line of this batch with this key
     note: str | None = None
@@ -83,49 +68,8 @@ def candidate_references(line: BankLine) -> tuple[str | None, list[str]]:
     return structured, found
 
 
-def among(conn: Connection, column: Any, values: Iterable[Any]) -> Any:
-    """``column IN (values)``; on PostgreSQL one array parameter (``= ANY``), since psycopg
-    spends longer preparing a query with thousands of placeholders than the server runs it."""
-    if conn.dialect.name == "postgresql":
-        return column == any_(literal(list(values), ARRAY(column.type)))
-    return column.in_(list(values))
-
-
 def _name(value: str | None) -> str:
     return " ".join((value or "").casefold().split())
-
-
-def _expected_query() -> Any:
-    e, c, g = t.expected_payments.c, t.contributors.c, t.gifts.c
-    return select(
-        e.id,
-        e.reference,
-        e.kind,
-        e.network_id,
-        func.coalesce(e.contributor_id, g.contributor_id).label("contributor_id"),
-        e.amount_ore,
-        e.currency,
-        e.status,
-        func.coalesce(c.name, g.donor_name).label("payer_name"),
-    ).select_from(
-        t.expected_payments.outerjoin(t.contributors, e.contributor_id == c.id).outerjoin(
-            t.gifts, e.gift_id == g.id
-        )
-    )
-
-
-def _expected(row: Any) -> Expected:
-    return Expected(
-        id=row.id,
-        reference=row.reference,
-        kind=row.kind,
-        network_id=row.network_id,
-        contributor_id=row.contributor_id,
-        amount_ore=None if row.amount_ore is None else int(row.amount_ore),
-        currency=row.currency,
-        status=row.status,
-        payer_name=row.payer_name,
-    )
 
 
 def _booked(conn: Connection, keys: list[str]) -> dict[str, int]:
@@ -133,10 +77,12 @@ def _booked(conn: Connection, keys: list[str]) -> dict[str, int]:
     e, b = t.journal_entries.c, t.bank_lines.c
     found = {
         r.source_key: int(r.id)
-        for r in conn.execute(select(e.source_key, e.id).where(among(conn, e.source_key, keys)))
+        for r in conn.execute(
+            select(e.source_key, e.id).where(dialect.among(conn, e.source_key, keys))
+        )
     }
     for r in conn.execute(
-        select(b.key, b.entry_id).where(among(conn, b.key, keys), b.entry_id.is_not(None))
+        select(b.key, b.entry_id).where(dialect.among(conn, b.key, keys), b.entry_id.is_not(None))
     ):
         found.setdefault(r.key, int(r.entry_id))
     return found
@@ -151,7 +97,7 @@ def _swish_bookings(conn: Connection, refs: set[str]) -> dict[str, list[tuple[in
     out: dict[str, list[tuple[int, int]]] = {}
     for r in conn.execute(
         select(s.payee_payment_reference, s.entry_id, s.amount_ore).where(
-            among(conn, s.payee_payment_reference, refs), s.entry_id.is_not(None), ~claimed
+            dialect.among(conn, s.payee_payment_reference, refs), s.entry_id.is_not(None), ~claimed
         )
     ):
         out.setdefault(r.payee_payment_reference, []).append((int(r.entry_id), int(r.amount_ore)))
@@ -178,18 +124,6 @@ def _payouts(conn: Connection, lines: list[BankLine]) -> list[tuple[int, str, An
     return [(int(r.id), r.source_key, r.date, int(r.debit_ore)) for r in rows]
 
 
-def _open_by_amount(conn: Connection, amounts: set[int]) -> dict[int, list[Expected]]:
-    if not amounts:
-        return {}
-    e = t.expected_payments.c
-    out: dict[int, list[Expected]] = {}
-    for row in conn.execute(
-        _expected_query().where(e.status.in_(OPEN_STATUSES), among(conn, e.amount_ore, amounts))
-    ):
-        out.setdefault(int(row.amount_ore), []).append(_expected(row))
-    return out
-
-
 def match_batch(conn: Connection, lines: list[BankLine]) -> list[Match]:
     """One ``Match`` per line, in order."""
     booked = _booked(conn, list({ln.key for ln in lines}))
@@ -197,13 +131,7 @@ def match_batch(conn: Connection, lines: list[BankLine]) -> list[Match]:
         candidate_references(ln) if ln.is_credit else (None, []) for ln in lines
     ]
     wanted = {r for s, found in refs for r in ([s] if s else []) + found}
-    by_ref: dict[str, Expected] = {}
-    if wanted:
-        e = t.expected_payments.c
-        by_ref = {
-            row.reference: _expected(row)
-            for row in conn.execute(_expected_query().where(among(conn, e.reference, wanted)))
-        }
+    by_ref = expected.by_references(conn, wanted)
     swish = _swish_bookings(conn, wanted)
     rest = [
         ln
@@ -211,7 +139,7 @@ def match_batch(conn: Connection, lines: list[BankLine]) -> list[Match]:
         if ln.is_credit and ln.key not in booked and not any(r in by_ref for r in [s, *found])
     ]
     payouts = _payouts(conn, rest)
-    by_amount = _open_by_amount(conn, {ln.amount.ore for ln in rest})
+    by_amount = expected.open_by_amounts(conn, {ln.amount.ore for ln in rest})
     return _decide(lines, refs, booked, by_ref, swish, payouts, by_amount)
 
 
@@ -219,10 +147,10 @@ def _decide(
     lines: list[BankLine],
     refs: list[tuple[str | None, list[str]]],
     booked: dict[str, int],
-    by_ref: dict[str, Expected],
+    by_ref: dict[str, ExpectedPayment],
     swish: dict[str, list[tuple[int, int]]],
     payouts: list[tuple[int, str, Any, int]],
-    by_amount: dict[int, list[Expected]],
+    by_amount: dict[int, list[ExpectedPayment]],
 ) -> list[Match]:
     out: list[Match] = []
     first_key: set[str] = set()
@@ -246,10 +174,10 @@ def _credit(
     ln: BankLine,
     structured: str | None,
     found: list[str],
-    by_ref: dict[str, Expected],
+    by_ref: dict[str, ExpectedPayment],
     swish: dict[str, list[tuple[int, int]]],
     payouts: list[tuple[int, str, Any, int]],
-    by_amount: dict[int, list[Expected]],
+    by_amount: dict[int, list[ExpectedPayment]],
     taken: set[int],
 ) -> Match:
     for ref in [structured, *found] if structured else found:

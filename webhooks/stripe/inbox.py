@@ -24,12 +24,10 @@ from typing import Any
 
 import stripe
 from sqlalchemy import Engine, func, or_, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
+from ledger.db import dialect
 from ledger.db import tables as t
-from ledger.db.engine import is_postgresql
 from ledger.errors import LedgerError
 from webhooks.stripe import handlers
 from webhooks.stripe.client import StripeNotConfigured
@@ -82,10 +80,9 @@ def parse(payload: bytes) -> dict[str, Any]:
 
 def store(engine: Engine, event: Mapping[str, Any], payload: bytes) -> bool:
     """Store a verified event; False if it was stored before (the database says so)."""
-    insert = pg_insert if is_postgresql(engine) else sqlite_insert
     with engine.begin() as conn:
         stored = conn.scalar(
-            insert(t.stripe_events)
+            dialect.insert(engine, t.stripe_events)
             .values(
                 id=event["id"],
                 type=event["type"],
@@ -103,7 +100,7 @@ def store(engine: Engine, event: Mapping[str, Any], payload: bytes) -> bool:
 def _unprocessed(engine: Engine, event_id: str) -> dict[str, Any] | None:
     """The stored event if it still waits; read without a row lock."""
     e = t.stripe_events.c
-    if is_postgresql(engine):
+    if dialect.is_postgresql(engine):
         with engine.connect() as conn:
             payload = conn.scalar(
                 select(e.payload).where(e.id == event_id, e.processed_at.is_(None))
@@ -146,7 +143,7 @@ def apply(engine: Engine, config: Mapping[str, Any], event_id: str) -> Outcome:
         handlers.prefetch(reads, event)
         with engine.begin() as conn:
             query = select(e.id).where(e.id == event_id, e.processed_at.is_(None))
-            if is_postgresql(conn):
+            if dialect.is_postgresql(conn):
                 query = query.with_for_update(skip_locked=True)
             if conn.scalar(query) is None:
                 return Outcome.DONE_BEFORE  # another worker applied it meanwhile, or holds it
@@ -203,7 +200,7 @@ def pending(
 
 def _ago(engine: Engine, seconds: int) -> Any:
     """The database's clock ``seconds`` ago, in the form ``received_at`` is stored in."""
-    if is_postgresql(engine):
+    if dialect.is_postgresql(engine):
         return func.now() - text(f"interval '{int(seconds)} seconds'")
     # SQLite's CURRENT_TIMESTAMP default stores 'YYYY-MM-DD HH:MM:SS' in UTC, as datetime() does.
     return func.datetime("now", f"-{int(seconds)} seconds")

@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Connection, Integer, MetaData, String, Table, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ledger.db.engine import is_postgresql
+from ledger.db import dialect
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +73,8 @@ def record(conn: Connection, check: PayoutCheck) -> None:
             check.difference_ore,
             check.transaction_count,
         )
-    insert = pg_insert if is_postgresql(conn) else sqlite_insert
     conn.execute(
-        insert(payout_checks)
+        dialect.insert(conn, payout_checks)
         .values(
             payout_id=check.payout_id,
             currency=check.currency,

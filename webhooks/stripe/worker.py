@@ -31,7 +31,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.config import STRIPE_APPLY_MODES as MODES
-from ledger.db.engine import is_postgresql
+from ledger.db import dialect
 from webhooks.stripe import inbox
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ class Applier:
             self._queue[event_id] = None
             self._scan_due = True
             self._threads = [t for t in self._threads if t.is_alive()]
-            wanted = THREADS if is_postgresql(self.engine) else SQLITE_THREADS
+            wanted = THREADS if dialect.is_postgresql(self.engine) else SQLITE_THREADS
             while len(self._threads) < wanted:
                 thread = threading.Thread(target=self.run, name="stripe-applier", daemon=True)
                 thread.start()

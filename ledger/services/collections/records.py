@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ledger.db import tables as t
 from ledger.errors import LedgerError
 from ledger.money import Money
+from ledger.services import expected
 
 STATUSES = ("pending", "changes", "refused", "active", "closed")
 PUBLIC = ("active", "closed")
@@ -60,17 +61,13 @@ class Collection:
 
 def select_collections() -> Any:
     """Collections with their network's name, their reference and whether they have an image."""
-    c, n, e = t.collections.c, t.networks.c, t.expected_payments.c
+    c, n = t.collections.c, t.networks.c
     return select(
         t.collections,
         n.name.label("network_name"),
-        e.reference.label("reference"),
+        expected.reference_of(c.expected_payment_id).label("reference"),
         (c.image.is_not(None)).label("has_image"),
-    ).select_from(
-        t.collections.outerjoin(t.networks, c.network_id == n.id).outerjoin(
-            t.expected_payments, c.expected_payment_id == e.id
-        )
-    )
+    ).select_from(t.collections.outerjoin(t.networks, c.network_id == n.id))
 
 
 def from_row(row: Any) -> Collection:

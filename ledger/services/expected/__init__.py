@@ -28,7 +28,15 @@ from __future__ import annotations
 
 from ledger.services.expected.batch import record_receipts
 from ledger.services.expected.creating import create, for_gift
-from ledger.services.expected.lookup import by_gift, by_id, by_reference, open_payments
+from ledger.services.expected.lookup import (
+    by_gift,
+    by_id,
+    by_reference,
+    by_references,
+    open_by_amounts,
+    open_payments,
+    reference_of,
+)
 from ledger.services.expected.receipts import record_receipt
 from ledger.services.expected.records import (
     GIFT_KINDS,
@@ -53,11 +61,14 @@ __all__ = [
     "by_gift",
     "by_id",
     "by_reference",
+    "by_references",
     "create",
     "for_gift",
     "mark_overdue",
+    "open_by_amounts",
     "open_payments",
     "record_receipt",
     "record_receipts",
+    "reference_of",
     "reverse_receipt",
 ]

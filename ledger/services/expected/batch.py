@@ -3,15 +3,15 @@ expected payment, with ``record_receipt``'s idempotency and surplus rules."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, any_, bindparam, literal, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 
+from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.errors import LedgerError
 from ledger.services.expected.receipts import check_receipt, record_receipt
@@ -26,21 +26,6 @@ from ledger.services.expected.records import (
 )
 from ledger.services.expected.status import after_receipt
 
-_IN_CHUNK = 1000  # ids or keys per IN (...): well below every driver's parameter limit
-
-
-def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
-    return [values[i : i + _IN_CHUNK] for i in range(0, len(values), _IN_CHUNK)]
-
-
-def _among(conn: Connection, column: Any, values: Iterable[Any]) -> Any:
-    """``column IN (values)``; on PostgreSQL one array parameter (``= ANY``), since psycopg
-    spends longer preparing a query with thousands of placeholders than the server runs it."""
-    if conn.dialect.name == "postgresql":
-        return column == any_(literal(list(values), ARRAY(column.type)))
-    return column.in_(list(values))
-
-
 _RECEIPT_COLUMNS = (
     ("expected_payment_id", "integer"),
     ("entry_id", "bigint"),
@@ -54,7 +39,7 @@ _RECEIPT_COLUMNS = (
 
 
 def _insert_receipts(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if conn.dialect.name != "postgresql":
+    if not dialect.is_postgresql(conn):
         conn.execute(t.expected_payment_receipts.insert(), rows)
         return
     # PostgreSQL: one INSERT over arrays, instead of one statement per row
@@ -80,20 +65,20 @@ def record_receipts(conn: Connection, receipts: Sequence[Receipt]) -> list[Recor
     ids = sorted({r.expected_id for r in receipts})
     e, r = t.expected_payments.c, t.expected_payment_receipts.c
     current: dict[int, ExpectedPayment] = {}
-    for part in _chunks(ids):
-        if conn.dialect.name == "postgresql":  # SQLite: BEGIN IMMEDIATE serialises already
+    for part in dialect.chunks(ids):
+        if dialect.is_postgresql(conn):  # SQLite: BEGIN IMMEDIATE serialises already
             conn.execute(
-                select(e.id).where(_among(conn, e.id, part)).order_by(e.id).with_for_update()
+                select(e.id).where(dialect.among(conn, e.id, part)).order_by(e.id).with_for_update()
             ).all()
         current.update(
             (row.id, from_row(row))
-            for row in conn.execute(select_payments().where(_among(conn, e.id, part)))
+            for row in conn.execute(select_payments().where(dialect.among(conn, e.id, part)))
         )
     earlier: dict[str, tuple[int, int]] = {}
-    for part in _chunks(sorted({x.source_key for x in receipts})):
+    for keys in dialect.chunks(sorted({x.source_key for x in receipts})):
         rows = conn.execute(
             select(r.source_key, r.expected_payment_id, r.surplus_ore).where(
-                _among(conn, r.source_key, part)
+                dialect.among(conn, r.source_key, keys)
             )
         )
         earlier.update(
@@ -160,7 +145,7 @@ def record_receipts(conn: Connection, receipts: Sequence[Receipt]) -> list[Recor
             for x in receipts
         ]
     touched = sorted({row["expected_payment_id"] for row in rows_in})
-    if conn.dialect.name == "postgresql":
+    if dialect.is_postgresql(conn):
         # one statement for the batch; executemany would send one UPDATE per payment
         conn.execute(
             text(

@@ -40,6 +40,9 @@ class ExpectedPayment:
     status: str
     paid_ore: int
     payer_name: str | None  # the contributor's or the gift's donor name, for matching by name
+    # who pays: the expected payment's contributor, else its gift's donor once known; a
+    # matched payment's income is booked to them
+    payer_id: int | None
     created_at: datetime
     updated_at: datetime
 
@@ -83,10 +86,12 @@ class Receipt:
 
 
 def select_payments() -> Select[Any]:
-    """Expected payments with their payer's name: the contributor's, else the gift's donor."""
+    """Expected payments with their payer: the contributor, else the gift's donor."""
     e, c, g = t.expected_payments.c, t.contributors.c, t.gifts.c
     return select(
-        t.expected_payments, func.coalesce(c.name, g.donor_name).label("payer_name")
+        t.expected_payments,
+        func.coalesce(c.name, g.donor_name).label("payer_name"),
+        func.coalesce(e.contributor_id, g.contributor_id).label("payer_id"),
     ).select_from(
         t.expected_payments.outerjoin(t.contributors, e.contributor_id == c.id).outerjoin(
             t.gifts, e.gift_id == g.id
@@ -110,6 +115,7 @@ def from_row(row: Any) -> ExpectedPayment:
         status=row.status,
         paid_ore=int(row.paid_ore),
         payer_name=row.payer_name,
+        payer_id=row.payer_id,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

@@ -11,8 +11,8 @@ from datetime import date
 
 from sqlalchemy import Connection, Date, TextualSelect, select, text
 
+from ledger.db import dialect
 from ledger.db import tables as t
-from ledger.db.engine import is_postgresql
 from ledger.entries import Draft, PostedEntry, PostedLine, entry_hash
 from ledger.errors import PeriodClosed, UnknownAccount, UnknownDimension
 from ledger.services import journal
@@ -32,7 +32,7 @@ class Writer:
     ) -> None:
         self.conn = conn
         self.created_by = created_by
-        self.pg = is_postgresql(conn)
+        self.pg = dialect.is_postgresql(conn)
         # A statement of its own, before any read the numbering depends on: on PostgreSQL
         # each later statement then sees what the writer before us committed.
         head = conn.execute(
