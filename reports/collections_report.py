@@ -29,6 +29,7 @@ from sqlalchemy import Connection, func, select
 
 from ledger.db import tables as t
 from ledger.services.collections import PUBLIC
+from ledger.statuses import CollectionStatus
 from reports.funding.sources import STOCKHOLM
 
 __all__ = [
@@ -295,7 +296,7 @@ def _network(
         slug=head.network_slug if head else None,
         name=name or (head.network_name if head and head.network_name else UNRESTRICTED),
         count=len(this),
-        active=sum(1 for row in this if row.status == "active"),
+        active=sum(1 for row in this if row.status == CollectionStatus.ACTIVE),
         raised_ore=sum(raised.get((row.id, year), 0) for row in members),
         last_year_count=len(before),
         last_year_ore=sum(raised.get((row.id, year - 1), 0) for row in members),

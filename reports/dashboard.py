@@ -30,6 +30,7 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, or_,
 
 from ledger.chart import GIFT_INCOME
 from ledger.db import tables as t
+from ledger.statuses import GiftStatus
 from reports.collections_report import CollectionsReport, collections_report
 from reports.funding import FundingGap, funding_gap
 from reports.funding.sources import CURRENCY, window
@@ -249,7 +250,7 @@ def monthly_givers(
     if network_id is not None:
         conds.append(g.network_id == network_id)
     started = and_(g.created_at >= start, g.created_at < end)
-    stopped = and_(g.status == "cancelled", g.updated_at >= start, g.updated_at < end)
+    stopped = and_(g.status == GiftStatus.CANCELLED, g.updated_at >= start, g.updated_at < end)
     row = conn.execute(
         select(func.sum(case((started, 1), else_=0)), func.sum(case((stopped, 1), else_=0))).where(
             *conds, or_(started, stopped)

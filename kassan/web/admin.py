@@ -21,12 +21,17 @@ from kassan.web.database import get_engine
 from ledger.money import parse_amount
 from ledger.services import contributors, dimensions, merge, networks, pii
 from ledger.services.dimensions import DimensionError
+from ledger.statuses import NetworkStatus
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 STAFF = ("admin", "finance")
 PAGE_SIZE = 50
 ORG_KIND_NAMES = {"club": "Klubb", "branch": "Avdelning", "federation": "Förbund", "other": "Annan"}
-STATUS_NAMES = {"active": "Aktivt", "paused": "Vilande", "closed": "Avslutat"}
+STATUS_NAMES: dict[str, str] = {
+    NetworkStatus.ACTIVE: "Aktivt",
+    NetworkStatus.PAUSED: "Vilande",
+    NetworkStatus.CLOSED: "Avslutat",
+}
 COMMITMENT_NAMES = {
     "expert_role": "Expertroll",
     "study_circle": "Studiecirkel",

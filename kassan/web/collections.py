@@ -23,6 +23,7 @@ from ledger import payment_instructions as instructions
 from ledger.errors import LedgerError
 from ledger.money import parse_amount
 from ledger.services import collections, dimensions, mail
+from ledger.statuses import CollectionStatus
 from reports import poster_pdf
 from reports.display import format_money
 
@@ -109,7 +110,7 @@ def _page(
         )
     swish_qr = None
     payee = config.get("SWISH_PAYEE_NUMBER")
-    if payee and found.reference and found.status == "active":
+    if payee and found.reference and found.status == CollectionStatus.ACTIVE:
         payload = collections.swish_payload(str(payee), found.reference)
         swish_qr = instructions.qr_svg(payload, title="Swish-QR-kod")
     bankgiro = config.get("BANKGIRO")
@@ -127,7 +128,7 @@ def _page(
         errors=errors or {},
         problem=None,
         presets=donate.gifts.PRESETS_KR,
-        channels=donate._channels() if found.status == "active" else (),
+        channels=donate._channels() if found.status == CollectionStatus.ACTIVE else (),
         swish_handel=donate._swish_handel(),
     ), status
 
@@ -139,7 +140,7 @@ def page(slug: str) -> Response | tuple[str, int]:
         values = {"frequency": "once", "donor_kind": "person", "amount": "200"}
         values["gift"] = donate.gifts.new_public_id()
         return _page(found, values)
-    if found.status != "active":
+    if found.status != CollectionStatus.ACTIVE:
         abort(409)
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
     draft, errors = donate._validate()
@@ -267,9 +268,9 @@ def send_management_link(conn: Any, found: collections.Collection) -> None:
 @role_required(*ROLES)
 def queue() -> str:
     with get_engine(current_app).connect() as conn:
-        waiting = collections.list_collections(conn, status="pending")
-        waiting += collections.list_collections(conn, status="changes")
-        active = collections.list_collections(conn, status="active")
+        waiting = collections.list_collections(conn, status=CollectionStatus.PENDING)
+        waiting += collections.list_collections(conn, status=CollectionStatus.CHANGES)
+        active = collections.list_collections(conn, status=CollectionStatus.ACTIVE)
     return render_template(
         "collections/queue.html", waiting=waiting, active=active, format_money=format_money
     )

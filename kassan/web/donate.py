@@ -43,6 +43,7 @@ from ledger.chart import GIFT_INCOME
 from ledger.errors import LedgerError
 from ledger.money import Money
 from ledger.services import balances, dimensions, expected, gifts, mail, pii
+from ledger.statuses import GiftStatus
 from webhooks.stripe import checkout
 from webhooks.stripe.client import StripeNotConfigured
 from webhooks.swish import checkout as swish_checkout
@@ -126,7 +127,7 @@ def index() -> str:
 
 def _form_values(gift: gifts.Gift | None) -> dict[str, str]:
     """What the form shows: empty, or a cancelled checkout's gift (personnummer never)."""
-    if gift is None or gift.status != "pending":
+    if gift is None or gift.status != GiftStatus.PENDING:
         return {"frequency": "once", "donor_kind": "person", "amount": "200"}
     kr, ore = divmod(gift.amount_ore, 100)
     preset = ore == 0 and kr in gifts.PRESETS_KR
@@ -392,7 +393,7 @@ def stop(token: str) -> str | tuple[str, int]:
         gift = gifts.get_gift(conn, str(public_id))
     if gift is None or gift.frequency != "monthly":
         abort(404)
-    if gift.status == "cancelled":
+    if gift.status == GiftStatus.CANCELLED:
         return render_template("donate/stop.html", state="stopped", gift=gift)
     if request.method == "GET":
         return render_template("donate/stop.html", state="confirm", gift=gift)

@@ -32,6 +32,7 @@ from ledger.db import tables as t
 from ledger.errors import LedgerError
 from ledger.money import Money, parse_amount
 from ledger.services import invoice_run, invoices, pledge_status, pledges
+from ledger.statuses import InvoiceStatus, PaymentStatus
 from reports import invoice_pdf
 from reports.display import format_money
 
@@ -39,15 +40,15 @@ bp = Blueprint("finance_invoices", __name__, url_prefix="/finance")
 
 PAGE_SIZE = 25
 WRITERS = ("finance", "admin")
-STATUS_NAMES = {
-    "open": "öppen",
-    "partly_paid": "delvis betald",
-    "paid": "betald",
-    "overdue": "förfallen",
-    "written_off": "avskriven",
-    "credited": "krediterad",
-    "credit_note": "kreditfaktura",
-    "cancelled": "makulerad",
+STATUS_NAMES: dict[str, str] = {
+    InvoiceStatus.OPEN: "öppen",
+    InvoiceStatus.PARTLY_PAID: "delvis betald",
+    InvoiceStatus.PAID: "betald",
+    InvoiceStatus.OVERDUE: "förfallen",
+    InvoiceStatus.WRITTEN_OFF: "avskriven",
+    InvoiceStatus.CREDITED: "krediterad",
+    InvoiceStatus.CREDIT_NOTE: "kreditfaktura",
+    PaymentStatus.CANCELLED: "makulerad",
 }
 PERIOD_NAMES = {"month": "månad", "quarter": "kvartal", "year": "år"}
 WAY_NAMES = {"invoice": "faktura", "bankgiro": "bankgiro (OCR)", "card": "kort"}

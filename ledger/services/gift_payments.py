@@ -19,11 +19,12 @@ from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.services import mail
 from ledger.services.expected import RecordedReceipt
+from ledger.statuses import GiftStatus
 
 __all__ = ["CHANNELS", "settle"]
 
 CHANNELS = ("bankgiro", "swish")
-_FROM = ("pending", "failed")  # a gift that was waiting (or whose card attempt failed)
+_FROM = (GiftStatus.PENDING, GiftStatus.FAILED)  # waiting, or the card attempt failed
 
 
 def _gifts(conn: Connection, ids: list[int]) -> dict[int, Any]:
@@ -64,7 +65,7 @@ def settle(
         if gift is None:
             continue
         monthly = r.kind == "monthly_gift"
-        if not monthly and r.status != "paid":
+        if not monthly and r.status != GiftStatus.PAID:
             continue  # partly paid: the gift waits for the rest
         # a one-off gift is thanked for all it has received, a monthly giver for each payment
         amount_ore = counted if monthly else r.paid_ore
@@ -75,6 +76,9 @@ def settle(
         conn.execute(
             t.gifts.update()
             .where(g.id == gift.id, g.status.in_(_FROM))
-            .values(status="active" if monthly else "paid", updated_at=datetime.now(UTC))
+            .values(
+                status=GiftStatus.ACTIVE if monthly else GiftStatus.PAID,
+                updated_at=datetime.now(UTC),
+            )
         )
     return queued

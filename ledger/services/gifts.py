@@ -25,6 +25,7 @@ from ledger.db import tables as t
 from ledger.errors import LedgerError
 from ledger.money import parse_amount
 from ledger.services import pii
+from ledger.statuses import GiftStatus
 
 __all__ = [
     "CHANNELS",
@@ -338,7 +339,7 @@ def create_gift(
             currency="SEK",
             frequency=draft.frequency,
             channel=channel or draft.channel,
-            status="pending",
+            status=GiftStatus.PENDING,
             locale=draft.locale,
             created_at=now,
             updated_at=now,
@@ -351,7 +352,7 @@ def create_gift(
 def same_checkout(gift: Gift, draft: GiftDraft, network_id: int | None) -> bool:
     """Whether ``draft`` would make the same checkout (Stripe session, reference) as ``gift``."""
     return (
-        gift.status == "pending"
+        gift.status == GiftStatus.PENDING
         and gift.channel == draft.channel
         and gift.network_id == network_id
         and gift.amount_ore == draft.amount_ore
@@ -368,7 +369,7 @@ def update_donor(conn: Connection, public_id: str, draft: GiftDraft, crypt: Mult
         del values["personnummer_enc"]  # left blank on a returning form: keep what was given
     conn.execute(
         t.gifts.update()
-        .where(t.gifts.c.public_id == public_id, t.gifts.c.status == "pending")
+        .where(t.gifts.c.public_id == public_id, t.gifts.c.status == GiftStatus.PENDING)
         .values(updated_at=datetime.now(UTC), **values)
     )
 
@@ -388,8 +389,10 @@ def mark_cancelled(conn: Connection, public_id: str) -> bool:
         .where(
             t.gifts.c.public_id == public_id,
             t.gifts.c.frequency == "monthly",
-            t.gifts.c.status.in_(("pending", "paid", "active", "failed")),
+            t.gifts.c.status.in_(
+                (GiftStatus.PENDING, GiftStatus.PAID, GiftStatus.ACTIVE, GiftStatus.FAILED)
+            ),
         )
-        .values(status="cancelled", updated_at=datetime.now(UTC))
+        .values(status=GiftStatus.CANCELLED, updated_at=datetime.now(UTC))
     )
     return result.rowcount == 1

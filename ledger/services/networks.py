@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from ledger.db import tables as t
 from ledger.services import dimensions
 from ledger.services.dimensions import Budget, DimensionError, DimensionNotFound
+from ledger.statuses import NetworkStatus
 
 __all__ = [
     "COMMITMENT_KINDS",
@@ -39,7 +40,7 @@ __all__ = [
     "update",
 ]
 
-STATUSES = ("active", "paused", "closed")
+STATUSES = tuple(NetworkStatus)
 COMMITMENT_KINDS = ("expert_role", "study_circle", "campaign", "other")
 _TEXTS = {"name": (200, "Namn"), "theme": (200, "Tema"), "description": (5000, "Beskrivning")}
 

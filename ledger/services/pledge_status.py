@@ -20,6 +20,7 @@ from ledger.chart import GIFT_INCOME
 from ledger.db import tables as t
 from ledger.money import Money
 from ledger.services.pledges import PledgeNotFound
+from ledger.statuses import PaymentStatus
 
 __all__ = ["InstalmentView", "PledgeView", "get", "list_pledges"]
 
@@ -42,7 +43,7 @@ class InstalmentView:
 
     @property
     def outstanding_ore(self) -> int:
-        if self.status == "written_off":
+        if self.status == PaymentStatus.WRITTEN_OFF:
             return 0
         return max(0, (self.invoiced_ore or self.amount_ore) - self.paid_ore)
 
@@ -87,18 +88,20 @@ class PledgeView:
 
     @property
     def overdue(self) -> Money:
-        return self._sum("outstanding_ore", only="overdue")
+        return self._sum("outstanding_ore", only=PaymentStatus.OVERDUE)
 
     @property
     def status(self) -> str:
         states = {i.status for i in self.instalments}
-        if "overdue" in states:
-            return "overdue"
-        if states <= {"paid", "written_off"}:
-            return "written_off" if states == {"written_off"} else "paid"
-        if "partly_paid" in states or "paid" in states:
-            return "partly_paid"
-        return "open"
+        if PaymentStatus.OVERDUE in states:
+            return PaymentStatus.OVERDUE
+        if states <= {PaymentStatus.PAID, PaymentStatus.WRITTEN_OFF}:
+            if states == {PaymentStatus.WRITTEN_OFF}:
+                return PaymentStatus.WRITTEN_OFF
+            return PaymentStatus.PAID
+        if PaymentStatus.PARTLY_PAID in states or PaymentStatus.PAID in states:
+            return PaymentStatus.PARTLY_PAID
+        return PaymentStatus.OPEN
 
 
 def _pledge_query() -> Any:
@@ -135,13 +138,13 @@ def _card_received(conn: Connection, row: Any) -> int:
 
 
 def _status(amount: int, paid: int, pay_by: date, today: date, base: str | None) -> str:
-    if base in ("written_off", "cancelled"):
-        return "written_off"
+    if base in (PaymentStatus.WRITTEN_OFF, PaymentStatus.CANCELLED):
+        return PaymentStatus.WRITTEN_OFF
     if paid >= amount:
-        return "paid"
+        return PaymentStatus.PAID
     if pay_by < today:
-        return "overdue"
-    return "partly_paid" if paid else "open"
+        return PaymentStatus.OVERDUE
+    return PaymentStatus.PARTLY_PAID if paid else PaymentStatus.OPEN
 
 
 def _instalments(conn: Connection, row: Any, today: date) -> tuple[InstalmentView, ...]:
@@ -180,11 +183,11 @@ def _instalments(conn: Connection, row: Any, today: date) -> tuple[InstalmentVie
             card_left -= paid
             status = _status(amount, paid, pay_by, today, None)
         elif r.ep_status is None:  # an invoice instalment not invoiced yet
-            paid, status = 0, "open"
+            paid, status = 0, PaymentStatus.OPEN
         else:
             paid = int(r.ep_paid)
             if r.invoice_number is not None:
-                invoiced = 0 if r.ep_status == "cancelled" else int(r.ep_amount)
+                invoiced = 0 if r.ep_status == PaymentStatus.CANCELLED else int(r.ep_amount)
             due = invoiced if r.invoice_number is not None else amount
             status = _status(due, paid, pay_by, today, r.ep_status)
         out.append(

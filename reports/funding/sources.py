@@ -22,14 +22,12 @@ from ledger.chart import GIFT_INCOME
 from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.services.expected import OPEN_STATUSES
+from ledger.statuses import GiftStatus
 
 CURRENCY = "SEK"
 ALLOCATION_SERIES = "A"
 ALLOCATION_KIND = "allocation"  # ledger.services.allocations.SOURCE_KIND
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-# A monthly gift still paying: card subscriptions the Stripe webhooks keep "active"; a
-# bankgiro standing order stays "pending" on the gift and counts once its money has come.
-STOPPED_STATUS = "cancelled"
 
 Key = int | None  # network id; None: unrestricted
 
@@ -181,12 +179,16 @@ def monthly_gifts(conn: Connection, as_of: date) -> MonthlyGifts:
     sums, so few rows come back however many givers there are)."""
     g = t.gifts.c
     start, end = window(as_of)
+    # A monthly gift still paying: card subscriptions the Stripe webhooks keep active; a
+    # bankgiro standing order stays pending on the gift and counts once its money has come.
     paying = or_(
-        g.status == "active",
-        and_(g.channel != "card", g.status == "pending", g.id.in_(_paid_standing_orders())),
+        g.status == GiftStatus.ACTIVE,
+        and_(
+            g.channel != "card", g.status == GiftStatus.PENDING, g.id.in_(_paid_standing_orders())
+        ),
     )
     stopped = and_(
-        g.status == STOPPED_STATUS, g.updated_at >= start, g.updated_at < end, _started()
+        g.status == GiftStatus.CANCELLED, g.updated_at >= start, g.updated_at < end, _started()
     )
     is_paying = case((paying, 1), else_=0).label("paying")
     rows = conn.execute(

@@ -17,8 +17,7 @@ from sqlalchemy import Connection, func
 from ledger.db import tables as t
 from ledger.services import dimensions, gifts
 from ledger.services.gifts import Gift
-
-STATUSES = ("pending", "paid", "active", "failed", "cancelled", "refunded", "disputed")
+from ledger.statuses import GiftStatus
 
 
 def from_metadata(
@@ -45,19 +44,30 @@ def remember(conn: Connection, gift: Gift, **stripe_ids: str | None) -> None:
 
 # Which status may follow which: a late "paid" must not undo a refund or a cancellation.
 _NEXT: dict[str, frozenset[str]] = {
-    "pending": frozenset({"paid", "active", "failed", "cancelled", "refunded", "disputed"}),
-    "failed": frozenset({"paid", "active", "cancelled"}),
-    "paid": frozenset({"refunded", "disputed"}),
-    "active": frozenset({"cancelled", "refunded", "disputed", "failed"}),
-    "disputed": frozenset({"paid", "active", "refunded"}),
-    "refunded": frozenset(),
-    "cancelled": frozenset(),
+    GiftStatus.PENDING: frozenset(
+        {
+            GiftStatus.PAID,
+            GiftStatus.ACTIVE,
+            GiftStatus.FAILED,
+            GiftStatus.CANCELLED,
+            GiftStatus.REFUNDED,
+            GiftStatus.DISPUTED,
+        }
+    ),
+    GiftStatus.FAILED: frozenset({GiftStatus.PAID, GiftStatus.ACTIVE, GiftStatus.CANCELLED}),
+    GiftStatus.PAID: frozenset({GiftStatus.REFUNDED, GiftStatus.DISPUTED}),
+    GiftStatus.ACTIVE: frozenset(
+        {GiftStatus.CANCELLED, GiftStatus.REFUNDED, GiftStatus.DISPUTED, GiftStatus.FAILED}
+    ),
+    GiftStatus.DISPUTED: frozenset({GiftStatus.PAID, GiftStatus.ACTIVE, GiftStatus.REFUNDED}),
+    GiftStatus.REFUNDED: frozenset(),
+    GiftStatus.CANCELLED: frozenset(),
 }
 
 
-def move(conn: Connection, gift: Gift, status: str) -> bool:
+def move(conn: Connection, gift: Gift, status: GiftStatus) -> bool:
     """Move the gift to ``status`` if that follows its current one; says whether it moved."""
-    if status not in STATUSES:
+    if status not in _NEXT:
         raise ValueError(f"unknown gift status {status!r}")
     if status == gift.status or status not in _NEXT[gift.status]:
         return False

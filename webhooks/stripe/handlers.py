@@ -17,6 +17,7 @@ from typing import Any
 
 from ledger.services import collection_progress, gifts, mail
 from ledger.services.gifts import Gift
+from ledger.statuses import GiftStatus
 from webhooks.stripe import bookings, gift_state, payouts
 from webhooks.stripe.bookings import NotYetBookable
 from webhooks.stripe.context import Context, Obj, StripeReads
@@ -30,6 +31,11 @@ Prefetch = Callable[[StripeReads, Obj], None]
 def _object(event: Obj) -> Obj:
     obj: Obj = event["data"]["object"]
     return obj
+
+
+def _paying(gift: Gift) -> GiftStatus:
+    """The status of a gift whose money came: a one-off gift is paid, a monthly one active."""
+    return GiftStatus.PAID if gift.frequency == "once" else GiftStatus.ACTIVE
 
 
 def _gift_for_intent(ctx: Context, intent: Obj) -> Gift | None:
@@ -75,7 +81,7 @@ def _book_intent(ctx: Context, payment_intent_id: str, gift: Gift | None = None)
     )
     if gift.frequency == "once":
         gift_state.remember(ctx.conn, gift, payment_intent=payment_intent_id)
-    gift_state.move(ctx.conn, gift, "paid" if gift.frequency == "once" else "active")
+    gift_state.move(ctx.conn, gift, _paying(gift))
 
 
 def _book_invoice(ctx: Context, invoice_id: str, gift: Gift) -> None:
@@ -125,7 +131,7 @@ def checkout_session_completed(ctx: Context, event: Obj) -> None:
     if session.get("mode") == "subscription":
         if session.get("invoice"):
             _book_invoice(ctx, str(session["invoice"]), gift)
-        gift_state.move(ctx.conn, gift, "active")
+        gift_state.move(ctx.conn, gift, GiftStatus.ACTIVE)
     else:
         _book_intent(ctx, str(session["payment_intent"]), gift)
 
@@ -134,7 +140,7 @@ def checkout_session_async_payment_failed(ctx: Context, event: Obj) -> None:
     session = _object(event)
     gift = gift_state.from_metadata(ctx.conn, session.get("metadata"), session_id=session["id"])
     if gift is not None:
-        gift_state.move(ctx.conn, gift, "failed")
+        gift_state.move(ctx.conn, gift, GiftStatus.FAILED)
     log.info("checkout session %s: the asynchronous payment failed", session["id"])
 
 
@@ -170,8 +176,8 @@ def invoice_payment_failed(ctx: Context, event: Obj) -> None:
         invoice["id"],
         invoice.get("attempt_count"),
     )
-    if gift is not None and gift.status == "pending":
-        gift_state.move(ctx.conn, gift, "failed")
+    if gift is not None and gift.status == GiftStatus.PENDING:
+        gift_state.move(ctx.conn, gift, GiftStatus.FAILED)
 
 
 def customer_subscription_deleted(ctx: Context, event: Obj) -> None:
@@ -182,7 +188,7 @@ def customer_subscription_deleted(ctx: Context, event: Obj) -> None:
     if gift is None:
         log.warning("subscription %s ended but names no known gift", subscription["id"])
         return
-    gift_state.move(ctx.conn, gift, "cancelled")
+    gift_state.move(ctx.conn, gift, GiftStatus.CANCELLED)
 
 
 # --- refunds, disputes, payouts ---------------------------------------------------------------
@@ -197,7 +203,7 @@ def charge_refunded(ctx: Context, event: Obj) -> None:
     _to_collection(ctx, charge["id"], [bookings.key("refund", r["id"]) for r in refunds])
     gift = _gift_of_charge(ctx, charge)
     if gift is not None and charge.get("refunded"):
-        gift_state.move(ctx.conn, gift, "refunded")
+        gift_state.move(ctx.conn, gift, GiftStatus.REFUNDED)
 
 
 def charge_dispute_created(ctx: Context, event: Obj) -> None:
@@ -207,7 +213,7 @@ def charge_dispute_created(ctx: Context, event: Obj) -> None:
     _to_collection(ctx, dispute["charge"], [bookings.key("dispute", dispute["id"])])
     gift = _gift_of_charge(ctx, dispute)
     if gift is not None:
-        gift_state.move(ctx.conn, gift, "disputed")
+        gift_state.move(ctx.conn, gift, GiftStatus.DISPUTED)
 
 
 def charge_dispute_closed(ctx: Context, event: Obj) -> None:
@@ -219,7 +225,7 @@ def charge_dispute_closed(ctx: Context, event: Obj) -> None:
     _to_collection(ctx, dispute["charge"], [bookings.key("dispute_won", dispute["id"])])
     gift = _gift_of_charge(ctx, dispute)
     if gift is not None:
-        gift_state.move(ctx.conn, gift, "paid" if gift.frequency == "once" else "active")
+        gift_state.move(ctx.conn, gift, _paying(gift))
 
 
 def payout_paid(ctx: Context, event: Obj) -> None:

@@ -37,6 +37,7 @@ from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.money import Money
 from ledger.services import dimensions, expected, posting
+from ledger.statuses import GiftStatus
 
 SERIES = "S"
 SOURCE_KIND = "swish"
@@ -139,8 +140,8 @@ def book_payment(conn: Connection, row: Any, fetched: dict[str, Any]) -> int:
     g = t.gifts.c
     conn.execute(
         t.gifts.update()
-        .where(g.id == row.gift_id, g.status.in_(("pending", "failed")))
-        .values(status="paid", updated_at=func.current_timestamp())
+        .where(g.id == row.gift_id, g.status.in_((GiftStatus.PENDING, GiftStatus.FAILED)))
+        .values(status=GiftStatus.PAID, updated_at=func.current_timestamp())
     )
     return entry_id
 
@@ -171,7 +172,7 @@ def book_refund(conn: Connection, refund: Any, payment: Any, fetched: dict[str, 
         g = t.gifts.c
         conn.execute(
             t.gifts.update()
-            .where(g.id == payment.gift_id, g.status == "paid")
-            .values(status="refunded", updated_at=func.current_timestamp())
+            .where(g.id == payment.gift_id, g.status == GiftStatus.PAID)
+            .values(status=GiftStatus.REFUNDED, updated_at=func.current_timestamp())
         )
     return entry_id

@@ -20,6 +20,7 @@ from kassan.web.database import get_engine
 from ledger.services import dimensions, networks
 from ledger.services.dimensions import DimensionNotFound
 from ledger.services.networks import Membership, NetworkDetail
+from ledger.statuses import NetworkStatus
 
 blp = Blueprint("networks", __name__, url_prefix="/api/v1", description="Solidarity networks")
 blp.before_request(require_token)
@@ -34,7 +35,7 @@ class NetworkFieldsSchema(Schema):
     name = fields.String()
     theme = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
-    status = fields.String(metadata={"enum": list(networks.STATUSES)})
+    status = fields.String(metadata={"enum": [s.value for s in NetworkStatus]})
     countries = fields.List(fields.String(), metadata={"example": ["CO", "VE"]})
     partners = fields.List(fields.Nested(PartnerSchema))
 

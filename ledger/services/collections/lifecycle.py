@@ -28,6 +28,9 @@ from ledger.services.collections.start_form import (
     parse_goal,
     text_field,
 )
+from ledger.statuses import CollectionStatus
+
+_WAITING = (CollectionStatus.PENDING, CollectionStatus.CHANGES)  # waiting for staff to review
 
 
 def _locked(conn: Connection, collection_id: int) -> Collection:
@@ -83,9 +86,9 @@ def _organiser(conn: Connection, current: Collection) -> int:
 def approve(conn: Connection, collection_id: int) -> Collection:
     """Make it public, with its organiser and its one repeating reference (made once)."""
     current = _locked(conn, collection_id)
-    if current.status == "active":
+    if current.status == CollectionStatus.ACTIVE:
         return current
-    if current.status not in ("pending", "changes"):
+    if current.status not in _WAITING:
         raise CollectionState(f"a {current.status} collection cannot be approved", "status")
     payment = expected.create(
         conn,
@@ -98,7 +101,7 @@ def approve(conn: Connection, collection_id: int) -> Collection:
     return _set(
         conn,
         collection_id,
-        status="active",
+        status=CollectionStatus.ACTIVE,
         contributor_id=_organiser(conn, current),
         expected_payment_id=payment.id,
         approved_at=datetime.now(UTC),
@@ -108,13 +111,13 @@ def approve(conn: Connection, collection_id: int) -> Collection:
 
 def review(conn: Connection, collection_id: int, decision: str, note: str) -> Collection:
     """Ask for changes or refuse, with the reason the organiser will read."""
-    if decision not in ("changes", "refused"):
+    if decision not in (CollectionStatus.CHANGES, CollectionStatus.REFUSED):
         raise LedgerError("decision must be changes or refused", "decision")
     note = note.strip()
     if not note or len(note) > 1000:
         raise CollectionInvalid({"note": "Skriv en motivering (högst 1000 tecken)."})
     current = _locked(conn, collection_id)
-    if current.status not in ("pending", "changes"):
+    if current.status not in _WAITING:
         raise CollectionState(f"a {current.status} collection is not waiting for review", "status")
     return _set(conn, collection_id, status=decision, review_note=note)
 
@@ -129,7 +132,7 @@ def edit(
 ) -> Collection:
     """Change text, goal, end date or thank-you text; each change goes to the history."""
     current = _locked(conn, collection_id)
-    if current.status == "refused":
+    if current.status == CollectionStatus.REFUSED:
         raise CollectionState("a refused collection cannot be edited", "status")
     errors: dict[str, str] = {}
     new: dict[str, Any] = {}
@@ -210,11 +213,11 @@ def report_cash(
 def close(conn: Connection, collection_id: int) -> Collection:
     """Close it (early, or at its end date); closing twice changes nothing."""
     current = _locked(conn, collection_id)
-    if current.status == "closed":
+    if current.status == CollectionStatus.CLOSED:
         return current
-    if current.status != "active":
+    if current.status != CollectionStatus.ACTIVE:
         raise CollectionState(f"a {current.status} collection cannot be closed", "status")
-    return _set(conn, collection_id, status="closed", closed_at=datetime.now(UTC))
+    return _set(conn, collection_id, status=CollectionStatus.CLOSED, closed_at=datetime.now(UTC))
 
 
 def close_expired(conn: Connection, today: date) -> int:
@@ -222,8 +225,12 @@ def close_expired(conn: Connection, today: date) -> int:
     c = t.collections.c
     result = conn.execute(
         t.collections.update()
-        .where(c.status == "active", c.end_date < today)
-        .values(status="closed", closed_at=datetime.now(UTC), updated_at=datetime.now(UTC))
+        .where(c.status == CollectionStatus.ACTIVE, c.end_date < today)
+        .values(
+            status=CollectionStatus.CLOSED,
+            closed_at=datetime.now(UTC),
+            updated_at=datetime.now(UTC),
+        )
     )
     return int(result.rowcount)
 

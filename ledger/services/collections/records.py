@@ -14,9 +14,10 @@ from ledger.db import tables as t
 from ledger.errors import LedgerError
 from ledger.money import Money
 from ledger.services import expected
+from ledger.statuses import CollectionStatus
 
-STATUSES = ("pending", "changes", "refused", "active", "closed")
-PUBLIC = ("active", "closed")
+STATUSES = tuple(CollectionStatus)
+PUBLIC = (CollectionStatus.ACTIVE, CollectionStatus.CLOSED)  # shown on the public pages
 
 
 class CollectionInvalid(LedgerError):

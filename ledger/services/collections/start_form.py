@@ -20,6 +20,7 @@ from ledger.db import tables as t
 from ledger.errors import LedgerError
 from ledger.services.collections.lookup import get
 from ledger.services.collections.records import Collection, CollectionInvalid
+from ledger.statuses import CollectionStatus
 
 EDITABLE = {"title": 120, "body": 4000, "goal": 0, "end_date": 0, "thanks_text": 2000}
 IMAGE_MAX_BYTES = 2 * 1024 * 1024
@@ -131,7 +132,7 @@ def start(
         t.collections.insert()
         .values(
             slug=_slug(title),
-            status="pending",
+            status=CollectionStatus.PENDING,
             network_id=network_id,
             org_name=org_name,
             organisation_number=orgnr.format(number),

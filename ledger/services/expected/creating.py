@@ -14,6 +14,7 @@ from ledger.money import Money
 from ledger.references import make_reference
 from ledger.services.expected.lookup import by_gift, by_id
 from ledger.services.expected.records import ExpectedPayment
+from ledger.statuses import PaymentStatus
 
 _COUNTER = "ocr"
 
@@ -64,7 +65,7 @@ def create(
             currency="SEK" if amount is None else amount.currency,
             due_date=due_date,
             repeating=repeating,
-            status="open",
+            status=PaymentStatus.OPEN,
             paid_ore=0,
             created_at=now,
             updated_at=now,

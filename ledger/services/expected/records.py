@@ -12,9 +12,10 @@ from sqlalchemy import Select, func, select
 from ledger.db import tables as t
 from ledger.errors import LedgerError
 from ledger.money import Money
+from ledger.statuses import PaymentStatus
 
-STATUSES = ("open", "partly_paid", "paid", "overdue", "written_off", "cancelled")
-OPEN_STATUSES = ("open", "partly_paid", "overdue")
+STATUSES = tuple(PaymentStatus)
+OPEN_STATUSES = (PaymentStatus.OPEN, PaymentStatus.PARTLY_PAID, PaymentStatus.OVERDUE)
 # kinds with at most one expected payment per gift (a partial UNIQUE index on gift_id)
 GIFT_KINDS = ("gift", "monthly_gift")
 

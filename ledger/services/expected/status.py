@@ -9,34 +9,41 @@ from sqlalchemy import Connection
 
 from ledger.db import tables as t
 from ledger.services.expected.records import ExpectedPayment
+from ledger.statuses import PaymentStatus
 
 
 def after_receipt(current: ExpectedPayment, received: int) -> tuple[int, str]:
     """How much of ``received`` is surplus, and the status after it."""
-    if current.status in ("cancelled", "written_off"):
+    if current.status in (PaymentStatus.CANCELLED, PaymentStatus.WRITTEN_OFF):
         return received, current.status  # nothing is expected any more: all of it is surplus
     if current.repeating:
         return 0, current.status
     if current.amount_ore is None:
-        return (received, current.status) if current.status == "paid" else (0, "paid")
+        return (
+            (received, current.status)
+            if current.status == PaymentStatus.PAID
+            else (0, PaymentStatus.PAID)
+        )
     due = max(0, current.amount_ore - current.paid_ore)
     surplus = max(0, received - due)
     if current.paid_ore + received - surplus >= current.amount_ore:
-        return surplus, "paid"
-    return surplus, "overdue" if current.status == "overdue" else "partly_paid"
+        return surplus, PaymentStatus.PAID
+    if current.status == PaymentStatus.OVERDUE:
+        return surplus, PaymentStatus.OVERDUE
+    return surplus, PaymentStatus.PARTLY_PAID
 
 
 def after_reversal(current: ExpectedPayment, paid_ore: int, today: date) -> str:
     """The status once a reversal has brought what was paid back to ``paid_ore``."""
-    if current.status in ("cancelled", "written_off") or current.repeating:
+    if current.status in (PaymentStatus.CANCELLED, PaymentStatus.WRITTEN_OFF) or current.repeating:
         return current.status
     if current.amount_ore is None:
-        return "paid" if paid_ore > 0 else "open"
+        return PaymentStatus.PAID if paid_ore > 0 else PaymentStatus.OPEN
     if paid_ore >= current.amount_ore:
-        return "paid"
+        return PaymentStatus.PAID
     if current.due_date is not None and current.due_date < today:
-        return "overdue"
-    return "partly_paid" if paid_ore > 0 else "open"
+        return PaymentStatus.OVERDUE
+    return PaymentStatus.PARTLY_PAID if paid_ore > 0 else PaymentStatus.OPEN
 
 
 def mark_overdue(conn: Connection, today: date) -> int:
@@ -45,11 +52,11 @@ def mark_overdue(conn: Connection, today: date) -> int:
     result = conn.execute(
         t.expected_payments.update()
         .where(
-            e.status.in_(("open", "partly_paid")),
+            e.status.in_((PaymentStatus.OPEN, PaymentStatus.PARTLY_PAID)),
             e.repeating.is_(False),
             e.due_date.is_not(None),
             e.due_date < today,
         )
-        .values(status="overdue", updated_at=datetime.now(UTC))
+        .values(status=PaymentStatus.OVERDUE, updated_at=datetime.now(UTC))
     )
     return int(result.rowcount)

@@ -21,7 +21,8 @@ from ledger.services.invoices.document_rows import (
     recipient_values,
 )
 from ledger.services.invoices.lookup import get, get_by_id
-from ledger.services.invoices.records import SERIES, Invoice
+from ledger.services.invoices.records import NOTHING_DUE, SERIES, Invoice
+from ledger.statuses import PaymentStatus
 
 
 def credit(
@@ -106,7 +107,7 @@ def _lower_expected(conn: Connection, invoice: Invoice, ore: int) -> None:
         .with_for_update()
     ).one()
     amount, paid = int(row.amount_ore), int(row.paid_ore)
-    if ore > amount - paid or row.status in ("cancelled", "written_off"):
+    if ore > amount - paid or row.status in NOTHING_DUE:
         raise LedgerError(
             f"invoice {invoice.number} was paid meanwhile; credit at most "
             f"{Money(max(0, amount - paid), invoice.currency)}",
@@ -114,11 +115,13 @@ def _lower_expected(conn: Connection, invoice: Invoice, ore: int) -> None:
         )
     left = amount - ore
     if left == 0:
-        values: dict[str, Any] = {"status": "cancelled"}  # wholly credited: nothing is expected
+        values: dict[str, Any] = {
+            "status": PaymentStatus.CANCELLED
+        }  # wholly credited: nothing is expected
     else:
         values = {"amount_ore": left}
         if paid >= left:
-            values["status"] = "paid"
+            values["status"] = PaymentStatus.PAID
     conn.execute(
         t.expected_payments.update()
         .where(ep.reference == invoice.reference)

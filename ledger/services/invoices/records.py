@@ -8,9 +8,11 @@ from datetime import date, datetime
 
 from ledger.errors import LedgerError
 from ledger.money import Money
+from ledger.statuses import InvoiceStatus, PaymentStatus
 
 SERIES = "F"
 MAX_LINES = 50
+NOTHING_DUE = (PaymentStatus.CANCELLED, PaymentStatus.WRITTEN_OFF)  # the payment asks for no more
 
 
 class InvoiceNotFound(LedgerError):
@@ -63,18 +65,18 @@ class Invoice:
 
     @property
     def outstanding(self) -> Money:
-        if self.kind != "invoice" or self.expected_status in ("cancelled", "written_off"):
+        if self.kind != "invoice" or self.expected_status in NOTHING_DUE:
             return Money(0, self.currency)
         return Money(max(0, self.total_ore - self.credited_ore - self.paid_ore), self.currency)
 
     def status(self, today: date) -> str:
         """credit_note, or the payment's state: open, partly_paid, paid, overdue, credited..."""
         if self.kind == "credit_note":
-            return "credit_note"
-        if self.expected_status == "cancelled":
-            return "credited"
-        if self.expected_status in ("paid", "written_off"):
+            return InvoiceStatus.CREDIT_NOTE
+        if self.expected_status == PaymentStatus.CANCELLED:
+            return InvoiceStatus.CREDITED
+        if self.expected_status in (PaymentStatus.PAID, PaymentStatus.WRITTEN_OFF):
             return self.expected_status
         if self.due_date is not None and self.due_date < today:
-            return "overdue"
-        return self.expected_status or "open"
+            return InvoiceStatus.OVERDUE
+        return self.expected_status or InvoiceStatus.OPEN
