@@ -3,7 +3,9 @@ either again on the same date does nothing twice)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 import click
 from flask import current_app
@@ -26,22 +28,30 @@ def invoices_cli() -> None:
     """Invoices for pledges, and reminders."""
 
 
+def _batch(
+    job: Callable[..., Any], on: datetime | None, counted: str, count: Callable[[Any], int]
+) -> None:
+    """Run an invoice ``job`` (``invoice_run.run`` or ``remind``) for the day, its PDFs made by
+    one renderer, and say what it did; a ``LedgerError`` becomes the command's error message."""
+    day = _day(on)
+    config = current_app.config
+    try:
+        with invoice_pdf.batch_renderer(config) as render:
+            report = job(get_engine(current_app), day, config=config, render=render)
+    except LedgerError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{day.isoformat()}: {counted} {count(report)}, mailed {report.mailed}")
+    if report.without_email:
+        numbers = ", ".join(str(n) for n in report.without_email)
+        click.echo(f"no e-mail address, send by post: {numbers}")
+
+
 @invoices_cli.command("run")
 @click.option("--date", "on", type=_DATE, default=None, help="Invoice date (default today)")
 @with_appcontext
 def invoices_run(on: datetime | None) -> None:
     """Invoice the pledge instalments due by DATE plus the lead days, and mail each invoice."""
-    day = _day(on)
-    config = current_app.config
-    try:
-        with invoice_pdf.batch_renderer(config) as render:
-            report = invoice_run.run(get_engine(current_app), day, config=config, render=render)
-    except LedgerError as exc:
-        raise click.ClickException(exc.message) from exc
-    click.echo(f"{day.isoformat()}: issued {report.issued}, mailed {report.mailed}")
-    if report.without_email:
-        numbers = ", ".join(str(n) for n in report.without_email)
-        click.echo(f"no e-mail address, send by post: {numbers}")
+    _batch(invoice_run.run, on, "issued", lambda report: report.issued)
 
 
 @invoices_cli.command("remind")
@@ -49,14 +59,4 @@ def invoices_run(on: datetime | None) -> None:
 @with_appcontext
 def invoices_remind(on: datetime | None) -> None:
     """Remind about unpaid invoices past their due date (each reminder once)."""
-    day = _day(on)
-    config = current_app.config
-    try:
-        with invoice_pdf.batch_renderer(config) as render:
-            report = invoice_run.remind(get_engine(current_app), day, config=config, render=render)
-    except LedgerError as exc:
-        raise click.ClickException(exc.message) from exc
-    click.echo(f"{day.isoformat()}: reminders {report.reminded}, mailed {report.mailed}")
-    if report.without_email:
-        numbers = ", ".join(str(n) for n in report.without_email)
-        click.echo(f"no e-mail address, send by post: {numbers}")
+    _batch(invoice_run.remind, on, "reminders", lambda report: report.reminded)

@@ -65,11 +65,9 @@ class NewContributorSchema(ContributorFieldsSchema):
     name = fields.String(required=True)
 
 
-class ContributorQuerySchema(Schema):
+class ContributorQuerySchema(paging.PageQuerySchema):
     q = fields.String(load_default=None, metadata={"description": "name, e-mail or number"})
     kind = fields.String(load_default=None, validate=validate.OneOf(CONTRIBUTOR_KINDS))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 
 class ContributorSchema(Schema):

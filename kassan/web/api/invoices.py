@@ -58,12 +58,6 @@ class CreditSchema(Schema):
     date = fields.Date(load_default=None, allow_none=True)
 
 
-class InvoiceQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=None, validate=validate.Range(min=1))
-    contributor = fields.Integer(load_default=None)
-
-
 class InvoiceLineSchema(Schema):
     description = fields.String()
     amount_ore = fields.Integer()
@@ -131,7 +125,7 @@ def invoice_record(inv: Invoice) -> dict[str, Any]:
 
 @blp.route("/invoices")
 class Invoices(MethodView):
-    @blp.arguments(InvoiceQuerySchema, location="query")
+    @blp.arguments(paging.ContributorPageQuerySchema, location="query")
     @blp.response(200, InvoicePageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """A page of invoices and credit notes, newest number first."""

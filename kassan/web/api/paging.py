@@ -9,8 +9,22 @@ from typing import Any
 
 from flask import current_app
 from flask_smorest import abort
+from marshmallow import Schema, fields, validate
 
 DEFAULT_PAGE_SIZE = 50
+
+
+class PageQuerySchema(Schema):
+    """``?page=&page_size=``: the query of every list endpoint; subclasses add their filters."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+class ContributorPageQuerySchema(PageQuerySchema):
+    """A page of a list that can be narrowed to one contributor (``?contributor=<id>``)."""
+
+    contributor = fields.Integer(load_default=None)
 
 
 @dataclass(frozen=True, slots=True)

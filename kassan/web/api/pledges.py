@@ -39,12 +39,6 @@ class NewPledgeSchema(Schema):
     note = fields.String(load_default=None, allow_none=True)
 
 
-class PledgeQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=None, validate=validate.Range(min=1))
-    contributor = fields.Integer(load_default=None)
-
-
 class InstalmentSchema(Schema):
     seq = fields.Integer()
     due_date = fields.Date()
@@ -117,7 +111,7 @@ def pledge_record(p: PledgeView) -> dict[str, Any]:
 
 @blp.route("/pledges")
 class Pledges(MethodView):
-    @blp.arguments(PledgeQuerySchema, location="query")
+    @blp.arguments(paging.ContributorPageQuerySchema, location="query")
     @blp.response(200, PledgePageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """A page of pledges, newest first, with each instalment's status and the totals."""
