@@ -16,13 +16,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
-from kassan.web import donate
 from kassan.web.auth import role_required
 from kassan.web.database import get_engine
+from kassan.web.donate import form_page, payment
 from ledger import payment_instructions as instructions
 from ledger.errors import LedgerError
 from ledger.money import parse_amount
-from ledger.services import collections, dimensions, mail
+from ledger.services import collections, dimensions, gifts, mail
 from ledger.statuses import CollectionStatus
 from reports import poster_pdf
 from reports.display import format_money
@@ -127,9 +127,9 @@ def _page(
         values=values,
         errors=errors or {},
         problem=None,
-        presets=donate.gifts.PRESETS_KR,
-        channels=donate._channels() if found.status == CollectionStatus.ACTIVE else (),
-        swish_handel=donate._swish_handel(),
+        presets=gifts.PRESETS_KR,
+        channels=form_page.channels() if found.status == CollectionStatus.ACTIVE else (),
+        swish_handel=form_page.swish_handel(),
     ), status
 
 
@@ -138,18 +138,18 @@ def page(slug: str) -> Response | tuple[str, int]:
     found = _public_or_404(slug)
     if request.method == "GET":
         values = {"frequency": "once", "donor_kind": "person", "amount": "200"}
-        values["gift"] = donate.gifts.new_public_id()
+        values["gift"] = gifts.new_public_id()
         return _page(found, values)
     if found.status != CollectionStatus.ACTIVE:
         abort(409)
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
-    draft, errors = donate._validate()
+    draft, errors = form_page.validate()
     if draft is None:
         return _page(found, values, errors, status=422)
-    public_id = donate._store_gift(values.get("gift", ""), draft, found.network_id)
+    public_id = form_page.store_gift(values.get("gift", ""), draft, found.network_id)
     engine = get_engine(current_app)
     with engine.begin() as conn:
-        gift = donate.gifts.get_gift(conn, public_id)
+        gift = gifts.get_gift(conn, public_id)
         if gift is None:  # pragma: no cover - just written
             abort(500)
         shown = (
@@ -161,8 +161,8 @@ def page(slug: str) -> Response | tuple[str, int]:
         )
     values["gift"] = public_id
     if draft.channel == "card":
-        return donate._checkout(network, public_id, values, collection=found.slug)
-    return donate._by_reference(network, public_id, values)
+        return payment.start_checkout(network, public_id, values, collection=found.slug)
+    return payment.by_reference(network, public_id, values)
 
 
 @bp.get("/i/<slug>/bild")

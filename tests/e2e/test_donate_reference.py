@@ -12,7 +12,7 @@ import pytest
 import segno
 from sqlalchemy import select
 
-from kassan.web import donate
+from kassan.web.donate import payment
 from ledger.db import tables as t
 from ledger.references import is_valid_reference
 from ledger.services import dimensions, gifts, pii
@@ -246,7 +246,7 @@ def swish_handel(app, giro, monkeypatch):
         calls.append((gift_public_id, expected_payment, payer_number))
         return "/swish/" + "A" * 32
 
-    monkeypatch.setattr(donate.swish_checkout, "start", start)
+    monkeypatch.setattr(payment.swish_checkout, "start", start)
     return calls
 
 

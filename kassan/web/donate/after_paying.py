@@ -1,0 +1,63 @@
+"""After paying: ``/tack/<gift>`` (thank you) and ``/sluta/<token>`` (stop a monthly gift from the
+receipt's signed link)."""
+
+from __future__ import annotations
+
+import stripe
+from flask import abort, current_app, render_template, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from kassan.web.database import get_engine
+from kassan.web.donate.blueprint import bp
+from ledger.services import gifts, mail
+from ledger.statuses import GiftStatus
+from webhooks.stripe import checkout
+from webhooks.stripe.client import StripeNotConfigured
+
+STOP_MAX_AGE = 60 * 60 * 24 * 62  # receipts come monthly; each carries a fresh link
+
+
+@bp.get("/tack/<public_id>")
+def thanks(public_id: str) -> str:
+    with get_engine(current_app).connect() as conn:
+        gift = gifts.get_gift(conn, public_id)
+    if gift is None:
+        abort(404)
+    return render_template("donate/thanks.html", gift=gift)
+
+
+def _stop_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=mail.STOP_SALT)
+
+
+@bp.route("/sluta/<token>", methods=["GET", "POST"])
+def stop(token: str) -> str | tuple[str, int]:
+    try:
+        public_id = _stop_serializer().loads(token, max_age=STOP_MAX_AGE)
+    except SignatureExpired:
+        return render_template("donate/stop.html", state="expired", gift=None), 410
+    except BadSignature:
+        return render_template("donate/stop.html", state="invalid", gift=None), 400
+    with get_engine(current_app).connect() as conn:
+        gift = gifts.get_gift(conn, str(public_id))
+    if gift is None or gift.frequency != "monthly":
+        abort(404)
+    if gift.status == GiftStatus.CANCELLED:
+        return render_template("donate/stop.html", state="stopped", gift=gift)
+    if request.method == "GET":
+        return render_template("donate/stop.html", state="confirm", gift=gift)
+    if not gift.stripe_subscription_id:
+        return render_template("donate/stop.html", state="not_started", gift=gift), 409
+    try:
+        checkout.cancel_subscription(current_app.config, gift.stripe_subscription_id)
+    except stripe.InvalidRequestError as exc:
+        if exc.code != "resource_missing":
+            current_app.logger.warning("stopping gift %s failed: %s", public_id, exc)
+            return render_template("donate/stop.html", state="failed", gift=gift), 503
+        # Stripe has no such subscription any more: nothing will be charged, so it is stopped.
+    except (StripeNotConfigured, stripe.StripeError) as exc:
+        current_app.logger.warning("stopping gift %s failed: %s", public_id, exc)
+        return render_template("donate/stop.html", state="failed", gift=gift), 503
+    with get_engine(current_app).begin() as conn:
+        gifts.mark_cancelled(conn, gift.public_id)
+    return render_template("donate/stop.html", state="stopped", gift=gift)
