@@ -17,12 +17,11 @@ from ledger.db import tables as t
 from ledger.money import Money
 from ledger.services import expected, gift_payments, posting
 from webhooks.bankfiles.bookings import cash_draft, surplus_draft
-from webhooks.bankfiles.matcher import Match, match_batch
+from webhooks.bankfiles.decide import MATCHED, Match, MatchKind
+from webhooks.bankfiles.matcher import match_batch
 from webhooks.bankfiles.records import BankLine
 
-__all__ = ["MATCHED", "BatchCounts", "book_batch"]
-
-MATCHED = ("ocr", "text", "amount_name")
+__all__ = ["BatchCounts", "book_batch"]
 
 
 @dataclass
@@ -47,7 +46,7 @@ class BatchCounts:
         else:
             self.debit_count += 1
             self.debit_ore -= line.amount.ore
-        if match.kind == "confirmed":
+        if match.kind == MatchKind.CONFIRMED:
             self.confirmed_count += 1
             return
         self.booked_count += 1
@@ -111,7 +110,9 @@ def book_batch(
     """Match, book and store one batch of lines, adding to ``counts``; a bankgiro or Swish gift
     paid by a line moves to paid and gets its receipt queued (``mail_config``: the app's)."""
     matches = match_batch(conn, lines)
-    to_book = [(ln, m) for ln, m in zip(lines, matches, strict=True) if m.kind != "confirmed"]
+    to_book = [
+        (ln, m) for ln, m in zip(lines, matches, strict=True) if m.kind != MatchKind.CONFIRMED
+    ]
     posting.post_many(
         conn, (cash_draft(ln, m.expected, slugs) for ln, m in to_book), created_by=user_id
     )
@@ -147,7 +148,7 @@ def book_batch(
     for ln, m in zip(lines, matches, strict=True):
         counts.add(ln, m)
         entry_id = ids.get(m.same_as) if m.same_as else m.entry_id
-        if m.kind != "confirmed":
+        if m.kind != MatchKind.CONFIRMED:
             entry_id = ids[ln.key]
         rows.append(_row(import_id, ln, m, entry_id, open_ore.get(ln.line_no, 0)))
     conn.execute(t.bank_lines.insert(), rows)

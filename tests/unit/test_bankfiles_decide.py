@@ -1,0 +1,195 @@
+"""The matcher's decision steps, without a database: a batch of bank lines and what the
+look-ups found go in, one match per line comes out (``webhooks.bankfiles.decide``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from ledger.money import Money
+from ledger.references import make_reference
+from ledger.services.expected import ExpectedPayment
+from webhooks.bankfiles.decide import (
+    Found,
+    MatchKind,
+    Payout,
+    candidate_references,
+    decide,
+)
+from webhooks.bankfiles.records import BANKGIRO, SWISH, BankLine
+
+DAY = date(2026, 3, 16)
+NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
+REF = make_reference(1_234_567)  # 9 digits: the text is searched for 8 or more
+OTHER_REF = make_reference(1_234_568)
+
+
+def _line(ore: int = 500_00, key: str = "bank:1", **fields: object) -> BankLine:
+    values: dict[str, object] = {
+        "line_no": 1,
+        "source_line": 1,
+        "key": key,
+        "booking_date": DAY,
+        "amount": Money(ore, "SEK"),
+        "channel": BANKGIRO,
+    }
+    values.update(fields)
+    return BankLine(**values)  # type: ignore[arg-type]
+
+
+def _expected(
+    id_: int = 7, reference: str = REF, amount_ore: int | None = 500_00, payer: str | None = None
+) -> ExpectedPayment:
+    return ExpectedPayment(
+        id=id_,
+        reference=reference,
+        kind="gift",
+        gift_id=None,
+        network_id=None,
+        contributor_id=None,
+        amount_ore=amount_ore,
+        currency="SEK",
+        due_date=None,
+        repeating=False,
+        status="open",
+        paid_ore=0,
+        payer_name=payer,
+        payer_id=None,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def _kinds(matches: list) -> list[str]:
+    return [m.kind for m in matches]
+
+
+def test_a_line_whose_key_is_booked_already_is_confirmed_with_that_entry():
+    (match,) = decide(
+        [_line(key="swish:1234567890123456")], Found(booked={"swish:1234567890123456": 41})
+    )
+    assert match.kind == MatchKind.CONFIRMED
+    assert match.entry_id == 41
+
+
+def test_the_same_key_twice_in_a_batch_confirms_the_second_by_the_first():
+    first, second = decide([_line(), _line(line_no=2)], Found())
+    assert first.kind == MatchKind.UNMATCHED
+    assert second.kind == MatchKind.CONFIRMED
+    assert second.same_as == "bank:1"
+
+
+def test_money_out_is_never_matched_even_with_a_known_reference():
+    (match,) = decide([_line(-500_00, reference=REF)], Found(by_ref={REF: _expected()}))
+    assert match.kind == MatchKind.UNMATCHED
+    assert match.expected is None
+
+
+def test_a_valid_structured_reference_of_an_expected_payment_matches_by_ocr():
+    payment = _expected()
+    (match,) = decide([_line(reference=REF)], Found(by_ref={REF: payment}))
+    assert match.kind == MatchKind.OCR
+    assert match.expected == payment
+
+
+def test_a_reference_in_the_message_matches_by_text():
+    payment = _expected()
+    (match,) = decide([_line(message=f"gåva {REF} tack")], Found(by_ref={REF: payment}))
+    assert match.kind == MatchKind.TEXT
+    assert match.expected == payment
+
+
+def test_the_structured_reference_wins_over_one_in_the_text():
+    ocr, text = _expected(1, REF), _expected(2, OTHER_REF)
+    line = _line(reference=REF, message=OTHER_REF)
+    (match,) = decide([line], Found(by_ref={REF: ocr, OTHER_REF: text}))
+    assert (match.kind, match.expected) == (MatchKind.OCR, ocr)
+
+
+def test_an_invalid_reference_is_not_looked_for():
+    broken = REF[:-1] + str((int(REF[-1]) + 1) % 10)
+    assert candidate_references(_line(reference=broken, message=broken)) == (None, [])
+
+
+def test_a_swish_reports_order_id_comes_before_the_structured_reference():
+    line = _line(channel=SWISH, reference=REF, raw=(("order_id", OTHER_REF),))
+    assert candidate_references(line) == (OTHER_REF, [REF])
+
+
+def test_a_swish_payment_the_callback_booked_is_confirmed_once_per_entry():
+    found = Found(swish={REF: [(90, 500_00)]}, by_ref={REF: _expected()})
+    first, second = decide(
+        [_line(reference=REF), _line(reference=REF, key="bank:2", line_no=2)], found
+    )
+    assert (first.kind, first.entry_id) == (MatchKind.CONFIRMED, 90)
+    assert second.kind == MatchKind.OCR  # the callback's entry is taken: the rest is a payment
+
+
+def test_a_swish_booking_of_another_amount_does_not_confirm_the_line():
+    (match,) = decide([_line(reference=REF)], Found(swish={REF: [(90, 499_00)]}))
+    assert match.kind == MatchKind.UNMATCHED
+
+
+def test_a_stripe_payout_named_in_the_text_is_confirmed():
+    payouts = (
+        Payout(60, "stripe:payout:po_other", DAY, 500_00),
+        Payout(61, "stripe:payout:po_123", date(2026, 3, 1), 1_00),
+    )
+    (match,) = decide([_line(message="STRIPE po_123")], Found(payouts=payouts))
+    assert (match.kind, match.entry_id) == (MatchKind.CONFIRMED, 61)
+
+
+def test_the_one_payout_of_the_same_amount_within_two_days_is_confirmed():
+    payouts = (Payout(60, "stripe:payout:po_1", date(2026, 3, 14), 500_00),)
+    (match,) = decide([_line()], Found(payouts=payouts))
+    assert (match.kind, match.entry_id) == (MatchKind.CONFIRMED, 60)
+
+
+def test_a_payout_three_days_away_is_not_taken_by_amount():
+    payouts = (Payout(60, "stripe:payout:po_1", date(2026, 3, 13), 500_00),)
+    (match,) = decide([_line()], Found(payouts=payouts))
+    assert match.kind == MatchKind.UNMATCHED
+
+
+def test_two_payouts_of_the_same_amount_confirm_neither():
+    payouts = (
+        Payout(60, "stripe:payout:po_1", DAY, 500_00),
+        Payout(61, "stripe:payout:po_2", DAY, 500_00),
+    )
+    (match,) = decide([_line()], Found(payouts=payouts))
+    assert match.kind == MatchKind.UNMATCHED
+
+
+def test_one_open_payment_with_the_amount_and_payer_name_matches_by_amount_and_name():
+    payment = _expected(payer="Metall  Klubb 12")
+    found = Found(by_amount={500_00: [payment, _expected(8, OTHER_REF, payer="Någon annan")]})
+    (match,) = decide([_line(payer_name="metall klubb 12")], found)
+    assert (match.kind, match.expected) == (MatchKind.AMOUNT_NAME, payment)
+
+
+def test_two_open_payments_with_the_same_amount_and_name_leave_the_line_unmatched():
+    found = Found(
+        by_amount={500_00: [_expected(7, payer="Anna"), _expected(8, OTHER_REF, payer="Anna")]}
+    )
+    (match,) = decide([_line(payer_name="Anna")], found)
+    assert match.kind == MatchKind.UNMATCHED
+
+
+def test_a_payment_matched_by_amount_and_name_is_taken_once_per_batch():
+    found = Found(by_amount={500_00: [_expected(payer="Anna")]})
+    lines = [_line(payer_name="Anna"), _line(payer_name="Anna", key="bank:2", line_no=2)]
+    assert _kinds(decide(lines, found)) == [MatchKind.AMOUNT_NAME, MatchKind.UNMATCHED]
+
+
+def test_a_line_without_a_payer_name_is_not_matched_by_amount():
+    found = Found(by_amount={500_00: [_expected(payer="")]})
+    (match,) = decide([_line(payer_name=None)], found)
+    assert match.kind == MatchKind.UNMATCHED
+
+
+def test_a_line_nothing_was_found_for_is_unmatched():
+    (match,) = decide([_line(reference=REF, payer_name="Anna")], Found())
+    assert match.kind == MatchKind.UNMATCHED
+
+
+def test_match_kinds_are_the_strings_stored_in_bank_lines():
+    assert [str(k) for k in MatchKind] == ["confirmed", "ocr", "text", "amount_name", "unmatched"]
