@@ -7,15 +7,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ledger.errors import ConfigError
 from ledger.payment_instructions import is_valid_bankgiro, is_valid_swish_number
 
 ENVIRONMENTS = ("development", "test", "production")
 # Where Stripe webhook events are booked; see webhooks/stripe/worker.py.
 STRIPE_APPLY_MODES = ("background", "worker", "inline")
-
-
-class ConfigError(RuntimeError):
-    """The environment does not describe a runnable Kassan."""
 
 
 def default_database_url(instance_path: str | Path) -> str:

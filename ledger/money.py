@@ -14,11 +14,9 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency
 
-__all__ = ["CurrencyMismatch", "Money", "parse_amount"]
+from ledger.errors import CurrencyMismatch
 
-
-class CurrencyMismatch(ValueError):
-    """Two amounts in different currencies were combined."""
+__all__ = ["Money", "parse_amount"]
 
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")

@@ -115,7 +115,7 @@ def export_beancount_command(output: Path) -> None:
 def import_sie_command(path: Path, engine: Engine | None = None) -> None:
     """Import a SIE file's chart of accounts and opening balances, and print the outcome.
 
-    Raises ``LedgerError`` (``SieImportError`` listing file and line of each problem) when the
+    Raises ``LedgerError`` (``SieImportInvalid`` listing file and line of each problem) when the
     file is refused; nothing is changed then.
     """
     data = Path(path).read_bytes()

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from kassan.web.database import get_engine
+from ledger.errors import MailConfigError
 from ledger.services import mail
 
 
@@ -22,7 +23,7 @@ def mail_send(limit: int) -> None:
     """Send the mails that are due; failures stay queued and are retried later."""
     try:
         report = mail.send_due(get_engine(current_app), current_app.config, limit=limit)
-    except mail.MailConfigError as exc:
+    except MailConfigError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"sent {report.sent}, failed {report.failed}")
     if report.failed:

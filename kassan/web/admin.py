@@ -18,9 +18,9 @@ from werkzeug.wrappers import Response
 from kassan.web.api.contributors import EDITABLE, ContributorFieldsSchema
 from kassan.web.auth import role_required
 from kassan.web.database import get_engine
+from ledger.errors import DimensionNotFound, DimensionRefused
 from ledger.money import parse_amount
 from ledger.services import contributors, dimensions, merge, networks, pii
-from ledger.services.dimensions import DimensionError
 from ledger.statuses import NetworkStatus
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -54,7 +54,7 @@ class NetworkForm(_Form):
     partners = fields.String(metadata={"description": "one per line: name; country code"})
 
 
-def _refused(exc: DimensionError) -> dict[str, str]:
+def _refused(exc: DimensionRefused) -> dict[str, str]:
     # "partners[1].country" is shown at the form field "partners"
     field = (exc.field or "form").split("[")[0].split(".")[0]
     return {field: exc.sv or exc.message}
@@ -87,7 +87,7 @@ def contributor_list() -> Response | tuple[str, int] | str:
                 )
             flash("Givaren är sparad.", "success")
             return redirect(url_for("admin.contributor", contributor_id=new_id), code=303)
-        except DimensionError as exc:
+        except DimensionRefused as exc:
             errors = _refused(exc)
     query = request.args.get("q", "").strip()
     page = max(1, request.args.get("page", 1, type=int) or 1)
@@ -122,7 +122,7 @@ def contributor(contributor_id: int) -> Response | tuple[str, int] | str:
                 contributors.update(conn, pii.cipher(current_app.config), contributor_id, values)
             flash("Ändringarna är sparade.", "success")
             return redirect(url_for("admin.contributor", contributor_id=contributor_id), code=303)
-        except DimensionError as exc:
+        except DimensionRefused as exc:
             errors = _refused(exc)
     return _contributor_page(contributor_id, errors, form)
 
@@ -159,7 +159,7 @@ def contributor_merge(contributor_id: int) -> Response | tuple[str, int] | str:
             result = merge.merge(
                 conn, contributor_id, int(raw), on=date.today(), created_by=_user_id()
             )
-    except DimensionError as exc:
+    except DimensionRefused as exc:
         return _contributor_page(contributor_id, {"into": exc.sv or exc.message}, {})
     flash(f"Givare {result.from_id} är sammanslagen med givare {result.into_id}.", "success")
     return redirect(url_for("admin.contributor", contributor_id=result.into_id), code=303)
@@ -203,7 +203,7 @@ def network(slug: str) -> Response | tuple[str, int] | str:
     with get_engine(current_app).connect() as conn:
         found = dimensions.get_network_by_slug(conn, slug)
     if found is None:
-        raise dimensions.DimensionNotFound(f"no network {slug!r}", "slug")
+        raise DimensionNotFound(f"no network {slug!r}", "slug")
     if request.method == "POST":
         form = dict(request.form)
         action = form.get("action", "network")
@@ -212,7 +212,7 @@ def network(slug: str) -> Response | tuple[str, int] | str:
                 _apply(conn, found.id, action, form)
             flash("Ändringarna är sparade.", "success")
             return redirect(url_for("admin.network", slug=slug), code=303)
-        except DimensionError as exc:
+        except DimensionRefused as exc:
             errors = _refused(exc)
         except ValidationError as exc:
             errors = {str(k): "Uppgiften har fel format." for k in exc.messages}
@@ -240,7 +240,7 @@ def _kronor(form: dict[str, Any], field: str, label: str) -> int:
     try:
         return parse_amount(str(form.get(field, ""))).ore
     except ValueError as exc:
-        raise DimensionError(str(exc), field, f"{label}: skriv beloppet i kronor.") from exc
+        raise DimensionRefused(str(exc), field, f"{label}: skriv beloppet i kronor.") from exc
 
 
 def _whole(form: dict[str, Any], field: str, label: str) -> int | None:
@@ -248,7 +248,7 @@ def _whole(form: dict[str, Any], field: str, label: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        raise DimensionError(f"{field} is a whole number", field, f"{label}: ett heltal.")
+        raise DimensionRefused(f"{field} is a whole number", field, f"{label}: ett heltal.")
     return int(raw)
 
 
@@ -262,7 +262,7 @@ def _apply(conn: Any, network_id: int, action: str, form: dict[str, Any]) -> Non
         try:
             joined = date.fromisoformat(form.get("joined_on", ""))
         except ValueError as exc:
-            raise DimensionError("bad date", "joined_on", "Datum: skriv ÅÅÅÅ-MM-DD.") from exc
+            raise DimensionRefused("bad date", "joined_on", "Datum: skriv ÅÅÅÅ-MM-DD.") from exc
         who = _whole(form, "contributor_id", "Organisation") or 0
         networks.join(conn, network_id, who, joined)
     elif action == "commitment":

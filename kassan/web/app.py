@@ -28,8 +28,9 @@ from kassan.web.api import CONFIG as API_CONFIG
 from kassan.web.api import init_api
 from kassan.web.database import ENGINE_KEY, get_engine
 from kassan.web.extensions import babel, csrf, login_manager
-from ledger.config import ConfigError, from_environment
+from ledger.config import from_environment
 from ledger.db.engine import make_engine
+from ledger.errors import ConfigError
 
 __all__ = ["create_app", "get_engine"]
 

@@ -20,7 +20,7 @@ from kassan.web.auth import role_required
 from kassan.web.database import get_engine
 from kassan.web.donate import form_page, payment
 from ledger import payment_instructions as instructions
-from ledger.errors import LedgerError
+from ledger.errors import CollectionInvalid, LedgerError
 from ledger.money import parse_amount
 from ledger.services import collections, dimensions, gifts, mail
 from ledger.statuses import CollectionStatus
@@ -86,7 +86,7 @@ def start() -> str | tuple[str, int]:
                 address_hash=address,
                 today=today,
             )
-    except collections.CollectionInvalid as exc:
+    except CollectionInvalid as exc:
         return render_template(
             "collections/start.html", networks=networks, values=values, errors=exc.errors
         ), 422
@@ -218,7 +218,7 @@ def manage(slug: str, token: str) -> Response | tuple[str, int]:
                         amount = parse_amount(request.form.get("cash", ""), "SEK")
                     except ValueError:
                         msg = {"cash": "Skriv beloppet i kronor."}
-                        raise collections.CollectionInvalid(msg) from None
+                        raise CollectionInvalid(msg) from None
                     collections.report_cash(
                         conn, found.id, amount, request.form.get("note", ""), date.today()
                     )
@@ -228,7 +228,7 @@ def manage(slug: str, token: str) -> Response | tuple[str, int]:
                     abort(400)
             flash("Sparat.")
             return redirect(url_for("collections.manage", slug=slug, token=token), code=303)
-        except collections.CollectionInvalid as exc:
+        except CollectionInvalid as exc:
             errors = exc.errors
         except LedgerError as exc:
             errors = {exc.field or "form": exc.message}

@@ -21,8 +21,8 @@ from kassan.web import csp
 from kassan.web.auth import role_required
 from kassan.web.database import get_engine
 from ledger.chart import GIFT_INCOME
+from ledger.errors import DimensionNotFound
 from ledger.services import journal
-from ledger.services.dimensions import DimensionNotFound
 from ledger.services.users import ROLES
 from reports import board_pdf
 from reports.charts import charts

@@ -1,5 +1,9 @@
 """The one place where errors become HTTP answers: JSON under ``/api/``, Swedish pages elsewhere.
 
+Domain errors (``ledger.errors``, ``webhooks.errors``, ``reports.errors``) carry no HTTP status;
+``STATUSES`` below gives each class its status, looked up along the class's ancestry so that a
+subclass answers like its parent unless it is listed itself.
+
 Every API error, whatever raised it (a marshmallow schema, a ``LedgerError`` from a service,
 the router, the token check), has the same JSON shape::
 
@@ -24,13 +28,95 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ledger.errors import IntegrityViolation, LedgerError
+from ledger.errors import (
+    AllocationConflict,
+    AlreadyReversed,
+    CollectionConflict,
+    DimensionConflict,
+    DimensionNotFound,
+    DimensionRefused,
+    EntryNotFound,
+    IntegrityViolation,
+    InvoiceNotFound,
+    LedgerError,
+    PeriodClosed,
+    PledgeNotFound,
+    ReceiptConflict,
+    UserRefused,
+)
+from reports.errors import SieExportRefused, SieImportInvalid
+from webhooks.errors import (
+    BankFileConflict,
+    BankFileInvalid,
+    NotYetBookable,
+    SwishNotConfigured,
+    SwishNotFound,
+    SwishRefundRefused,
+    SwishRequestConflict,
+    SwishRequestNotFound,
+    SwishUnavailable,
+)
 
 API_PREFIX = "/api/"
 VALIDATION_CODE = "ValidationError"
 
 # The services name dimensions by their column; the API calls them by the request's names.
 _API_FIELD_NAMES = {"contributor_id": "contributor"}
+
+
+# Every refusal not listed answers as its nearest listed ancestor; ``LedgerError`` itself is a
+# request the rules refuse (422).
+STATUSES: dict[type[LedgerError], int] = {
+    LedgerError: 422,
+    EntryNotFound: 404,
+    PeriodClosed: 409,
+    AlreadyReversed: 409,
+    IntegrityViolation: 500,
+    DimensionNotFound: 404,
+    DimensionConflict: 409,
+    PledgeNotFound: 404,
+    InvoiceNotFound: 404,
+    ReceiptConflict: 409,
+    AllocationConflict: 409,
+    CollectionConflict: 409,
+    BankFileConflict: 409,
+    SwishNotConfigured: 503,
+    SwishUnavailable: 503,
+    SwishNotFound: 404,
+    SwishRequestNotFound: 404,
+    SwishRequestConflict: 409,
+    SwishRefundRefused: 409,
+    NotYetBookable: 409,
+}
+
+# API clients read ``code``: classes renamed when the errors were gathered into one module per
+# package keep the code the API published before.
+_PUBLISHED_CODES: dict[type[LedgerError], str] = {
+    UserRefused: "UserError",
+    DimensionRefused: "DimensionError",
+    DimensionConflict: "DuplicateDimension",
+    CollectionConflict: "CollectionState",
+    BankFileInvalid: "BankFileError",
+    BankFileConflict: "DuplicateImport",
+    SwishRequestNotFound: "UnknownRequest",
+    SwishRequestConflict: "Mismatch",
+    SwishRefundRefused: "RefundRefused",
+    SieExportRefused: "SieExportError",
+    SieImportInvalid: "SieImportError",
+}
+
+
+def status_of(exc: LedgerError) -> int:
+    """The HTTP status that answers ``exc``: its own class's, or its nearest listed ancestor's."""
+    for cls in type(exc).__mro__:
+        if cls in STATUSES:
+            return STATUSES[cls]
+    return STATUSES[LedgerError]
+
+
+def code_of(exc: LedgerError) -> str:
+    """The error's ``code`` in API answers: its class name, or the name the API published."""
+    return _PUBLISHED_CODES.get(type(exc), type(exc).__name__)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -102,9 +188,9 @@ def _handle_ledger_error(exc: LedgerError) -> Response | tuple[str, int]:
         current_app.logger.error(
             "integrity violation on %s %s: %s", request.method, request.path, exc
         )
-    status = exc.status
+    status = status_of(exc)
     if is_api_request():
-        return api_error(status, type(exc).__name__, exc.message, field=_api_field(exc.field))
+        return api_error(status, code_of(exc), exc.message, field=_api_field(exc.field))
     return _page(status, exc.message if status < 500 else None)
 
 

@@ -20,13 +20,13 @@ from werkzeug.wrappers import Response
 
 from kassan.web.auth import role_required
 from kassan.web.database import get_engine
-from ledger.errors import LedgerError
+from ledger.errors import DeskRefused, LedgerError
 from ledger.money import Money, parse_amount
 from ledger.services import dimensions, expected, reconcile, suspense
 from reports import bank_reconciliation
 from reports.display import format_money
 from webhooks.bankfiles.importer import import_file
-from webhooks.bankfiles.records import BankFileError
+from webhooks.errors import BankFileInvalid
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
@@ -47,11 +47,11 @@ def _user_id() -> int | None:
 def _amount(raw: str | None, field: str, label: str) -> int:
     text_ = (raw or "").strip()
     if not text_:
-        raise reconcile.DeskRefused(_("%(label)s: fyll i ett belopp.", label=label), field)
+        raise DeskRefused(_("%(label)s: fyll i ett belopp.", label=label), field)
     try:
         money = parse_amount(text_)
     except ValueError:
-        raise reconcile.DeskRefused(
+        raise DeskRefused(
             _("%(label)s: '%(text)s' är inte ett belopp.", label=label, text=text_), field
         ) from None
     return money.ore
@@ -66,7 +66,7 @@ def _target(raw: str | None, contributor: str | None = None) -> reconcile.Target
     if kind == "network" and ident.isdigit():
         network_id = int(ident) or None
         return reconcile.Target("network", network_id=network_id, contributor_id=who)
-    raise reconcile.DeskRefused(_("Välj vart pengarna ska."), "target")
+    raise DeskRefused(_("Välj vart pengarna ska."), "target")
 
 
 def _done(allocations: list[reconcile.Allocation], line_id: int | None = None) -> Response:
@@ -203,8 +203,8 @@ def split(line_id: int) -> Response | Page:
             amount = _amount(raw_amount, f"amount_{i}", label)
             try:
                 target = _target(raw_target, form.get(f"contributor_{i}"))
-            except reconcile.DeskRefused:
-                raise reconcile.DeskRefused(
+            except DeskRefused:
+                raise DeskRefused(
                     _("Rad %(n)s: välj vart pengarna ska.", n=i), f"target_{i}"
                 ) from None
             parts.append(reconcile.Part(target, amount))
@@ -230,7 +230,7 @@ def send_back(line_id: int) -> Response | Page:
         try:
             day = date.fromisoformat(form.get("on", ""))
         except ValueError:
-            raise reconcile.DeskRefused(
+            raise DeskRefused(
                 _("Datum: skriv datumet då pengarna skickades tillbaka (ÅÅÅÅ-MM-DD)."), "on"
             ) from None
         return reconcile.allocate(
@@ -278,7 +278,7 @@ def allocate_many() -> Response | Page:
             if reference:
                 ep = expected.by_reference(conn, reference)
                 if ep is None:
-                    raise reconcile.DeskRefused(
+                    raise DeskRefused(
                         _("Referens: %(ref)s är ingen känd OCR-referens.", ref=reference),
                         "reference",
                     )
@@ -311,7 +311,7 @@ def imports() -> str:
 def upload() -> Response | Page:
     sent = request.files.get("file")
     if sent is None or not sent.filename:
-        return _desk_page(error=reconcile.DeskRefused(_("Fil: välj en bankfil."), "file"))
+        return _desk_page(error=DeskRefused(_("Fil: välj en bankfil."), "file"))
     data = sent.read()
     try:
         result = import_file(
@@ -321,7 +321,7 @@ def upload() -> Response | Page:
             user_id=_user_id(),
             mail_config=current_app.config,
         )
-    except BankFileError as exc:
+    except BankFileInvalid as exc:
         return _desk_page(upload_errors=exc.errors)
     except LedgerError as exc:
         return _desk_page(error=exc)

@@ -29,7 +29,7 @@ from werkzeug.wrappers import Response
 from kassan.web.auth import role_required
 from kassan.web.database import get_engine
 from ledger.db import tables as t
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, PledgeInvalid
 from ledger.money import Money, parse_amount
 from ledger.services import invoice_run, invoices, pledge_status, pledges
 from ledger.statuses import InvoiceStatus, PaymentStatus
@@ -101,7 +101,7 @@ def pledge_new() -> Any:
             draft = pledges.validate(request.form)
             with get_engine(current_app).begin() as conn:
                 pledge_id = pledges.create(conn, draft, created_by=int(current_user.id))
-        except pledges.PledgeInvalid as exc:
+        except PledgeInvalid as exc:
             errors = exc.errors
         else:
             flash(f"Åtagande {pledge_id} är sparat.", "success")

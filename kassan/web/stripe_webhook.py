@@ -20,6 +20,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from kassan.web import appliers
 from kassan.web.database import get_engine
 from kassan.web.errors import api_error
+from webhooks.errors import StripeEventInvalid
 from webhooks.stripe import inbox, worker
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def receive() -> Response:
             payload, request.headers.get("Stripe-Signature"), secret, tolerance=TOLERANCE
         )
         event = inbox.parse(payload)
-    except (stripe.SignatureVerificationError, UnicodeDecodeError, inbox.InvalidEvent) as exc:
+    except (stripe.SignatureVerificationError, UnicodeDecodeError, StripeEventInvalid) as exc:
         log.warning("Stripe webhook refused from %s: %s", request.remote_addr, exc)
         return api_error(400, "InvalidSignature", "the Stripe signature could not be verified")
     engine = get_engine(current_app)

@@ -32,14 +32,16 @@ from sqlalchemy import select
 from kassan.web.database import get_engine
 from kassan.web.errors import api_error
 from ledger.db import tables as t
-from webhooks.swish import callback
-from webhooks.swish.client import (
-    INSTRUCTION_ID,
+from webhooks.errors import (
     SwishNotConfigured,
     SwishNotFound,
     SwishRefused,
+    SwishRequestConflict,
+    SwishRequestNotFound,
     SwishUnavailable,
 )
+from webhooks.swish import callback
+from webhooks.swish.client import INSTRUCTION_ID
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ _FETCH_ERRORS = (
     SwishNotConfigured,
     SwishNotFound,
     SwishRefused,
-    callback.Mismatch,
+    SwishRequestConflict,
 )
 
 
@@ -65,10 +67,10 @@ def receive() -> Response:
     engine = get_engine(current_app)
     try:
         status = callback.sync(engine, current_app.config, swish_id)
-    except (callback.UnknownRequest, SwishNotFound) as exc:
+    except (SwishRequestNotFound, SwishNotFound) as exc:
         log.warning("Swish callback for an unknown id from %s: %s", request.remote_addr, exc)
         return api_error(404, "UnknownRequest", "no such Swish payment request or refund")
-    except callback.Mismatch as exc:
+    except SwishRequestConflict as exc:
         log.error("Swish callback %s does not agree with our request: %s", swish_id, exc)
         return api_error(409, "Mismatch", exc.message, field=exc.field)
     except (SwishUnavailable, SwishNotConfigured, SwishRefused) as exc:

@@ -20,27 +20,16 @@ from sqlalchemy import Connection, func, select
 from ledger.chart import GIFT_INCOME
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft, PostedEntry
-from ledger.errors import LedgerError
+from ledger.errors import AllocationConflict, AllocationRefused, DimensionNotFound
 from ledger.money import Money
 from ledger.services import journal, posting
-from ledger.services.dimensions import DimensionNotFound
 
-__all__ = ["Allocation", "AllocationConflict", "AllocationRefused", "allocate", "unallocated"]
+__all__ = ["Allocation", "allocate", "unallocated"]
 
 SERIES = "A"
 SOURCE_KIND = "allocation"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 _MAX_NOTE = 300
-
-
-class AllocationRefused(LedgerError):
-    """Not allowed: more than is unallocated, a bad amount, note, token or year."""
-
-
-class AllocationConflict(LedgerError):
-    """The form token was used before for a different allocation."""
-
-    status = 409
 
 
 @dataclass(frozen=True, slots=True)

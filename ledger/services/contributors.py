@@ -21,13 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from stdnum.se import orgnr, personnummer
 
 from ledger.db import tables as t
+from ledger.errors import DimensionConflict, DimensionNotFound, DimensionRefused
 from ledger.services import pii
-from ledger.services.dimensions import (
-    CONTRIBUTOR_KINDS,
-    DimensionError,
-    DimensionNotFound,
-    DuplicateDimension,
-)
+from ledger.services.dimensions import CONTRIBUTOR_KINDS
 
 __all__ = [
     "ORG_KINDS",
@@ -102,8 +98,8 @@ def _full_personnummer(raw: str) -> str:
     return f"{full[:8]}-{full[8:]}"
 
 
-def _bad(field: str, message: str, sv: str) -> DimensionError:
-    return DimensionError(message, field, sv)
+def _bad(field: str, message: str, sv: str) -> DimensionRefused:
+    return DimensionRefused(message, field, sv)
 
 
 def _text(values: Mapping[str, Any], field: str) -> str | None:
@@ -225,7 +221,7 @@ def _refuse_duplicates(conn: Connection, columns: Mapping[str, Any], not_id: int
             continue
         row = _holder(conn, column, value, not_id)
         if row is not None:
-            raise DuplicateDimension(
+            raise DimensionConflict(
                 f"the {en} {value} belongs already to {row.name} (contributor {row.id})",
                 column,
                 f"{sv} {value} finns redan hos {row.name} (givare {row.id}).",
@@ -261,7 +257,7 @@ def update(
     """Change the fields present in ``values``; the kind never changes, a merged one never."""
     current = get(conn, contributor_id)
     if current.merged_into is not None:
-        raise DimensionError(
+        raise DimensionRefused(
             f"contributor {contributor_id} was merged into {current.merged_into}",
             "id",
             f"Givaren är sammanslagen med givare {current.merged_into} och ändras inte.",

@@ -16,15 +16,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.db import dialect
 from ledger.db import tables as t
-from ledger.errors import LedgerError
+from ledger.errors import DimensionConflict, DimensionNotFound, DimensionRefused
 
 __all__ = [
     "CONTRIBUTOR_KINDS",
     "Budget",
     "Contributor",
-    "DimensionError",
-    "DimensionNotFound",
-    "DuplicateDimension",
     "Network",
     "create_contributor",
     "create_network",
@@ -41,27 +38,6 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MAX_NAME = 200
 _MAX_EMAIL = 254
 _MAX_ORE = 10**15  # as for entries: larger is a typo, not a budget
-
-
-class DimensionError(LedgerError):
-    """A network, budget or contributor request that cannot be carried out.
-
-    ``sv`` is the same refusal in Swedish, for the staff pages (the API answers in English).
-    """
-
-    def __init__(self, message: str, field: str | None = None, sv: str | None = None) -> None:
-        super().__init__(message, field)
-        self.sv = sv
-
-
-class DuplicateDimension(DimensionError):
-    """The slug (or other unique key) is taken already."""
-
-    status = 409
-
-
-class DimensionNotFound(DimensionError):
-    status = 404
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +65,10 @@ class Contributor:
 
 def _name(name: object) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise DimensionError("a name is required", "name")
+        raise DimensionRefused("a name is required", "name")
     cleaned = " ".join(name.split())
     if len(cleaned) > _MAX_NAME:
-        raise DimensionError(f"the name is longer than {_MAX_NAME} characters", "name")
+        raise DimensionRefused(f"the name is longer than {_MAX_NAME} characters", "name")
     return cleaned
 
 
@@ -100,21 +76,21 @@ def _email(email: object) -> str | None:
     if email is None or (isinstance(email, str) and not email.strip()):
         return None
     if not isinstance(email, str):
-        raise DimensionError("the e-mail address must be text", "email")
+        raise DimensionRefused("the e-mail address must be text", "email")
     cleaned = email.strip().lower()
     if len(cleaned) > _MAX_EMAIL or not _EMAIL.match(cleaned):
-        raise DimensionError(f"not an e-mail address: {email!r}", "email")
+        raise DimensionRefused(f"not an e-mail address: {email!r}", "email")
     return cleaned
 
 
 def _whole_ore(value: object, field: str) -> int:
     # bool is an int subclass; a budget of True öre is a bug.
     if type(value) is not int:
-        raise DimensionError("amounts are whole öre (integers)", field)
+        raise DimensionRefused("amounts are whole öre (integers)", field)
     if value < 0:
-        raise DimensionError("amounts are never negative", field)
+        raise DimensionRefused("amounts are never negative", field)
     if value > _MAX_ORE:
-        raise DimensionError("amount is out of range", field)
+        raise DimensionRefused("amount is out of range", field)
     return value
 
 
@@ -124,7 +100,9 @@ def _whole_ore(value: object, field: str) -> int:
 def create_network(conn: Connection, slug: str, name: str) -> int:
     """Create a network and return its id; the slug is its name in URLs and in SIE files."""
     if not isinstance(slug, str) or not _SLUG.match(slug):
-        raise DimensionError("the slug is 2-60 characters of lowercase a-z, digits and '-'", "slug")
+        raise DimensionRefused(
+            "the slug is 2-60 characters of lowercase a-z, digits and '-'", "slug"
+        )
     clean_name = _name(name)
     try:
         with conn.begin_nested():
@@ -133,7 +111,7 @@ def create_network(conn: Connection, slug: str, name: str) -> int:
             ).scalar_one()
     except IntegrityError as exc:
         if get_network_by_slug(conn, slug) is not None:
-            raise DuplicateDimension(f"a network {slug!r} exists already", "slug") from exc
+            raise DimensionConflict(f"a network {slug!r} exists already", "slug") from exc
         raise
 
 
@@ -158,9 +136,9 @@ def set_budget(conn: Connection, network_id: int, year: int, need_ore: int, sida
     need = _whole_ore(need_ore, "need_ore")
     sida = _whole_ore(sida_ore, "sida_ore")
     if sida > need:
-        raise DimensionError("the Sida part cannot be larger than the whole need", "sida_ore")
+        raise DimensionRefused("the Sida part cannot be larger than the whole need", "sida_ore")
     if type(year) is not int or not 2000 <= year <= 2100:
-        raise DimensionError("year must be a year between 2000 and 2100", "year")
+        raise DimensionRefused("year must be a year between 2000 and 2100", "year")
     if conn.scalar(select(t.networks.c.id).where(t.networks.c.id == network_id)) is None:
         raise DimensionNotFound(f"no network {network_id}", "network_id")
     stmt = dialect.insert(conn, t.network_budgets).values(
@@ -190,7 +168,7 @@ def get_budget(conn: Connection, network_id: int, year: int) -> Budget | None:
 def create_contributor(conn: Connection, kind: str, name: str, email: str | None = None) -> int:
     """Create a person or organisation who gives and return its id (e-mail stored lowercase)."""
     if kind not in CONTRIBUTOR_KINDS:
-        raise DimensionError(f"kind must be one of {', '.join(CONTRIBUTOR_KINDS)}", "kind")
+        raise DimensionRefused(f"kind must be one of {', '.join(CONTRIBUTOR_KINDS)}", "kind")
     clean_name = _name(name)
     clean_email = _email(email)
     try:
@@ -204,7 +182,7 @@ def create_contributor(conn: Connection, kind: str, name: str, email: str | None
         # the e-mail address is unique among contributors not merged away (migration 0007)
         found = find_contributor_by_email(conn, clean_email) if clean_email else None
         if found is not None:
-            raise DuplicateDimension(
+            raise DimensionConflict(
                 f"the e-mail address belongs already to {found.name} (contributor {found.id})",
                 "email",
                 f"E-postadressen finns redan hos {found.name} (givare {found.id}).",

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, select
 
 from ledger.db import dialect
 from ledger.db import tables as t
+from ledger.errors import MailConfigError
 from ledger.money import Money
 from ledger.services import gifts
 
@@ -52,10 +53,6 @@ _env = Environment(
     autoescape=False,  # plain-text mail
     keep_trailing_newline=True,
 )
-
-
-class MailConfigError(RuntimeError):
-    """``SMTP_URL`` is missing or not an smtp:// or smtps:// URL."""
 
 
 @dataclass(frozen=True, slots=True)

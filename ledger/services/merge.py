@@ -22,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
+from ledger.errors import DimensionNotFound, DimensionRefused
 from ledger.services import journal, posting
-from ledger.services.dimensions import DimensionError, DimensionNotFound
 
 __all__ = ["MergeResult", "merge"]
 
@@ -46,8 +46,8 @@ def source_key(from_id: int, into_id: int) -> str:
     return f"{SOURCE_KIND}:{from_id}:{into_id}"
 
 
-def _refusal(message: str, field: str, sv: str) -> DimensionError:
-    return DimensionError(message, field, sv)
+def _refusal(message: str, field: str, sv: str) -> DimensionRefused:
+    return DimensionRefused(message, field, sv)
 
 
 def _earlier(conn: Connection, from_id: int, into_id: int) -> MergeResult | None:

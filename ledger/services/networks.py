@@ -18,8 +18,9 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from ledger.db import tables as t
+from ledger.errors import DimensionConflict, DimensionNotFound, DimensionRefused
 from ledger.services import dimensions
-from ledger.services.dimensions import Budget, DimensionError, DimensionNotFound
+from ledger.services.dimensions import Budget
 from ledger.statuses import NetworkStatus
 
 __all__ = [
@@ -93,7 +94,7 @@ def _country(raw: object, field: str) -> str:
     code = raw.strip().upper() if isinstance(raw, str) else ""
     # two letters: Babel also names regions by three digits ("419"), which are not countries
     if len(code) != 2 or not code.isalpha() or code not in Locale("sv").territories:
-        raise DimensionError(
+        raise DimensionRefused(
             f"not an ISO 3166 country code: {raw!r}",
             field,
             f"Land: {raw!r} är ingen landskod (ISO 3166, till exempel CO).",
@@ -105,10 +106,10 @@ def _text(values: Mapping[str, Any], field: str) -> str | None:
     raw = values.get(field)
     longest, sv_name = _TEXTS[field]
     if raw is not None and not isinstance(raw, str):
-        raise DimensionError(f"{field} must be text", field, f"{sv_name} måste vara text.")
+        raise DimensionRefused(f"{field} must be text", field, f"{sv_name} måste vara text.")
     cleaned = raw.strip() if raw else ""
     if len(cleaned) > longest:
-        raise DimensionError(
+        raise DimensionRefused(
             f"{field} is longer than {longest} characters",
             field,
             f"{sv_name} får vara högst {longest} tecken.",
@@ -118,12 +119,12 @@ def _text(values: Mapping[str, Any], field: str) -> str | None:
 
 def _partners(raw: object) -> list[Partner]:
     if not isinstance(raw, Sequence) or isinstance(raw, str):
-        raise DimensionError("partners is a list", "partners", "Partner: en lista.")
+        raise DimensionRefused("partners is a list", "partners", "Partner: en lista.")
     out: dict[str, Partner] = {}
     for i, item in enumerate(raw):
         name = item.get("name") if isinstance(item, Mapping) else None
         if not isinstance(name, str) or not name.strip() or len(name.strip()) > 200:
-            raise DimensionError(
+            raise DimensionRefused(
                 "a partner needs a name of at most 200 characters",
                 f"partners[{i}].name",
                 f"Partner {i + 1}: skriv organisationens namn (högst 200 tecken).",
@@ -151,14 +152,14 @@ def update(conn: Connection, network_id: int, values: Mapping[str, Any]) -> Netw
     if "name" in values:
         name = _text(values, "name")
         if name is None:
-            raise DimensionError("a name is required", "name", "Namn: skriv ett namn.")
+            raise DimensionRefused("a name is required", "name", "Namn: skriv ett namn.")
         columns["name"] = name
     for field in ("theme", "description"):
         if field in values:
             columns[field] = _text(values, field)
     if "status" in values:
         if values["status"] not in STATUSES:
-            raise DimensionError(
+            raise DimensionRefused(
                 f"status must be one of {', '.join(STATUSES)}",
                 "status",
                 "Status: välj aktivt, vilande eller avslutat.",
@@ -169,7 +170,7 @@ def update(conn: Connection, network_id: int, values: Mapping[str, Any]) -> Netw
     if "countries" in values:
         raw = values["countries"]
         if not isinstance(raw, Sequence) or isinstance(raw, str):
-            raise DimensionError("countries is a list", "countries", "Länder: en lista.")
+            raise DimensionRefused("countries is a list", "countries", "Länder: en lista.")
         codes = sorted({_country(code, f"countries[{i}]") for i, code in enumerate(raw)})
         nc = t.network_countries
         conn.execute(nc.delete().where(nc.c.network_id == network_id))
@@ -261,13 +262,13 @@ def join(conn: Connection, network_id: int, contributor_id: int, joined_on: date
             f"no contributor {contributor_id}", "contributor_id", "Organisationen finns inte."
         )
     if who.kind != "organisation":
-        raise DimensionError(
+        raise DimensionRefused(
             "only organisations are members of a network",
             "contributor_id",
             "Organisation: bara organisationer kan vara medlemmar i ett nätverk.",
         )
     if not isinstance(joined_on, date):
-        raise DimensionError("joined_on must be a date", "joined_on", "Datum: ange ett datum.")
+        raise DimensionRefused("joined_on must be a date", "joined_on", "Datum: ange ett datum.")
     m = t.network_memberships
     try:
         with conn.begin_nested():
@@ -281,7 +282,7 @@ def join(conn: Connection, network_id: int, contributor_id: int, joined_on: date
                 ).scalar_one()
             )
     except IntegrityError as exc:
-        raise dimensions.DuplicateDimension(
+        raise DimensionConflict(
             "the organisation is a member of this network already",
             "contributor_id",
             "Organisation: är redan medlem i nätverket.",
@@ -292,7 +293,7 @@ def _count(value: object, field: str, sv_name: str) -> int | None:
     if value is None:
         return None
     if type(value) is not int or not 0 <= value <= 1_000_000:
-        raise DimensionError(
+        raise DimensionRefused(
             f"{field} is a whole number from 0", field, f"{sv_name}: ett heltal, 0 eller mer."
         )
     return value
@@ -315,19 +316,19 @@ def add_commitment(
             f"no membership {membership_id}", "membership_id", "Medlemskapet finns inte."
         )
     if kind not in COMMITMENT_KINDS:
-        raise DimensionError(
+        raise DimensionRefused(
             f"kind must be one of {', '.join(COMMITMENT_KINDS)}",
             "kind",
             "Typ: välj expertroll, studiecirkel, kampanj eller annat.",
         )
     if type(year) is not int or not 2000 <= year <= 2100:
-        raise DimensionError("year must be between 2000 and 2100", "year", "År: 2000–2100.")
+        raise DimensionRefused("year must be between 2000 and 2100", "year", "År: 2000–2100.")
     hours = _count(hours, "hours", "Timmar")
     count = _count(count, "count", "Antal")
     if hours is None and count is None:
-        raise DimensionError("give hours or a count", "hours", "Timmar: ange timmar eller antal.")
+        raise DimensionRefused("give hours or a count", "hours", "Timmar: ange timmar eller antal.")
     if note is not None and (not isinstance(note, str) or len(note) > 500):
-        raise DimensionError(
+        raise DimensionRefused(
             "note is at most 500 characters", "note", "Notering: högst 500 tecken."
         )
     mc = t.membership_commitments

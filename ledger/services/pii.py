@@ -15,15 +15,11 @@ from collections.abc import Mapping
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from ledger.config import ConfigError
+from ledger.errors import ConfigError, PiiError
 
-__all__ = ["PiiError", "cipher", "decrypt", "encrypt", "rotate"]
+__all__ = ["cipher", "decrypt", "encrypt", "rotate"]
 
 _DEV_SEED = b"kassan-development-pii-key-not-for-production"
-
-
-class PiiError(RuntimeError):
-    """A token could not be decrypted with any configured key."""
 
 
 def _dev_key() -> bytes:

@@ -18,8 +18,8 @@ from sqlalchemy import Connection, func, select
 
 from ledger.chart import GIFT_INCOME
 from ledger.db import tables as t
+from ledger.errors import PledgeNotFound
 from ledger.money import Money
-from ledger.services.pledges import PledgeNotFound
 from ledger.statuses import PaymentStatus
 
 __all__ = ["InstalmentView", "PledgeView", "get", "list_pledges"]

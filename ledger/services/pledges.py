@@ -21,39 +21,16 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from ledger.db import tables as t
-from ledger.errors import LedgerError
+from ledger.errors import PledgeInvalid
 from ledger.money import Money, parse_amount
 from ledger.services import expected
 
-__all__ = [
-    "MAX_INSTALMENTS",
-    "PERIODS",
-    "WAYS",
-    "PledgeDraft",
-    "PledgeInvalid",
-    "PledgeNotFound",
-    "add_months",
-    "create",
-    "validate",
-]
+__all__ = ["MAX_INSTALMENTS", "PERIODS", "WAYS", "PledgeDraft", "add_months", "create", "validate"]
 
 PERIODS = {"month": 1, "quarter": 3, "year": 12}  # months per period
 WAYS = ("invoice", "bankgiro", "card")
 MAX_INSTALMENTS = 600  # fifty years of months: beyond that it is a typo
 _MAX_ORE = 10**12
-
-
-class PledgeInvalid(LedgerError):
-    """The pledge form has errors; ``errors`` maps each field to its (Swedish) message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        first = next(iter(errors))
-        super().__init__(errors[first], first)
-        self.errors = errors
-
-
-class PledgeNotFound(LedgerError):
-    status = 404
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,30 +25,17 @@ from sqlalchemy import Connection, select
 from ledger.chart import BANK, GIFT_INCOME, RECEIVABLES, SUSPENSE
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
-from ledger.errors import AlreadyReversed, LedgerError
+from ledger.errors import AlreadyReversed, DeskRefused, LedgerError
 from ledger.money import Money
 from ledger.services import expected, gift_payments, journal, posting
 
-__all__ = [
-    "Allocation",
-    "DeskRefused",
-    "Part",
-    "Target",
-    "allocate",
-    "allocate_lines",
-    "allocations_for",
-    "undo",
-]
+__all__ = ["Allocation", "Part", "Target", "allocate", "allocate_lines", "allocations_for", "undo"]
 
 SERIES = "A"
 SOURCE_KIND = "desk"
 _TOKEN = re.compile(r"^[A-Za-z0-9]{8,64}$")  # no LIKE wildcards: keys are looked up by prefix
 _MAX_NOTE = 500
 _INVOICE_KINDS = ("invoice",)
-
-
-class DeskRefused(LedgerError):
-    """An action the desk cannot carry out; the message is for the finance officer."""
 
 
 @dataclass(frozen=True, slots=True)

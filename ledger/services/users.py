@@ -18,16 +18,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, func, select
 
 from ledger.db import tables as t
-from ledger.errors import LedgerError
+from ledger.errors import UserRefused
 
 ROLES = ("admin", "finance", "leadership")
 MIN_PASSWORD = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
-
-
-class UserError(LedgerError):
-    """A user or token request that cannot be carried out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +44,13 @@ def _row_to_user(row: object) -> User:
 def create_user(conn: Connection, email: str, password: str, role: str) -> User:
     email = email.strip().lower()
     if not _EMAIL.match(email):
-        raise UserError(f"not an e-mail address: {email!r}", "email")
+        raise UserRefused(f"not an e-mail address: {email!r}", "email")
     if role not in ROLES:
-        raise UserError(f"role must be one of {', '.join(ROLES)}", "role")
+        raise UserRefused(f"role must be one of {', '.join(ROLES)}", "role")
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"the password needs at least {MIN_PASSWORD} characters", "password")
+        raise UserRefused(f"the password needs at least {MIN_PASSWORD} characters", "password")
     if get_user_by_email(conn, email) is not None:
-        raise UserError(f"a user {email} exists already", "email")
+        raise UserRefused(f"a user {email} exists already", "email")
     user_id = conn.execute(
         t.users.insert()
         .values(email=email, password_hash=_hasher.hash(password), role=role, active=True)
@@ -65,14 +61,14 @@ def create_user(conn: Connection, email: str, password: str, role: str) -> User:
 
 def set_password(conn: Connection, email: str, password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"the password needs at least {MIN_PASSWORD} characters", "password")
+        raise UserRefused(f"the password needs at least {MIN_PASSWORD} characters", "password")
     done = conn.execute(
         t.users.update()
         .where(t.users.c.email == email.strip().lower())
         .values(password_hash=_hasher.hash(password))
     )
     if done.rowcount != 1:
-        raise UserError(f"no user {email}", "email")
+        raise UserRefused(f"no user {email}", "email")
 
 
 def get_user(conn: Connection, user_id: int) -> User | None:
@@ -115,7 +111,7 @@ def create_token(conn: Connection, email: str, label: str = "cli") -> str:
     """A new API token for the user; the clear text is returned once and never stored."""
     user = get_user_by_email(conn, email)
     if user is None:
-        raise UserError(f"no user {email}", "email")
+        raise UserRefused(f"no user {email}", "email")
     token = "ksn_" + secrets.token_urlsafe(32)
     conn.execute(
         t.api_tokens.insert().values(
@@ -140,7 +136,7 @@ def user_for_token(conn: Connection, token: str) -> User | None:
 def revoke_tokens(conn: Connection, email: str) -> int:
     user = get_user_by_email(conn, email)
     if user is None:
-        raise UserError(f"no user {email}", "email")
+        raise UserRefused(f"no user {email}", "email")
     tok = t.api_tokens.c
     done = conn.execute(
         t.api_tokens.update()

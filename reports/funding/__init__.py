@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection
 
-from ledger.services.dimensions import DimensionNotFound
+from ledger.errors import DimensionNotFound
 from reports.funding import sources
 from reports.funding.model import (
     Churn,

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, func, select
 
 from ledger.chart import AccountType
 from ledger.db import tables as t
-from ledger.errors import LedgerError
+from reports.errors import SieExportRefused
 from reports.sie.model import CARRIED_RESULT_ACCOUNT, is_balance_account, kr, kronor
 
 PROJECT_DIMENSION = "6"  # SIE's reserved dimension for projects
@@ -36,10 +36,6 @@ _KTYP = {
     AccountType.EXPENSE.value: "K",
     AccountType.INCOME.value: "I",
 }
-
-
-class SieExportError(LedgerError):
-    """The ledger holds something SIE cannot carry faithfully; no file is written."""
 
 
 class VoucherRow(NamedTuple):
@@ -186,7 +182,7 @@ def voucher_records(
         ]
         for r in lines:
             if r.currency != "SEK":
-                raise SieExportError(
+                raise SieExportRefused(
                     f"verifikation {name} har belopp i {r.currency}; SIE-filen förs i SEK",
                     "currency",
                 )
@@ -199,7 +195,7 @@ def voucher_records(
             )
             out.append(f"#TRANS {r.account} {objects} {kronor(amount)}")
         if diff:
-            raise SieExportError(
+            raise SieExportRefused(
                 f"verifikation {name} balanserar inte (skillnad {kr(diff)}); ingen SIE-fil skrevs",
                 "lines",
             )

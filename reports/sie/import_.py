@@ -16,8 +16,8 @@ from sqlalchemy import Connection, text
 
 from ledger.chart import NORMAL_SIDE, AccountType
 from ledger.entries import MAX_ORE, Draft, LineDraft
-from ledger.errors import LedgerError
 from ledger.services import journal, posting
+from reports.errors import SieImportInvalid
 from reports.sie.model import (
     CARRIED_RESULT_ACCOUNT,
     SieAccount,
@@ -29,26 +29,12 @@ from reports.sie.model import (
 from reports.sie.parse import parse
 
 SOURCE_KIND = "sie_ib"
-_SHOWN_PROBLEMS = 20  # a file with hundreds of problems is named wrong, not read wrong
 
 _KTYP_TYPES = {
     "T": AccountType.ASSET,
     "K": AccountType.EXPENSE,
     "I": AccountType.INCOME,
 }
-
-
-class SieImportError(LedgerError):
-    """The file cannot be imported; the message lists each problem with file and line."""
-
-    def __init__(self, filename: str, problems: list[SieProblem]) -> None:
-        shown = [p.render(filename) for p in sorted(problems, key=lambda p: p.line)]
-        more = len(shown) - _SHOWN_PROBLEMS
-        lines = shown[:_SHOWN_PROBLEMS] + ([f"... och {more} problem till"] if more > 0 else [])
-        super().__init__(
-            f"SIE-filen {filename} lästes inte in; inget ändrades:\n" + "\n".join(lines), "file"
-        )
-        self.problems = problems
 
 
 @dataclass(slots=True)
@@ -170,7 +156,7 @@ def import_sie(conn: Connection, data: bytes, filename: str) -> SieImportResult:
     chart = ours | {code for code, _, _ in new_accounts}
     lines, carried = _opening_lines(sie, chart, problems)
     if problems or year0 is None:
-        raise SieImportError(filename, problems)
+        raise SieImportInvalid(filename, problems)
 
     for code, name, kind in new_accounts:
         created = conn.execute(

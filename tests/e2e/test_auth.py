@@ -11,8 +11,8 @@ from sqlalchemy import update
 
 from kassan.web.app import create_app
 from kassan.web.auth import role_required
-from ledger.config import ConfigError
 from ledger.db import tables as t
+from ledger.errors import ConfigError
 from ledger.services import users
 
 PASSWORD = "korrekt-häst-batteri"

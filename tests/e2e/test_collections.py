@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from kassan.cli.main import main
 from ledger.db import tables as t
+from ledger.errors import CollectionConflict
 from ledger.services import collections, dimensions, users
 from tests.support.camt_files import Entry, Tx, camt_bytes
 from tests.support.fake_stripe_checkout import FakeStripeServer
@@ -188,7 +189,7 @@ def test_a_refused_collection_stays_hidden_and_its_organiser_reads_why(client, e
         refused = collections.review(conn, found.id, "refused", "Inte en facklig insamling.")
     assert refused.status == "refused"
     assert client.get(f"/i/{found.slug}").status_code == 404
-    with engine.begin() as conn, pytest.raises(collections.CollectionState):
+    with engine.begin() as conn, pytest.raises(CollectionConflict):
         collections.approve(conn, found.id)
 
 

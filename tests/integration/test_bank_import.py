@@ -22,8 +22,9 @@ from tests.support.swish_world import (  # noqa: F401 (fixtures)
     swish_pki_fixture,
     swish_world_fixture,
 )
-from webhooks.bankfiles import BankFileError, parse
-from webhooks.bankfiles.importer import DuplicateImport, cash_balance, import_file
+from webhooks.bankfiles import parse
+from webhooks.bankfiles.importer import cash_balance, import_file
+from webhooks.errors import BankFileConflict, BankFileInvalid
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples"
 SAMPLE_FILES = sorted((SAMPLES / "bgmax").glob("*.txt")) + sorted((SAMPLES / "swish").glob("*.csv"))
@@ -148,7 +149,7 @@ def test_the_same_file_twice_is_refused_and_books_nothing(engine):
     data = camt_bytes([Entry((Tx(25_000, "T1", ocr=plan.reference),), DAY, "E1")])
     first = import_file(engine, data, "a.xml")
     before = _counts(engine)
-    with pytest.raises(DuplicateImport, match=f"import {first.id}, a.xml"):
+    with pytest.raises(BankFileConflict, match=f"import {first.id}, a.xml"):
         import_file(engine, data, "b.xml")
     assert _counts(engine) == before
 
@@ -180,7 +181,7 @@ def test_a_bad_line_refuses_the_whole_file_and_changes_nothing(engine):
     many = [Entry((Tx(100 + i, f"G{i}"),), DAY, f"GE{i}") for i in range(30)]  # past one batch
     data = camt_bytes([good, *many, bad])
     before = _counts(engine)
-    with pytest.raises(BankFileError) as caught:
+    with pytest.raises(BankFileInvalid) as caught:
         import_file(engine, data, "trasig.xml", batch_lines=10)
     first = caught.value.errors[0]
     assert first.file == "trasig.xml" and first.line is not None
@@ -245,10 +246,10 @@ def test_a_swish_payment_booked_by_the_callback_is_confirmed_not_booked_again(sw
 _IMPORT = """
 import sys
 from ledger.db.engine import make_engine
-from webhooks.bankfiles.importer import DuplicateImport, import_file
+from webhooks.bankfiles.importer import BankFileConflict, import_file
 try:
     import_file(make_engine(sys.argv[1]), open(sys.argv[2], "rb"), "samma.xml")
-except DuplicateImport:
+except BankFileConflict:
     sys.exit(3)
 """
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
+from ledger.errors import DimensionRefused
 from ledger.money import Money
 from ledger.services import contributors, expected, journal, merge, networks, pii, posting
-from ledger.services.dimensions import DimensionError
 
 CRYPT = pii.cipher({})
 ON = date(2026, 6, 1)
@@ -136,13 +136,13 @@ def test_a_merged_contributor_is_not_merged_elsewhere_nor_into(engine, two):
     with engine.begin() as conn:
         c = _org(conn, "Tredje", "tredje@seko.se")
         merge.merge(conn, b, a, on=ON)
-        with pytest.raises(DimensionError) as caught:
+        with pytest.raises(DimensionRefused) as caught:
             merge.merge(conn, b, c, on=ON)
         assert caught.value.field == "from_id"
-        with pytest.raises(DimensionError) as caught:
+        with pytest.raises(DimensionRefused) as caught:
             merge.merge(conn, c, b, on=ON)
         assert caught.value.field == "into_id"
-        with pytest.raises(DimensionError):
+        with pytest.raises(DimensionRefused):
             merge.merge(conn, a, a, on=ON)
 
 
@@ -150,7 +150,7 @@ def test_a_person_is_not_merged_into_an_organisation(engine, two):
     a, _, _ = two
     with engine.begin() as conn:
         person = contributors.create(conn, CRYPT, "person", {"name": "Sara"})
-        with pytest.raises(DimensionError, match="person and an organisation"):
+        with pytest.raises(DimensionRefused, match="person and an organisation"):
             merge.merge(conn, person, a, on=ON)
 
 

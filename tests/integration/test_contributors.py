@@ -9,8 +9,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from ledger.db import tables as t
+from ledger.errors import DimensionConflict, DimensionRefused
 from ledger.services import contributors, dimensions, networks, pii
-from ledger.services.dimensions import DimensionError, DuplicateDimension
 
 CRYPT = pii.cipher({})
 PNR = "19811218-9876"
@@ -55,7 +55,7 @@ def test_bad_fields_are_refused_naming_the_field_in_english_and_swedish(
     engine, kind, values, field
 ):
     with engine.begin() as conn:
-        with pytest.raises(DimensionError) as caught:
+        with pytest.raises(DimensionRefused) as caught:
             contributors.create(conn, CRYPT, kind, values)
         assert conn.scalar(text("SELECT count(*) FROM contributors")) == 0
     assert caught.value.field == field
@@ -86,7 +86,7 @@ def test_an_organisation_keeps_its_invoice_address_in_normal_form(engine):
 def test_a_duplicate_organisation_number_is_refused_naming_the_holder(engine):
     with engine.begin() as conn:
         first = org(conn, "Seko", organisation_number=ORGNR)
-        with pytest.raises(DuplicateDimension) as caught:
+        with pytest.raises(DimensionConflict) as caught:
             org(conn, "Seko förbundet", organisation_number="556036-0793")
     assert caught.value.field == "organisation_number"
     assert f"Seko (givare {first})" in caught.value.sv
@@ -100,11 +100,11 @@ def test_a_duplicate_email_is_refused_on_create_and_on_edit(engine):
         other = contributors.create(
             conn, CRYPT, "person", {"name": "Per Holm", "email": "per@example.org"}
         )
-        with pytest.raises(DuplicateDimension, match="Sara Lind"):
+        with pytest.raises(DimensionConflict, match="Sara Lind"):
             contributors.create(
                 conn, CRYPT, "person", {"name": "S Lind", "email": "SARA@example.org"}
             )
-        with pytest.raises(DuplicateDimension, match="Sara Lind"):
+        with pytest.raises(DimensionConflict, match="Sara Lind"):
             contributors.update(conn, CRYPT, other, {"email": "sara@example.org"})
         assert contributors.get(conn, other).email == "per@example.org"
 
@@ -177,7 +177,7 @@ def test_a_network_holds_countries_partners_status_and_budgets(engine):
 def test_bad_network_fields_are_refused_and_change_nothing(engine, values, field):
     with engine.begin() as conn:
         nid = networks.create(conn, {"slug": "colombia", "name": "Colombia"})
-    with pytest.raises(DimensionError) as caught, engine.begin() as conn:
+    with pytest.raises(DimensionRefused) as caught, engine.begin() as conn:
         networks.update(conn, nid, values)
     assert caught.value.field == field
     with engine.begin() as conn:
@@ -194,12 +194,12 @@ def test_an_organisation_joins_a_network_once_and_records_commitments(engine):
         mid = networks.join(conn, nid, club, date(2026, 1, 15))
         networks.add_commitment(conn, mid, "study_circle", 2026, count=3, note="Hösten")
         networks.add_commitment(conn, mid, "expert_role", 2026, hours=40)
-        with pytest.raises(DuplicateDimension):
+        with pytest.raises(DimensionConflict):
             networks.join(conn, nid, club, date(2026, 2, 1))
-        with pytest.raises(DimensionError) as caught:
+        with pytest.raises(DimensionRefused) as caught:
             networks.join(conn, nid, person, date(2026, 2, 1))
         assert caught.value.field == "contributor_id"
-        with pytest.raises(DimensionError) as caught:
+        with pytest.raises(DimensionRefused) as caught:
             networks.add_commitment(conn, mid, "campaign", 2026)
         assert caught.value.field == "hours"
         [membership] = networks.memberships(conn, network_id=nid)

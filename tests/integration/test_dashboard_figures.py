@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from ledger.entries import Draft, LineDraft
+from ledger.errors import DimensionNotFound
 from ledger.money import Money
 from ledger.services import posting
-from ledger.services.dimensions import DimensionNotFound
 from reports import tally
 from reports.charts import charts
 from reports.dashboard import build

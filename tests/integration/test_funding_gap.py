@@ -15,11 +15,9 @@ from sqlalchemy import func, select
 
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
-from ledger.errors import PeriodClosed
+from ledger.errors import AllocationConflict, AllocationRefused, DimensionNotFound, PeriodClosed
 from ledger.money import Money
 from ledger.services import allocations, expected, posting
-from ledger.services.allocations import AllocationConflict, AllocationRefused
-from ledger.services.dimensions import DimensionNotFound
 from ledger.services.periods import close_through
 from reports.display import format_money
 from reports.funding import funding_gap

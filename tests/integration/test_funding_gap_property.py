@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
+from ledger.errors import AllocationRefused
 from ledger.money import Money
 from ledger.services import allocations, expected, posting
-from ledger.services.allocations import AllocationRefused
 from reports.funding import funding_gap
 
 NETS = ("alfa", "beta", "gamma")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
+from ledger.errors import PledgeInvalid
 from ledger.money import Money
 from ledger.references import is_valid_reference
 from ledger.services import expected, invoices, pledge_status, pledges, posting
@@ -76,7 +77,7 @@ def test_an_end_date_decides_how_many_instalments_there_are(engine, org):
 
 
 def test_a_bad_pledge_names_every_field_in_swedish():
-    with pytest.raises(pledges.PledgeInvalid) as caught:
+    with pytest.raises(PledgeInvalid) as caught:
         pledges.validate(
             {
                 "contributor_id": "x",
@@ -95,10 +96,10 @@ def test_a_bad_pledge_names_every_field_in_swedish():
 
 def test_a_pledge_needs_an_end_or_a_count_but_not_both():
     base = {"contributor_id": 1, "amount_ore": 100, "period": "month", "payment_way": "card"}
-    with pytest.raises(pledges.PledgeInvalid) as neither:
+    with pytest.raises(PledgeInvalid) as neither:
         pledges.validate({**base, "start_date": "2027-01-01"})
     assert "end_date" in neither.value.errors
-    with pytest.raises(pledges.PledgeInvalid) as both:
+    with pytest.raises(PledgeInvalid) as both:
         pledges.validate(
             {**base, "start_date": "2027-01-01", "end_date": "2027-12-31", "instalments": 2}
         )
@@ -106,10 +107,10 @@ def test_a_pledge_needs_an_end_or_a_count_but_not_both():
 
 
 def test_an_unknown_network_or_contributor_is_refused_and_nothing_is_stored(engine, org):
-    with pytest.raises(pledges.PledgeInvalid) as caught:
+    with pytest.raises(PledgeInvalid) as caught:
         _pledge(engine, org, network="saknas")
     assert caught.value.field == "network"
-    with pytest.raises(pledges.PledgeInvalid) as who:
+    with pytest.raises(PledgeInvalid) as who:
         _pledge(engine, org + 99)
     assert who.value.field == "contributor_id"
     with engine.connect() as conn:

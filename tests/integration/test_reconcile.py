@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError
 
 from ledger.db import tables as t
-from ledger.errors import LedgerError
+from ledger.errors import DeskRefused, LedgerError
 from ledger.money import Money
 from ledger.services import expected, journal, reconcile, suspense
 from ledger.services.balances import account_totals
@@ -178,7 +178,7 @@ def test_amounts_beyond_what_remains_are_refused_in_swedish_and_book_nothing(des
     line = _line(desk, "DUE1")
     to_network = reconcile.Target("network")
     counts = _counts(desk)
-    with pytest.raises(reconcile.DeskRefused) as refused, desk.begin() as conn:
+    with pytest.raises(DeskRefused) as refused, desk.begin() as conn:
         reconcile.allocate(
             conn,
             line.id,
@@ -198,7 +198,7 @@ def test_more_than_an_expected_payment_still_wants_is_refused(desk):
     line = _line(desk, "K12")
     counts = _counts(desk)
     target = reconcile.Target("expected", expected_payment_id=plan.id)
-    with pytest.raises(reconcile.DeskRefused) as refused, desk.begin() as conn:
+    with pytest.raises(DeskRefused) as refused, desk.begin() as conn:
         reconcile.allocate(conn, line.id, [reconcile.Part(target, 50_000)], token="overdue0001")
     assert f"referens {plan.reference} ({kr('400,00 kr')})" in refused.value.message
     assert _counts(desk) == counts
@@ -207,7 +207,7 @@ def test_more_than_an_expected_payment_still_wants_is_refused(desk):
 def test_sending_money_back_needs_a_note_and_books_2890_against_the_bank(desk):
     line = _line(desk, "DUE1")
     back = reconcile.Part(reconcile.Target("returned"), 30_000)
-    with pytest.raises(reconcile.DeskRefused) as refused, desk.begin() as conn:
+    with pytest.raises(DeskRefused) as refused, desk.begin() as conn:
         reconcile.allocate(conn, line.id, [back], token="returnnote1", note="  ")
     assert refused.value.field == "note"
     cash = _balance(desk, "1930")
@@ -263,7 +263,7 @@ def test_several_lines_go_to_one_target_with_all_that_is_open_on_each(desk):
 
 def test_money_out_is_not_allocated_from_the_desk(desk):
     line = _line(desk, "OUT1")
-    with pytest.raises(reconcile.DeskRefused) as refused, desk.begin() as conn:
+    with pytest.raises(DeskRefused) as refused, desk.begin() as conn:
         reconcile.allocate(
             conn, line.id, [reconcile.Part(reconcile.Target("network"), 100)], token="outline001"
         )

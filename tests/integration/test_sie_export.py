@@ -15,7 +15,8 @@ from kassan.web.database import get_engine
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.services import dimensions, posting
-from reports.sie.export import SieExportError, VoucherRow, voucher_records, write_sie
+from reports.errors import SieExportRefused
+from reports.sie.export import VoucherRow, voucher_records, write_sie
 from reports.sie.model import CARRIED_RESULT_ACCOUNT, is_balance_account
 from reports.sie.parse import parse
 from reports.trial_balance import trial_balance
@@ -208,7 +209,9 @@ def test_a_voucher_that_does_not_balance_stops_the_export():
         VoucherRow(7, "B", 7, date(2026, 3, 1), "Trasig", "1930", 10000, 0, "SEK", None),
         VoucherRow(7, "B", 7, date(2026, 3, 1), "Trasig", "3993", 0, 9900, "SEK", 1),
     ]
-    with pytest.raises(SieExportError, match=r"B7 \(2026-03-01\) balanserar inte \(skillnad 1,00"):
+    with pytest.raises(
+        SieExportRefused, match=r"B7 \(2026-03-01\) balanserar inte \(skillnad 1,00"
+    ):
         list(voucher_records(rows, {1: "fred"}))
 
 
@@ -222,7 +225,7 @@ def test_amounts_in_another_currency_stop_the_export(engine):
                 lines=(LineDraft("1930", 1000, 0, "EUR"), LineDraft("3993", 0, 1000, "EUR")),
             ),
         )
-    with pytest.raises(SieExportError, match=r"M1 .* har belopp i EUR"):
+    with pytest.raises(SieExportRefused, match=r"M1 .* har belopp i EUR"):
         export_bytes(engine, 2026)
 
 

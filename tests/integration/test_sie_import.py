@@ -17,7 +17,8 @@ from ledger.db import tables as t
 from ledger.db.engine import make_engine
 from ledger.errors import PeriodClosed
 from ledger.services import journal, periods
-from reports.sie.import_ import SieImportError, import_sie
+from reports.errors import SieImportInvalid
+from reports.sie.import_ import import_sie
 from reports.sie.model import CARRIED_RESULT_ACCOUNT
 from reports.sie.parse import parse
 from reports.trial_balance import trial_balance
@@ -112,7 +113,7 @@ def test_importing_the_same_file_twice_books_nothing_twice(engine):
 def test_the_bad_balance_file_is_refused_naming_the_voucher_and_nothing_changes(engine):
     with engine.connect() as conn:
         before = _state(conn)
-    with pytest.raises(SieImportError) as refused, engine.begin() as conn:
+    with pytest.raises(SieImportInvalid) as refused, engine.begin() as conn:
         import_sie(conn, _read("transaktioner_ovnbolag-bad-balance.se"), "bad.se")
     message = refused.value.message
     assert "SIE-filen bad.se lästes inte in; inget ändrades" in message
@@ -125,7 +126,7 @@ def test_the_bad_balance_file_is_refused_naming_the_voucher_and_nothing_changes(
 
 
 def test_a_file_whose_opening_balances_do_not_add_up_is_refused(engine):
-    with pytest.raises(SieImportError) as refused, engine.begin() as conn:
+    with pytest.raises(SieImportInvalid) as refused, engine.begin() as conn:
         import_sie(conn, _read("XE_SIE_4_20151125095119.SE"), "xe.se")
     message = refused.value.message
     assert "xe.se, rad 1356: verifikation 1 1 (2015-09-12) balanserar inte" in message
@@ -145,7 +146,7 @@ def test_opening_balances_that_do_not_balance_are_refused(engine):
             "#IB 0 1940 5.00",
         ]
     ).encode("cp437")
-    with pytest.raises(SieImportError) as refused, engine.begin() as conn:
+    with pytest.raises(SieImportInvalid) as refused, engine.begin() as conn:
         import_sie(conn, data, "klubben.se")
     message = refused.value.message
     assert "klubben.se, rad 5: de ingående balanserna (#IB 0) balanserar inte" in message

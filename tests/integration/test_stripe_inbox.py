@@ -13,7 +13,8 @@ from sqlalchemy import text
 
 from kassan.cli.stripe import webhooks_cli
 from kassan.web import appliers
-from ledger.config import ConfigError, from_environment
+from ledger.config import from_environment
+from ledger.errors import ConfigError
 from tests.support.stripe_events import (  # noqa: F401 (fixtures)
     add_gift,
     card_payment,

@@ -16,9 +16,8 @@ from tests.support.swish_world import (  # noqa: F401 (fixtures)
     swish_pki_fixture,
     swish_world_fixture,
 )
+from webhooks.errors import PayerNumberInvalid, SwishRefused, SwishUnavailable
 from webhooks.swish import checkout
-from webhooks.swish.client import SwishRefused, SwishUnavailable
-from webhooks.swish.fields import PayerNumberInvalid
 
 
 def _post(url: str, body: dict) -> int:

@@ -13,8 +13,8 @@ from tests.support.swish_world import (  # noqa: F401 (fixtures)
     swish_pki_fixture,
     swish_world_fixture,
 )
+from webhooks.errors import SwishRefundRefused
 from webhooks.swish import refunds
-from webhooks.swish.refunds import RefundRefused
 
 
 def _paid(swish, amount_ore: int = 30_000) -> tuple[str, str]:
@@ -90,7 +90,7 @@ def test_a_refund_swish_reports_as_error_books_nothing_and_frees_the_amount(swis
 
 def test_an_unpaid_payment_cannot_be_refunded(swish, cli):
     instruction_id = swish.start(swish.gift(10_000))
-    with pytest.raises(RefundRefused):
+    with pytest.raises(SwishRefundRefused):
         _refund(swish, instruction_id)
     result = cli.invoke(swish_cli, ["refund", instruction_id])
     assert result.exit_code == 1

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from ledger.money import Money
-from webhooks.bankfiles import BankFileError
 from webhooks.bankfiles.bgmax import parse_bgmax
+from webhooks.errors import BankFileInvalid
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "bgmax"
 NO_CHECKS = "bangiroinbetalningar_exempelfil_avtalutantillval_kontroller_sv.txt"
@@ -139,7 +139,7 @@ def _records(name: str) -> list[str]:
 
 
 def _refused(records: list[str]) -> list[tuple[int | None, str | None, str]]:
-    with pytest.raises(BankFileError) as caught:
+    with pytest.raises(BankFileInvalid) as caught:
         parse_bgmax("\n".join(records).encode("iso-8859-1"), "fel.txt")
     assert all(e.file == "fel.txt" for e in caught.value.errors)
     return [(e.line, e.field, e.message) for e in caught.value.errors]

@@ -26,7 +26,8 @@ from tests.support.camt_files import (
     write_camt,
     xsd_path,
 )
-from webhooks.bankfiles import BankFileError, CamtReader, parse_camt
+from webhooks.bankfiles import CamtReader, parse_camt
+from webhooks.errors import BankFileInvalid
 
 VERSIONS = [
     ("054", "02"),
@@ -109,7 +110,7 @@ def test_a_statement_whose_closing_balance_does_not_add_up_is_refused():
     data = camt_bytes(
         entries, kind="053", version="08", statement=Statement(entries, closing_ore=123)
     )
-    with pytest.raises(BankFileError) as caught:
+    with pytest.raises(BankFileInvalid) as caught:
         parse_camt(data, "stmt.xml")
     (error,) = caught.value.errors
     assert error.field == "Bal/CLBD"
@@ -118,7 +119,7 @@ def test_a_statement_whose_closing_balance_does_not_add_up_is_refused():
 
 
 def _one_error(data: bytes) -> tuple[int | None, str | None, str]:
-    with pytest.raises(BankFileError) as caught:
+    with pytest.raises(BankFileInvalid) as caught:
         parse_camt(data, "fel.xml")
     (error,) = caught.value.errors
     assert error.file == "fel.xml"
@@ -172,7 +173,7 @@ def test_a_file_with_several_bad_entries_lists_them_all_and_yields_nothing_as_va
     entries[4] = Entry((Tx(-5000, None),), DAY, None)
     reader = CamtReader(camt_bytes(entries, kind="054", version="13"), "fel.xml")
     seen = []
-    with pytest.raises(BankFileError) as caught:
+    with pytest.raises(BankFileInvalid) as caught:
         seen.extend(reader)
     assert [e.field for e in caught.value.errors] == ["Amt", "AcctSvcrRef"]
     assert seen == []

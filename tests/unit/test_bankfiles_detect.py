@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.camt_files import Statement, camt_bytes, swedish_entries
-from webhooks.bankfiles import BankFileError, detect, parse
+from webhooks.bankfiles import detect, parse
+from webhooks.errors import BankFileInvalid
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples"
 
@@ -31,7 +32,7 @@ def test_camt_is_detected_by_its_namespace(kind, version):
 
 def test_an_unknown_file_is_refused_with_a_clear_message():
     assert detect(b"Datum;Belopp\n2026-12-01;100\n") is None
-    with pytest.raises(BankFileError) as caught:
+    with pytest.raises(BankFileInvalid) as caught:
         parse(b"Datum;Belopp\n", "export.csv")
     (error,) = caught.value.errors
     assert (error.file, error.line, error.field) == ("export.csv", 1, "format")
@@ -40,9 +41,9 @@ def test_an_unknown_file_is_refused_with_a_clear_message():
 
 def test_a_forced_format_is_used_even_when_the_content_says_otherwise():
     bgmax = (SAMPLES / "bgmax").iterdir().__next__().read_bytes()
-    with pytest.raises(BankFileError) as caught:
+    with pytest.raises(BankFileInvalid) as caught:
         parse(bgmax, "fil.txt", format="swish-report")
     assert caught.value.errors[0].field == "startpost"
-    with pytest.raises(BankFileError) as caught:
+    with pytest.raises(BankFileInvalid) as caught:
         parse(bgmax, "fil.txt", format="mt940")
     assert "okänt filformat 'mt940'" in caught.value.errors[0].message

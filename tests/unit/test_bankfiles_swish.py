@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ledger.money import Money
-from webhooks.bankfiles import BankFileError
 from webhooks.bankfiles.swish_report import parse_swish_report
+from webhooks.errors import BankFileInvalid
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "swish"
 NAMES = sorted(p.name for p in SAMPLES.iterdir())
@@ -86,7 +86,7 @@ def test_a_refund_is_a_negative_line():
 
 
 def _refused(lines: list[str]) -> list[tuple[int | None, str | None, str]]:
-    with pytest.raises(BankFileError) as caught:
+    with pytest.raises(BankFileInvalid) as caught:
         parse_swish_report("\n".join(lines).encode(), "swish.csv")
     return [(e.line, e.field, e.message) for e in caught.value.errors]
 

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.money import CurrencyMismatch, Money, parse_amount
+from ledger.errors import CurrencyMismatch
+from ledger.money import Money, parse_amount
 from reports.display import format_money
 
 NBSP = "\u00a0"

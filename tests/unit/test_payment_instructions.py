@@ -8,7 +8,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from ledger.config import ConfigError, from_environment
+from ledger.config import from_environment
+from ledger.errors import ConfigError
 from ledger.money import Money
 from ledger.payment_instructions import (
     format_bankgiro,

@@ -11,6 +11,7 @@ import stripe
 
 from kassan.web.stripe_webhook import TOLERANCE
 from tests.support.stripe_events import SECRET, event, resource, signed
+from webhooks.errors import StripeEventInvalid
 from webhooks.stripe import inbox, payouts
 from webhooks.stripe.bookings import booking_date
 from webhooks.stripe.handlers import ROUTES
@@ -38,7 +39,7 @@ def test_a_signature_older_than_the_tolerance_does_not_verify():
     [b"not json", b"[]", b'{"object": "charge", "id": "ch_1"}', b'{"object": "event", "id": 5}'],
 )
 def test_a_verified_body_that_is_not_an_event_is_refused(body):
-    with pytest.raises(inbox.InvalidEvent):
+    with pytest.raises(StripeEventInvalid):
         inbox.parse(body)
 
 

@@ -7,8 +7,9 @@ import re
 import pytest
 from cryptography.fernet import Fernet
 
-from ledger.config import ConfigError, from_environment
-from ledger.errors import LedgerError
+from ledger.config import from_environment
+from ledger.errors import ConfigError, LedgerError
+from webhooks.errors import PayerNumberInvalid
 from webhooks.swish import fields
 
 
@@ -31,7 +32,7 @@ def test_the_ways_swedes_write_a_mobile_number_become_one_payer_alias(written):
     "written", ["", "08-123 456 78", "070-123 45", "+47 412 34 567", "0701234567x", "46812345678"]
 )
 def test_what_is_not_a_swedish_mobile_number_is_refused_in_swedish(written):
-    with pytest.raises(fields.PayerNumberInvalid) as caught:
+    with pytest.raises(PayerNumberInvalid) as caught:
         fields.payer_alias(written)
     assert caught.value.field == "payer_number"
     assert caught.value.message.startswith("Ange ett svenskt mobilnummer")

@@ -10,24 +10,20 @@ from webhooks.bankfiles.detect import FORMATS, detect, parse
 from webhooks.bankfiles.records import (
     Balance,
     BankFile,
-    BankFileError,
     BankLine,
     ControlTotal,
     ExtraReference,
     ParsedFile,
-    ParseError,
 )
 
 __all__ = [
     "FORMATS",
     "Balance",
     "BankFile",
-    "BankFileError",
     "BankLine",
     "CamtReader",
     "ControlTotal",
     "ExtraReference",
-    "ParseError",
     "ParsedFile",
     "detect",
     "parse",

@@ -21,14 +21,13 @@ from ledger.money import Money
 from webhooks.bankfiles.records import (
     BANKGIRO,
     BankFile,
-    BankFileError,
     BankLine,
     ControlTotal,
     ExtraReference,
     ParsedFile,
-    ParseError,
 )
 from webhooks.bankfiles.text import decode, ocr_reference
+from webhooks.errors import BankFileInvalid, ParseError
 
 __all__ = ["FORMAT", "parse_bgmax"]
 
@@ -345,11 +344,11 @@ class _Reader:
 
 
 def parse_bgmax(data: bytes, filename: str = "bgmax") -> ParsedFile:
-    """Every payment in a BgMax file, or ``BankFileError`` listing every fault found."""
+    """Every payment in a BgMax file, or ``BankFileInvalid`` listing every fault found."""
     reader = _Reader(filename)
     reader.read(decode(data))
     if reader.errors:
-        raise BankFileError(reader.errors)
+        raise BankFileInvalid(reader.errors)
     lines = tuple(reader.lines)
     # A file may hold SEK and EUR deposits; totals are only shown for a file in one currency.
     single = len({line.amount.currency for line in lines}) <= 1

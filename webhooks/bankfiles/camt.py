@@ -7,7 +7,7 @@ is read in bounded memory. Pending and information entries are counted in ``skip
 booked. A camt.053 statement's opening balance plus its booked entries must equal its closing
 balance.
 
-The file is refused whole: the iterator collects every fault and raises ``BankFileError`` once
+The file is refused whole: the iterator collects every fault and raises ``BankFileInvalid`` once
 the file has been read to its end. An importer therefore writes the yielded lines inside one
 transaction and commits only when the iteration ends without that error. ``parse_camt`` reads
 a whole file into a ``ParsedFile``.
@@ -24,16 +24,9 @@ from typing import BinaryIO
 from lxml import etree
 
 from ledger.money import Money
-from webhooks.bankfiles.camt_entry import EntryContext, EntryFault, flatten, read_entry, status
-from webhooks.bankfiles.records import (
-    Balance,
-    BankFile,
-    BankFileError,
-    BankLine,
-    ControlTotal,
-    ParsedFile,
-    ParseError,
-)
+from webhooks.bankfiles.camt_entry import EntryContext, flatten, read_entry, status
+from webhooks.bankfiles.records import Balance, BankFile, BankLine, ControlTotal, ParsedFile
+from webhooks.errors import BankFileInvalid, CamtEntryInvalid, ParseError
 
 __all__ = ["NAMESPACE", "CamtReader", "parse_camt"]
 
@@ -127,7 +120,7 @@ class CamtReader:
                         f"och {self.error_count - len(self.errors)} fel till",
                     )
                 )
-            raise BankFileError(self.errors)
+            raise BankFileInvalid(self.errors)
         zero = Money.zero(self.currency or "SEK")
         self._file = BankFile(
             format=self.format or "camt",
@@ -169,7 +162,7 @@ class CamtReader:
             return
         try:
             lines = read_entry(entry, fields, self.context, self.line_count + 1)
-        except EntryFault as fault:
+        except CamtEntryInvalid as fault:
             self.error(fault.line or entry.sourceline, fault.field, fault.message)
             return
         for line in lines:
@@ -283,7 +276,7 @@ def _balance_amount(element: etree._Element | None, indicator: str | None) -> Mo
 
 
 def parse_camt(source: bytes | BinaryIO, filename: str = "camt.xml") -> ParsedFile:
-    """Every booked line of a camt.053/054 file, or ``BankFileError`` listing every fault."""
+    """Every booked line of a camt.053/054 file, or ``BankFileInvalid`` listing every fault."""
     reader = CamtReader(source, filename)
     lines = tuple(reader)
     return ParsedFile(file=reader.file, lines=lines)

@@ -24,23 +24,14 @@ from lxml import etree
 from ledger.money import Money
 from webhooks.bankfiles.records import BANKGIRO, CARD, SWISH, TRANSFER, BankLine
 from webhooks.bankfiles.text import ocr_reference
+from webhooks.errors import CamtEntryInvalid
 
-__all__ = ["EntryContext", "EntryFault", "flatten", "read_entry"]
+__all__ = ["EntryContext", "flatten", "read_entry"]
 
 _SWISH_REFERENCE = re.compile(r"^\d{16}$")
 _MAX_MESSAGE = 500
 
 Fields = dict[str, str]
-
-
-class EntryFault(ValueError):
-    """A field of the entry is missing or wrong; ``field`` and ``line`` say which and where."""
-
-    def __init__(self, line: int | None, field: str, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +94,11 @@ def _money(fields: Fields, path: str, line: int | None) -> Money | None:
     if not (whole.isdigit() and (fraction.isdigit() or not fraction)) or (
         len(fraction) > 2 and fraction[2:].strip("0")
     ):
-        raise EntryFault(line, path, f"beloppet är inget belopp i öre: {text!r}")
+        raise CamtEntryInvalid(line, path, f"beloppet är inget belopp i öre: {text!r}")
     try:
         return Money(int(whole) * 100 + int((fraction[:2] or "0").ljust(2, "0")), currency)
     except ValueError as exc:
-        raise EntryFault(
+        raise CamtEntryInvalid(
             line, path, f"beloppet {text!r} {currency!r} går inte att läsa: {exc}"
         ) from exc
 
@@ -117,7 +108,9 @@ def _sign(indicator: str | None, line: int | None) -> int:
         return 1
     if indicator == "DBIT":
         return -1
-    raise EntryFault(line, "CdtDbtInd", f"CdtDbtInd ska vara CRDT eller DBIT, är {indicator!r}")
+    raise CamtEntryInvalid(
+        line, "CdtDbtInd", f"CdtDbtInd ska vara CRDT eller DBIT, är {indicator!r}"
+    )
 
 
 def _day(fields: Fields, where: str, line: int | None) -> date | None:
@@ -127,7 +120,7 @@ def _day(fields: Fields, where: str, line: int | None) -> date | None:
     try:
         return date.fromisoformat(text[:10])
     except ValueError as exc:
-        raise EntryFault(line, where, f"{where} är inget datum: {text!r}") from exc
+        raise CamtEntryInvalid(line, where, f"{where} är inget datum: {text!r}") from exc
 
 
 def status(fields: Fields) -> str | None:
@@ -143,21 +136,21 @@ def _detail_paths(ns: str) -> tuple[str, str]:
 def read_entry(
     entry: etree._Element, fields: Fields, ctx: EntryContext, first_line_no: int
 ) -> list[BankLine]:
-    """The booked entry's lines, numbered from ``first_line_no``; ``EntryFault`` when wrong.
+    """The booked entry's lines, numbered from ``first_line_no``; ``CamtEntryInvalid`` when wrong.
     ``fields`` is ``flatten(entry, skip="NtryDtls")``."""
     where = entry.sourceline
     amount = _money(fields, "Amt", where)
     if amount is None:
-        raise EntryFault(where, "Amt", "beloppet saknas")
+        raise CamtEntryInvalid(where, "Amt", "beloppet saknas")
     amount = amount * _sign(fields.get("CdtDbtInd"), where)
     booked = _day(fields, "BookgDt", where)
     if booked is None:
-        raise EntryFault(where, "BookgDt", "bokföringsdagen saknas")
+        raise CamtEntryInvalid(where, "BookgDt", "bokföringsdagen saknas")
     details, batch_count = _detail_paths(ctx.ns)
     txs = entry.findall(details)
     declared = entry.findtext(batch_count) if txs else None
     if txs and declared and declared.strip().isdigit() and int(declared) != len(txs):
-        raise EntryFault(
+        raise CamtEntryInvalid(
             where, "NbOfTxs", f"posten säger {declared.strip()} transaktioner men har {len(txs)}"
         )
     shared = _Shared(fields, ctx, amount, booked, _day(fields, "ValDt", where), len(txs))
@@ -167,7 +160,7 @@ def read_entry(
     ]
     total = sum((line.amount for line in lines), Money.zero(amount.currency))
     if total != amount:
-        raise EntryFault(
+        raise CamtEntryInvalid(
             where,
             "TxDtls",
             f"transaktionerna summerar till {total.decimal}, posten är på {amount.decimal}",
@@ -195,7 +188,9 @@ class _Shared:
         if tx_amount is not None:
             amount = tx_amount * _sign(t.get("CdtDbtInd") or entry.get("CdtDbtInd"), where)
         elif self.count > 1:
-            raise EntryFault(where, "TxDtls/Amt", "beloppet saknas i en av flera transaktioner")
+            raise CamtEntryInvalid(
+                where, "TxDtls/Amt", "beloppet saknas i en av flera transaktioner"
+            )
         entry_ref = entry.get("AcctSvcrRef")
         tx_ref = t.get("Refs/AcctSvcrRef")
         clearing_ref = t.get("Refs/ClrSysRef")
@@ -215,7 +210,9 @@ class _Shared:
         elif entry_ref is not None:
             key = f"bank:{entry_ref}" if self.count <= 1 else f"bank:{entry_ref}:{ordinal}"
         else:
-            raise EntryFault(where or 0, "AcctSvcrRef", "bankens referens (AcctSvcrRef) saknas")
+            raise CamtEntryInvalid(
+                where or 0, "AcctSvcrRef", "bankens referens (AcctSvcrRef) saknas"
+            )
         party = "Dbtr" if amount.ore > 0 else "Cdtr"
         structured = _first(t, "RmtInf/Strd/CdtrRefInf/Ref", "RmtInf/Strd/CdtrRefInf/CdtrRef")
         ustrd = t.get("RmtInf/Ustrd")

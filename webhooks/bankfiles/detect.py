@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from webhooks.bankfiles import bgmax, camt, swish_report
-from webhooks.bankfiles.records import BankFileError, ParsedFile, ParseError
+from webhooks.bankfiles.records import ParsedFile
+from webhooks.errors import BankFileInvalid, ParseError
 
 __all__ = ["FORMATS", "detect", "parse"]
 
@@ -35,7 +36,7 @@ def detect(data: bytes) -> str | None:
 
 def parse(data: bytes, filename: str, format: str | None = None) -> ParsedFile:
     """Parse any supported bank file; ``format`` forces one of ``FORMATS`` (``kassan import
-    --format``). Raises ``BankFileError`` naming file, line and field of every fault.
+    --format``). Raises ``BankFileInvalid`` naming file, line and field of every fault.
     """
     kind = format or detect(data)
     if kind in ("camt.053", "camt.054"):
@@ -48,4 +49,4 @@ def parse(data: bytes, filename: str, format: str | None = None) -> ParsedFile:
         message = f"okänt filformat {format!r}; välj ett av {', '.join(FORMATS)}"
     else:
         message = "filformatet känns inte igen (varken camt.053/054, BgMax eller Swish-rapport)"
-    raise BankFileError([ParseError(filename, 1, "format", message)])
+    raise BankFileInvalid([ParseError(filename, 1, "format", message)])

@@ -5,7 +5,7 @@ one transaction, so a refused file or a crash leaves nothing behind.
 are refused by the UNIQUE sha256, also when two processes race), then in one transaction
 inserts the import, stores the file in 1 MiB chunks, streams the parser's lines through the
 matcher in batches and books them with ``posting.post_many``. A camt file is parsed as a
-stream: its ``BankFileError`` comes when the iteration ends, and rolls the whole import back.
+stream: its ``BankFileInvalid`` comes when the iteration ends, and rolls the whole import back.
 """
 
 from __future__ import annotations
@@ -25,16 +25,15 @@ from sqlalchemy.exc import IntegrityError
 from ledger.chart import BANK
 from ledger.db import tables as t
 from ledger.db.engine import transaction
-from ledger.errors import LedgerError
 from ledger.services import journal
 from webhooks.bankfiles.camt import CamtReader
 from webhooks.bankfiles.detect import detect, parse
 from webhooks.bankfiles.ledgering import BatchCounts, book_batch
 from webhooks.bankfiles.records import BankFile, BankLine
+from webhooks.errors import BankFileConflict
 
 __all__ = [
     "CHUNK_BYTES",
-    "DuplicateImport",
     "ImportResult",
     "cash_balance",
     "import_file",
@@ -46,12 +45,6 @@ BATCH_LINES = 5000
 _SPOOL_IN_MEMORY = 8 * CHUNK_BYTES
 
 Progress = Callable[[int, int], None]  # (bytes of the file read, its size in bytes)
-
-
-class DuplicateImport(LedgerError):
-    """This very file (the same bytes) was imported before."""
-
-    status = 409
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +91,9 @@ def _earlier(conn: Connection, sha256: str) -> Any:
     return conn.execute(select(i.id, i.filename, i.imported_at).where(i.sha256 == sha256)).first()
 
 
-def _refuse(found: Any, filename: str) -> DuplicateImport:
+def _refuse(found: Any, filename: str) -> BankFileConflict:
     when = found.imported_at.strftime("%Y-%m-%d %H:%M") if found.imported_at else "tidigare"
-    return DuplicateImport(
+    return BankFileConflict(
         f"{filename}: filen är redan inläst (import {found.id}, {found.filename}, {when}); "
         "inget bokfördes",
         "file",
@@ -170,8 +163,8 @@ def import_file(
     batch_lines: int = BATCH_LINES,
     mail_config: Mapping[str, object] | None = None,
 ) -> ImportResult:
-    """Import one bank file; raises ``DuplicateImport`` (409) for a file imported before and
-    ``BankFileError`` (422, naming file, line and field) for a file with any bad line.
+    """Import one bank file; raises ``BankFileConflict`` (409) for a file imported before and
+    ``BankFileInvalid`` (422, naming file, line and field) for a file with any bad line.
 
     ``mail_config`` is the app configuration the receipt e-mails of gifts paid by the file are
     written with; None: the running Flask app's."""

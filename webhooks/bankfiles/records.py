@@ -18,17 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ledger.errors import LedgerError
 from ledger.money import Money
 
 __all__ = [
     "Balance",
     "BankFile",
-    "BankFileError",
     "BankLine",
     "ControlTotal",
     "ExtraReference",
-    "ParseError",
     "ParsedFile",
 ]
 
@@ -137,34 +134,3 @@ class ParsedFile:
 
     file: BankFile
     lines: tuple[BankLine, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ParseError:
-    """Where and what: ``file`` name, 1-based text ``line``, ``field`` (or None), message."""
-
-    file: str
-    line: int | None
-    field: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}, rad {self.line}" if self.line is not None else self.file
-        if self.field:
-            where += f" ({self.field})"
-        return f"{where}: {self.message}"
-
-
-class BankFileError(LedgerError):
-    """The file is refused whole; ``errors`` lists every bad line found, not only the first."""
-
-    def __init__(self, errors: list[ParseError] | tuple[ParseError, ...]) -> None:
-        self.errors = tuple(errors)
-        if not self.errors:
-            raise ValueError("BankFileError needs at least one ParseError")
-        first = self.errors[0]
-        shown = "; ".join(str(e) for e in self.errors[:20])
-        more = len(self.errors) - 20
-        if more > 0:
-            shown += f"; och {more} fel till"
-        super().__init__(f"Filen kan inte läsas in: {shown}", field=first.field)

@@ -19,16 +19,9 @@ import re
 from datetime import date, datetime
 
 from ledger.money import Money, parse_amount
-from webhooks.bankfiles.records import (
-    SWISH,
-    BankFile,
-    BankFileError,
-    BankLine,
-    ControlTotal,
-    ParsedFile,
-    ParseError,
-)
+from webhooks.bankfiles.records import SWISH, BankFile, BankLine, ControlTotal, ParsedFile
 from webhooks.bankfiles.text import decode, ocr_reference
+from webhooks.errors import BankFileInvalid, ParseError
 
 __all__ = ["FORMAT", "parse_swish_report"]
 
@@ -185,11 +178,11 @@ class _Reader:
 
 
 def parse_swish_report(data: bytes, filename: str = "swish-report.csv") -> ParsedFile:
-    """Every Swish payment in the report, or ``BankFileError`` listing every fault found."""
+    """Every Swish payment in the report, or ``BankFileInvalid`` listing every fault found."""
     reader = _Reader(filename)
     reader.read(decode(data))
     if reader.errors:
-        raise BankFileError(reader.errors)
+        raise BankFileInvalid(reader.errors)
     lines = tuple(reader.lines)
     zero = Money.zero(reader.currency)
     return ParsedFile(

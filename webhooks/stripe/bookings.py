@@ -32,6 +32,7 @@ from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft, PostedEntry
 from ledger.errors import LedgerError
 from ledger.services import journal, posting
+from webhooks.errors import NotYetBookable
 
 SERIES = "K"
 SOURCE_KIND = "stripe"
@@ -44,12 +45,6 @@ def key(kind: str, stripe_id: str) -> str:
     """The source key of one Stripe fact: ``stripe:<kind>:<id>`` (charge, fee, refund, dispute,
     dispute_won, payout). The one place the format lives; the collection links use it too."""
     return f"stripe:{kind}:{stripe_id}"
-
-
-class NotYetBookable(LedgerError):
-    """The fact cannot be booked yet (the payment it belongs to is not known); retry later."""
-
-    status = 409
 
 
 def booking_date(unix: int | None) -> date:

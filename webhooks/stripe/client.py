@@ -12,14 +12,12 @@ from collections.abc import Mapping
 
 import stripe
 
+from webhooks.errors import StripeNotConfigured
+
 # Pinned: events and objects are parsed in this version's shapes. Change it only together
 # with the handlers, after reading Stripe's upgrade notes.
 STRIPE_API_VERSION = "2026-10-28.endive"
 DEFAULT_API_BASE = "https://api.stripe.com"
-
-
-class StripeNotConfigured(RuntimeError):
-    """Card payments were asked for but no Stripe key is configured."""
 
 
 def client(config: Mapping[str, object]) -> stripe.StripeClient:

@@ -18,8 +18,8 @@ from typing import Any
 from ledger.services import collection_progress, gifts, mail
 from ledger.services.gifts import Gift
 from ledger.statuses import GiftStatus
+from webhooks.errors import NotYetBookable
 from webhooks.stripe import bookings, gift_state, payouts
-from webhooks.stripe.bookings import NotYetBookable
 from webhooks.stripe.context import Context, Obj, StripeReads
 
 log = logging.getLogger(__name__)

@@ -29,8 +29,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.errors import LedgerError
+from webhooks.errors import StripeEventInvalid, StripeNotConfigured
 from webhooks.stripe import handlers
-from webhooks.stripe.client import StripeNotConfigured
 from webhooks.stripe.context import Context, StripeReads
 
 log = logging.getLogger(__name__)
@@ -60,21 +60,17 @@ class Outcome(StrEnum):
     FAILED = "failed"  # the handler failed; the event waits in the inbox
 
 
-class InvalidEvent(ValueError):
-    """A verified body that is not a Stripe event."""
-
-
 def parse(payload: bytes) -> dict[str, Any]:
-    """The event in a verified body; ``InvalidEvent`` if it lacks an event's fields."""
+    """The event in a verified body; ``StripeEventInvalid`` if it lacks an event's fields."""
     try:
         event = json.loads(payload)
     except ValueError as exc:
-        raise InvalidEvent("the body is not JSON") from exc
+        raise StripeEventInvalid("the body is not JSON") from exc
     if not isinstance(event, dict) or event.get("object") != "event":
-        raise InvalidEvent("the body is not a Stripe event")
+        raise StripeEventInvalid("the body is not a Stripe event")
     for name, kind in (("id", str), ("type", str), ("created", int)):
         if not isinstance(event.get(name), kind):
-            raise InvalidEvent(f"the event has no valid {name!r}")
+            raise StripeEventInvalid(f"the event has no valid {name!r}")
     return event
 
 

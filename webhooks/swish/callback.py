@@ -6,9 +6,9 @@ takes only the id from whoever asked, fetches the request (or refund) back from 
 mutual-TLS client, and applies what Swish says in one transaction, under a lock on our row (a
 request already settled, PAID or failed, is final at Swish too and is not asked about again):
 
-* the row must be ours (an unknown id: ``UnknownRequest``, nothing booked), and Swish's copy
+* the row must be ours (an unknown id: ``SwishRequestNotFound``, nothing booked), and Swish's copy
   must agree with it (merchant number, amount, currency, our reference; otherwise
-  ``Mismatch``, nothing booked);
+  ``SwishRequestConflict``, nothing booked);
 * payment PAID: booked once (``bookings.book_payment``), the receipt recorded on the expected
   payment, the gift marked paid; DECLINED, ERROR, CANCELLED: only the status is kept;
 * refund PAID: the refund booked once (``bookings.book_refund``); ERROR: status only.
@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, select
 
 from ledger.db import tables as t
-from ledger.errors import LedgerError
+from webhooks.errors import SwishRequestConflict, SwishRequestNotFound
 from webhooks.swish import bookings, fields
 from webhooks.swish.client import Settings, SwishClient
 
@@ -36,18 +36,6 @@ PAYMENT_FINAL = frozenset({"PAID", "DECLINED", "ERROR", "CANCELLED"})
 REFUND_FINAL = frozenset({"PAID", "ERROR"})
 _PAYMENT_STATUSES = PAYMENT_FINAL | {"CREATED"}
 _REFUND_STATUSES = REFUND_FINAL | {"CREATED", "DEBITED"}
-
-
-class UnknownRequest(LedgerError):
-    """No payment request or refund of ours has this id."""
-
-    status = 404
-
-
-class Mismatch(LedgerError):
-    """Swish's copy of the request does not agree with ours: nothing is booked."""
-
-    status = 409
 
 
 def _known(conn: Connection, swish_id: str) -> tuple[str | None, str | None]:
@@ -67,7 +55,7 @@ def sync(engine: Engine, config: Mapping[str, Any], swish_id: str) -> str:
     with engine.connect() as conn:
         kind, settled = _known(conn, swish_id)
     if kind is None:
-        raise UnknownRequest(f"no Swish payment request or refund {swish_id}", "id")
+        raise SwishRequestNotFound(f"no Swish payment request or refund {swish_id}", "id")
     if settled is not None:
         return settled  # final at Swish too: a repeated callback needs no question to Swish
     settings = Settings.from_config(config)
@@ -84,19 +72,23 @@ def _locked(conn: Connection, table: Table, swish_id: str) -> Any:
         select(table).where(table.c.instruction_id == swish_id).with_for_update()
     ).first()
     if row is None:
-        raise UnknownRequest(f"no Swish request {swish_id}", "id")
+        raise SwishRequestNotFound(f"no Swish request {swish_id}", "id")
     return row
 
 
 def _check(swish_id: str, fetched: Mapping[str, Any], expect: Mapping[str, object]) -> None:
     if str(fetched.get("id") or "").upper() != swish_id:
-        raise Mismatch(f"Swish answered for {fetched.get('id')!r}, not {swish_id}", "id")
+        raise SwishRequestConflict(
+            f"Swish answered for {fetched.get('id')!r}, not {swish_id}", "id"
+        )
     for name, ours in expect.items():
         theirs: object = fetched.get(name)
         if name == "amount" and theirs is not None:
             theirs = fields.ore(theirs)
         if theirs != ours:
-            raise Mismatch(f"Swish's {name} is {theirs!r}, ours {ours!r} ({swish_id})", name)
+            raise SwishRequestConflict(
+                f"Swish's {name} is {theirs!r}, ours {ours!r} ({swish_id})", name
+            )
 
 
 def _when(value: object) -> datetime | None:
@@ -130,14 +122,18 @@ def apply_payment(
     )
     status = str(fetched.get("status"))
     if status not in _PAYMENT_STATUSES:
-        raise Mismatch(f"unknown Swish payment status {status!r} ({swish_id})", "status")
+        raise SwishRequestConflict(
+            f"unknown Swish payment status {status!r} ({swish_id})", "status"
+        )
     if row.status in PAYMENT_FINAL:
         return status  # settled before: a repeated or late callback changes nothing
     values: dict[str, Any] = {"status": status, "updated_at": datetime.now(UTC)}
     if status == "PAID":
         reference = str(fetched.get("paymentReference") or "")
         if not reference or len(reference) > 36:
-            raise Mismatch(f"Swish says PAID without a payment reference ({swish_id})", "status")
+            raise SwishRequestConflict(
+                f"Swish says PAID without a payment reference ({swish_id})", "status"
+            )
         values |= {
             "payment_reference": reference,
             "date_paid": _when(fetched.get("datePaid")),
@@ -170,14 +166,16 @@ def apply_refund(
     )
     status = str(fetched.get("status"))
     if status not in _REFUND_STATUSES:
-        raise Mismatch(f"unknown Swish refund status {status!r} ({swish_id})", "status")
+        raise SwishRequestConflict(f"unknown Swish refund status {status!r} ({swish_id})", "status")
     if refund.status in REFUND_FINAL:
         return status
     values: dict[str, Any] = {"status": status, "updated_at": datetime.now(UTC)}
     if status == "PAID":
         reference = str(fetched.get("paymentReference") or "")
         if not reference or len(reference) > 36:
-            raise Mismatch(f"Swish: refund PAID without a reference ({swish_id})", "status")
+            raise SwishRequestConflict(
+                f"Swish: refund PAID without a reference ({swish_id})", "status"
+            )
         values |= {
             "payment_reference": reference,
             "date_paid": _when(fetched.get("datePaid")),

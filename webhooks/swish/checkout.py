@@ -29,14 +29,9 @@ from ledger.db import tables as t
 from ledger.errors import LedgerError
 from ledger.services import gifts
 from ledger.services.expected import ExpectedPayment
+from webhooks.errors import SwishNotConfigured, SwishNotFound, SwishRefused
 from webhooks.swish import fields
-from webhooks.swish.client import (
-    Settings,
-    SwishClient,
-    SwishNotConfigured,
-    SwishNotFound,
-    SwishRefused,
-)
+from webhooks.swish.client import Settings, SwishClient
 
 __all__ = ["callback_url", "start", "status_path", "swedish_reason"]
 

@@ -29,41 +29,12 @@ from typing import Any
 import requests
 
 from ledger.errors import LedgerError
+from webhooks.errors import SwishNotConfigured, SwishNotFound, SwishRefused, SwishUnavailable
 
 DEFAULT_API_BASE = "https://cpc.getswish.net/swish-cpcapi"
 TIMEOUT = (5.0, 20.0)  # seconds: connect, read
 INSTRUCTION_ID = re.compile(r"^[0-9A-F]{32}$")
 MERCHANT_NUMBER = re.compile(r"^123\d{7}$")
-
-
-class SwishNotConfigured(LedgerError):
-    """Swish Handel was asked for but its settings are missing or wrong."""
-
-    status = 503
-
-
-class SwishUnavailable(LedgerError):
-    """Swish could not be reached or answered with a server error; nothing is known."""
-
-    status = 503
-
-
-class SwishRefused(LedgerError):
-    """Swish refused the request; ``codes`` are its error codes (``BE18``, ``ACMT03``, ...)."""
-
-    status = 422
-
-    def __init__(self, http_status: int, errors: list[dict[str, Any]]) -> None:
-        self.http_status = http_status
-        self.codes = [str(e.get("errorCode") or "") for e in errors]
-        text = "; ".join(f"{e.get('errorCode')}: {e.get('errorMessage')}" for e in errors)
-        super().__init__(f"Swish refused the request ({http_status}): {text or 'no details'}")
-
-
-class SwishNotFound(LedgerError):
-    """Swish knows no payment request or refund with that id."""
-
-    status = 404
 
 
 @dataclass(frozen=True, slots=True)

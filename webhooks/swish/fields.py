@@ -17,6 +17,7 @@ import re
 import uuid
 
 from ledger.errors import LedgerError
+from webhooks.errors import PayerNumberInvalid
 
 # A fixed namespace for Kassan's instruction ids (a random UUID chosen once; never change it).
 _NAMESPACE = uuid.UUID("6f1d3c52-8a0e-4d47-9b1e-5a2c7e9d4b10")
@@ -25,10 +26,6 @@ _PAYEE_REFERENCE = re.compile(r"^[A-Za-z0-9\-_.+*/]{1,35}$")
 _SEPARATORS = re.compile(r"[\s\-().]")
 _SWEDISH_MOBILE = re.compile(r"^467\d{8}$")
 MESSAGE_MAX = 50
-
-
-class PayerNumberInvalid(LedgerError):
-    """The donor's mobile number is not a Swedish mobile number Swish could know."""
 
 
 def payer_alias(number: str) -> str:

@@ -21,17 +21,12 @@ from sqlalchemy import Connection, func, select
 from ledger.db import tables as t
 from ledger.errors import LedgerError
 from ledger.money import Money
+from webhooks.errors import SwishRefundRefused
 from webhooks.swish import fields
 from webhooks.swish.checkout import callback_url
 from webhooks.swish.client import Settings, SwishClient
 
-__all__ = ["RefundRefused", "start"]
-
-
-class RefundRefused(LedgerError):
-    """The refund cannot be made: the payment is not paid, or the amount is too large."""
-
-    status = 409
+__all__ = ["start"]
 
 
 def start(
@@ -53,7 +48,7 @@ def start(
     if payment is None:
         raise LedgerError(f"no Swish payment {payment_instruction_id}", "instruction_id")
     if payment.status != "PAID" or not payment.payment_reference:
-        raise RefundRefused(
+        raise SwishRefundRefused(
             f"Swish payment {payment.instruction_id} is {payment.status}, not PAID", "status"
         )
     taken, count = conn.execute(
@@ -65,9 +60,9 @@ def start(
     left = int(payment.amount_ore) - int(taken)
     ore = left if amount is None else amount.ore
     if amount is not None and amount.currency != payment.currency:
-        raise RefundRefused(f"the payment was in {payment.currency}", "amount")
+        raise SwishRefundRefused(f"the payment was in {payment.currency}", "amount")
     if ore <= 0 or ore > left:
-        raise RefundRefused(
+        raise SwishRefundRefused(
             f"{fields.amount(ore) if ore > 0 else ore} is not refundable: "
             f"{fields.amount(left) if left > 0 else '0.00'} {payment.currency} is left",
             "amount",

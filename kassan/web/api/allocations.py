@@ -18,10 +18,10 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from kassan.web.database import get_engine
+from ledger.errors import DimensionNotFound
 from ledger.money import Money
 from ledger.services import allocations, journal, users
 from ledger.services.allocations import Allocation
-from ledger.services.dimensions import DimensionNotFound
 from reports.display import format_money
 
 blp = Blueprint(

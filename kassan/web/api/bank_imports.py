@@ -20,10 +20,9 @@ from kassan.web.api.auth import current_api_user, require_token
 from kassan.web.database import get_engine
 from kassan.web.errors import api_error
 from ledger.db import tables as t
-from ledger.errors import LedgerError
 from webhooks.bankfiles.detect import FORMATS
 from webhooks.bankfiles.importer import import_file
-from webhooks.bankfiles.records import BankFileError
+from webhooks.errors import BankFileInvalid
 
 blp = Blueprint("bank_imports", __name__, url_prefix="/api/v1", description="Bank-file imports")
 blp.before_request(require_token)
@@ -97,10 +96,6 @@ def _rows(conn: Connection, import_id: int | None = None) -> list[dict[str, Any]
     return [_record(r) for r in conn.execute(query.limit(500))]
 
 
-class ImportNotFound(LedgerError):
-    status = 404
-
-
 @blp.route("/bank-imports")
 class BankImports(MethodView):
     @blp.response(200, BankImportListSchema)
@@ -129,7 +124,7 @@ class BankImports(MethodView):
                 user_id=current_api_user().id,
                 mail_config=current_app.config,
             )
-        except BankFileError as exc:
+        except BankFileInvalid as exc:
             return _refused(exc)
         with get_engine(current_app).connect() as conn:
             record = _rows(conn, result.id)[0]
@@ -137,7 +132,7 @@ class BankImports(MethodView):
         return record, 201
 
 
-def _refused(exc: BankFileError) -> Response:
+def _refused(exc: BankFileInvalid) -> Response:
     listed: dict[str, list[str]] = {}
     for e in exc.errors:
         where = f"{e.file}:{e.line}" if e.line is not None else e.file
@@ -150,10 +145,10 @@ class BankImport(MethodView):
     @blp.response(200, BankImportSchema)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, import_id: int) -> dict[str, Any]:
+    def get(self, import_id: int) -> Any:
         """One import with its totals and the file's own control totals."""
         with get_engine(current_app).connect() as conn:
             found = _rows(conn, import_id)
         if not found:
-            raise ImportNotFound(f"no bank import {import_id}", "id")
+            return api_error(404, "ImportNotFound", f"no bank import {import_id}", field="id")
         return found[0]

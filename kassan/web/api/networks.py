@@ -17,8 +17,8 @@ from sqlalchemy import Connection
 
 from kassan.web.api.auth import require_token
 from kassan.web.database import get_engine
+from ledger.errors import DimensionNotFound
 from ledger.services import dimensions, networks
-from ledger.services.dimensions import DimensionNotFound
 from ledger.services.networks import Membership, NetworkDetail
 from ledger.statuses import NetworkStatus
 

@@ -20,6 +20,7 @@ from kassan.web.api.auth import current_api_user, require_token
 from kassan.web.api.invoices import InvoiceSchema, invoice_record
 from kassan.web.database import get_engine
 from ledger.db import tables as t
+from ledger.errors import PledgeInvalid, PledgeNotFound
 from ledger.services import invoice_run, pledge_status, pledges
 from ledger.services.pledge_status import PledgeView
 
@@ -156,14 +157,14 @@ class InstalmentInvoice(MethodView):
         with get_engine(current_app).begin() as conn:
             view = pledge_status.get(conn, pledge_id, today=date.today())
             if view.payment_way != "invoice":
-                raise pledges.PledgeInvalid(
+                raise PledgeInvalid(
                     {"payment_way": f"pledge {pledge_id} is paid by {view.payment_way}"}
                 )
             instalment_id = conn.execute(
                 select(i.id).where(i.pledge_id == pledge_id, i.seq == seq)
             ).scalar()
             if instalment_id is None:
-                raise pledges.PledgeNotFound(f"pledge {pledge_id} has no instalment {seq}", "seq")
+                raise PledgeNotFound(f"pledge {pledge_id} has no instalment {seq}", "seq")
             invoice, new = invoice_run.issue_instalment(
                 conn,
                 instalment_id,

@@ -11,8 +11,8 @@ from kassan.web.database import get_engine
 from kassan.web.donate.blueprint import bp
 from ledger.services import gifts, mail
 from ledger.statuses import GiftStatus
+from webhooks.errors import StripeNotConfigured
 from webhooks.stripe import checkout
-from webhooks.stripe.client import StripeNotConfigured
 
 STOP_MAX_AGE = 60 * 60 * 24 * 62  # receipts come monthly; each carries a fresh link
 

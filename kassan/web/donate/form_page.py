@@ -10,8 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from kassan.web.database import get_engine
 from kassan.web.donate.blueprint import lang
+from ledger.errors import GiftInvalid
 from ledger.services import dimensions, gifts, pii
 from ledger.statuses import GiftStatus
+from webhooks.errors import PayerNumberInvalid
 from webhooks.swish import fields as swish_fields
 
 
@@ -86,13 +88,13 @@ def validate() -> tuple[gifts.GiftDraft | None, dict[str, str]]:
     draft = None
     try:
         draft = gifts.validate(request.form, locale=lang(), channels=channels())
-    except gifts.GiftInvalid as exc:
+    except GiftInvalid as exc:
         errors = dict(exc.errors)
     payer = " ".join(request.form.get("payer_number", "").split())
     if payer and request.form.get("channel") == "swish" and swish_handel():
         try:
             swish_fields.payer_alias(payer)
-        except swish_fields.PayerNumberInvalid as exc:
+        except PayerNumberInvalid as exc:
             errors["payer_number"] = exc.message
     return (None if errors else draft), errors
 

@@ -18,10 +18,9 @@ from ledger import payment_instructions as instructions
 from ledger.errors import LedgerError
 from ledger.money import Money
 from ledger.services import dimensions, expected, gifts
+from webhooks.errors import StripeNotConfigured, SwishRefused
 from webhooks.stripe import checkout
-from webhooks.stripe.client import StripeNotConfigured
 from webhooks.swish import checkout as swish_checkout
-from webhooks.swish.client import SwishRefused
 
 
 def start_checkout(

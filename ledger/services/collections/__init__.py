@@ -39,13 +39,7 @@ from ledger.services.collections.lookup import (
     list_collections,
     swish_payload,
 )
-from ledger.services.collections.records import (
-    PUBLIC,
-    STATUSES,
-    Collection,
-    CollectionInvalid,
-    CollectionState,
-)
+from ledger.services.collections.records import PUBLIC, STATUSES, Collection
 from ledger.services.collections.start_form import (
     EDITABLE,
     IMAGE_MAX_BYTES,
@@ -69,8 +63,6 @@ __all__ = [
     "RATE_LIMIT",
     "STATUSES",
     "Collection",
-    "CollectionInvalid",
-    "CollectionState",
     "Organised",
     "Progress",
     "approve",

@@ -11,16 +11,11 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from ledger.db import tables as t
-from ledger.errors import LedgerError
+from ledger.errors import CollectionConflict, CollectionInvalid, LedgerError
 from ledger.money import Money
 from ledger.services import expected
 from ledger.services.collections.lookup import get
-from ledger.services.collections.records import (
-    PUBLIC,
-    Collection,
-    CollectionInvalid,
-    CollectionState,
-)
+from ledger.services.collections.records import PUBLIC, Collection
 from ledger.services.collections.start_form import (
     EDITABLE,
     MAX_GOAL_ORE,
@@ -89,7 +84,7 @@ def approve(conn: Connection, collection_id: int) -> Collection:
     if current.status == CollectionStatus.ACTIVE:
         return current
     if current.status not in _WAITING:
-        raise CollectionState(f"a {current.status} collection cannot be approved", "status")
+        raise CollectionConflict(f"a {current.status} collection cannot be approved", "status")
     payment = expected.create(
         conn,
         kind="collection",
@@ -118,7 +113,9 @@ def review(conn: Connection, collection_id: int, decision: str, note: str) -> Co
         raise CollectionInvalid({"note": "Skriv en motivering (högst 1000 tecken)."})
     current = _locked(conn, collection_id)
     if current.status not in _WAITING:
-        raise CollectionState(f"a {current.status} collection is not waiting for review", "status")
+        raise CollectionConflict(
+            f"a {current.status} collection is not waiting for review", "status"
+        )
     return _set(conn, collection_id, status=decision, review_note=note)
 
 
@@ -133,7 +130,7 @@ def edit(
     """Change text, goal, end date or thank-you text; each change goes to the history."""
     current = _locked(conn, collection_id)
     if current.status == CollectionStatus.REFUSED:
-        raise CollectionState("a refused collection cannot be edited", "status")
+        raise CollectionConflict("a refused collection cannot be edited", "status")
     errors: dict[str, str] = {}
     new: dict[str, Any] = {}
     for name in ("title", "body"):
@@ -196,7 +193,7 @@ def report_cash(
     in with the collection's reference and the bank file books it."""
     current = _locked(conn, collection_id)
     if current.status not in PUBLIC:
-        raise CollectionState("only an approved collection takes cash reports", "status")
+        raise CollectionConflict("only an approved collection takes cash reports", "status")
     if amount.ore <= 0 or amount.ore > MAX_GOAL_ORE:
         raise CollectionInvalid({"cash": "Skriv beloppet i kronor."})
     conn.execute(
@@ -216,7 +213,7 @@ def close(conn: Connection, collection_id: int) -> Collection:
     if current.status == CollectionStatus.CLOSED:
         return current
     if current.status != CollectionStatus.ACTIVE:
-        raise CollectionState(f"a {current.status} collection cannot be closed", "status")
+        raise CollectionConflict(f"a {current.status} collection cannot be closed", "status")
     return _set(conn, collection_id, status=CollectionStatus.CLOSED, closed_at=datetime.now(UTC))
 
 

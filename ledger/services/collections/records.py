@@ -3,7 +3,6 @@ its reference), and the errors its rules raise."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -11,27 +10,12 @@ from typing import Any
 from sqlalchemy import select
 
 from ledger.db import tables as t
-from ledger.errors import LedgerError
 from ledger.money import Money
 from ledger.services import expected
 from ledger.statuses import CollectionStatus
 
 STATUSES = tuple(CollectionStatus)
 PUBLIC = (CollectionStatus.ACTIVE, CollectionStatus.CLOSED)  # shown on the public pages
-
-
-class CollectionInvalid(LedgerError):
-    """The start or edit form has errors: ``errors`` maps each field to a Swedish message."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()), next(iter(errors)))
-        self.errors = dict(errors)
-
-
-class CollectionState(LedgerError):
-    """The collection is not in a state that allows this (approve a closed one, and so on)."""
-
-    status = 409
 
 
 @dataclass(frozen=True, slots=True)

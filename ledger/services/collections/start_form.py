@@ -17,9 +17,9 @@ from sqlalchemy import Connection, func, select
 from stdnum.se import orgnr
 
 from ledger.db import tables as t
-from ledger.errors import LedgerError
+from ledger.errors import CollectionInvalid, LedgerError
 from ledger.services.collections.lookup import get
-from ledger.services.collections.records import Collection, CollectionInvalid
+from ledger.services.collections.records import Collection
 from ledger.statuses import CollectionStatus
 
 EDITABLE = {"title": 120, "body": 4000, "goal": 0, "end_date": 0, "thanks_text": 2000}

@@ -44,7 +44,6 @@ from ledger.services.expected.records import (
     STATUSES,
     ExpectedPayment,
     Receipt,
-    ReceiptConflict,
     RecordedReceipt,
 )
 from ledger.services.expected.reversals import reverse_receipt
@@ -56,7 +55,6 @@ __all__ = [
     "STATUSES",
     "ExpectedPayment",
     "Receipt",
-    "ReceiptConflict",
     "RecordedReceipt",
     "by_gift",
     "by_id",

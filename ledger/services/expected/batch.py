@@ -13,12 +13,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.db import dialect
 from ledger.db import tables as t
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, ReceiptConflict
 from ledger.services.expected.receipts import check_receipt, record_receipt
 from ledger.services.expected.records import (
     ExpectedPayment,
     Receipt,
-    ReceiptConflict,
     RecordedReceipt,
     from_row,
     select_payments,

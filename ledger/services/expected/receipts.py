@@ -9,16 +9,10 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from ledger.db import tables as t
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, ReceiptConflict
 from ledger.money import Money
 from ledger.services.expected.lookup import by_id
-from ledger.services.expected.records import (
-    ExpectedPayment,
-    Receipt,
-    ReceiptConflict,
-    RecordedReceipt,
-    with_receipt,
-)
+from ledger.services.expected.records import ExpectedPayment, Receipt, RecordedReceipt, with_receipt
 from ledger.services.expected.status import after_receipt
 
 

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from ledger.db import tables as t
-from ledger.errors import LedgerError
 from ledger.money import Money
 from ledger.statuses import PaymentStatus
 
@@ -18,12 +17,6 @@ STATUSES = tuple(PaymentStatus)
 OPEN_STATUSES = (PaymentStatus.OPEN, PaymentStatus.PARTLY_PAID, PaymentStatus.OVERDUE)
 # kinds with at most one expected payment per gift (a partial UNIQUE index on gift_id)
 GIFT_KINDS = ("gift", "monthly_gift")
-
-
-class ReceiptConflict(LedgerError):
-    """A payment already recorded against one expected payment was offered for another."""
-
-    status = 409
 
 
 @dataclass(frozen=True, slots=True)

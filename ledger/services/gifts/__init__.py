@@ -22,7 +22,6 @@ from ledger.services.gifts.donor_form import (
     MIN_ORE,
     PRESETS_KR,
     GiftDraft,
-    GiftInvalid,
     validate,
 )
 from ledger.services.gifts.records import Gift, find_gift, get_gift, is_public_id, new_public_id
@@ -43,7 +42,6 @@ __all__ = [
     "PRESETS_KR",
     "Gift",
     "GiftDraft",
-    "GiftInvalid",
     "create_gift",
     "find_gift",
     "get_gift",

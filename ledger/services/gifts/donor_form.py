@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from stdnum.se import orgnr, personnummer
 
-from ledger.errors import LedgerError
+from ledger.errors import GiftInvalid
 from ledger.money import parse_amount
 
 FREQUENCIES = ("once", "monthly")
@@ -27,15 +27,6 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def N_(message: str) -> str:
     """Marks a message for translation where it is shown, not where it is made."""
     return message
-
-
-class GiftInvalid(LedgerError):
-    """The donor form has errors; ``errors`` maps each field to its (Swedish) message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        first = next(iter(errors))
-        super().__init__(errors[first], first)
-        self.errors = errors
 
 
 @dataclass(frozen=True, slots=True)

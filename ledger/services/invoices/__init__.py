@@ -22,21 +22,13 @@ from ledger.services.invoices.credit_notes import credit
 from ledger.services.invoices.document_rows import recipient_of
 from ledger.services.invoices.issuing import issue
 from ledger.services.invoices.lookup import by_instalment, get, list_invoices
-from ledger.services.invoices.records import (
-    MAX_LINES,
-    SERIES,
-    Invoice,
-    InvoiceLine,
-    InvoiceNotFound,
-    Recipient,
-)
+from ledger.services.invoices.records import MAX_LINES, SERIES, Invoice, InvoiceLine, Recipient
 
 __all__ = [
     "MAX_LINES",
     "SERIES",
     "Invoice",
     "InvoiceLine",
-    "InvoiceNotFound",
     "Recipient",
     "by_instalment",
     "credit",

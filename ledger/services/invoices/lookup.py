@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from ledger.db import tables as t
-from ledger.services.invoices.records import Invoice, InvoiceLine, InvoiceNotFound, Recipient
+from ledger.errors import InvoiceNotFound
+from ledger.services.invoices.records import Invoice, InvoiceLine, Recipient
 
 
 def select_invoices() -> Any:

@@ -6,17 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ledger.errors import LedgerError
 from ledger.money import Money
 from ledger.statuses import InvoiceStatus, PaymentStatus
 
 SERIES = "F"
 MAX_LINES = 50
 NOTHING_DUE = (PaymentStatus.CANCELLED, PaymentStatus.WRITTEN_OFF)  # the payment asks for no more
-
-
-class InvoiceNotFound(LedgerError):
-    status = 404
 
 
 @dataclass(frozen=True, slots=True)
