@@ -1,6 +1,7 @@
-"""The writer behind every booking: under the ledger's head row lock it checks a draft against
-the chart, dimensions and periods, gives it its id, number and hash (``prepare``), and writes
-the queued lines, entries, kept balances and new head in one go (``flush``)."""
+"""The writer behind every booking: under the ledger's head row lock it reads what a draft
+needs (chart, dimensions, periods, the series' last number), has ``posting.prepare`` turn it
+into its id, number, hash and rows (``Writer.prepare``), and writes the queued lines, entries,
+kept balances and new head in one go (``flush``)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,17 @@ from sqlalchemy import Connection, Date, TextualSelect, select, text
 
 from ledger.db import dialect
 from ledger.db import tables as t
-from ledger.entries import Draft, PostedEntry, PostedLine, entry_hash
-from ledger.errors import PeriodClosed, UnknownAccount, UnknownDimension
+from ledger.entries import Draft, PostedEntry
+from ledger.errors import PeriodClosed, UnknownDimension
 from ledger.services import journal
+from ledger.services.posting.prepare import (
+    ENTRY_COLUMNS,
+    LINE_COLUMNS,
+    entry_row,
+    line_rows,
+    posted_entry,
+    posted_lines,
+)
 
 BULK_THRESHOLD = 100  # rows; below it a plain executemany is cheaper than COPY or json_each
 
@@ -125,95 +134,35 @@ class Writer:
     def prepare(self, draft: Draft, key: str, *, reverses_id: int | None = None) -> PostedEntry:
         """Give the draft its id, number and hash and queue its rows; returns the entry."""
         year = self._year(draft.date)
-        entry_id = self.last_id + 1
-        posted_lines = []
-        has_contributors = False
-        accounts, networks = self.accounts, self.networks
-        for i, ln in enumerate(draft.lines, start=1):
-            if ln.account not in accounts:
-                raise UnknownAccount(
-                    f"account {ln.account} is not in the chart", f"lines[{i - 1}].account"
-                )
-            network_id = None
-            if ln.network is not None:
-                network_id = networks.get(ln.network)
-                if network_id is None:
-                    raise UnknownDimension(f"no network {ln.network!r}", f"lines[{i - 1}].network")
-            if ln.contributor_id is not None:
-                has_contributors = True
-            posted_lines.append(
-                PostedLine(
-                    i,
-                    ln.account,
-                    ln.debit_ore,
-                    ln.credit_ore,
-                    ln.currency,
-                    network_id,
-                    ln.contributor_id,
-                )
-            )
-        if has_contributors:
+        lines = posted_lines(draft, self.accounts, self.networks)
+        if any(ln.contributor_id is not None for ln in lines):
             self._check_contributors(draft)
-        number = self._number(draft.series, year)
-        digest = entry_hash(
-            id=entry_id,
-            series=draft.series,
-            number=number,
+        entry = posted_entry(
+            draft,
+            key,
+            lines,
+            entry_id=self.last_id + 1,
+            number=self._number(draft.series, year),
             fiscal_year=year,
-            date=draft.date,
-            text=draft.text,
-            source_kind=draft.source_kind,
-            source_key=key,
-            reverses_id=reverses_id,
             prev_hash=self.last_hash,
-            lines=posted_lines,
+            reverses_id=reverses_id,
         )
-        day = draft.date if self.pg else draft.date.isoformat()
-        self.entry_rows.append(
-            (
-                entry_id,
-                draft.series,
-                number,
-                year,
-                day,
-                draft.text,
-                draft.source_kind,
-                key,
-                reverses_id,
-                self.last_hash,
-                digest,
-                self.created_by,
-            )
-        )
+        self.entry_rows.append(entry_row(entry, self.created_by, date_as_text=not self.pg))
+        self.line_rows.extend(line_rows(entry))
         month = draft.date.month
         balances = self.balances
-        for pl in posted_lines:
-            self.line_rows.append((entry_id, *pl))
+        for pl in lines:
             bal = balances[(pl.account, pl.network_id or 0, year, month, pl.currency)]
             bal[0] += pl.debit_ore
             bal[1] += pl.credit_ore
-        entry = PostedEntry(
-            id=entry_id,
-            series=draft.series,
-            number=number,
-            fiscal_year=year,
-            date=draft.date,
-            text=draft.text,
-            source_kind=draft.source_kind,
-            source_key=key,
-            reverses_id=reverses_id,
-            prev_hash=self.last_hash,
-            hash=digest,
-            lines=tuple(posted_lines),
-        )
-        self.last_id, self.last_hash = entry_id, digest
+        self.last_id, self.last_hash = entry.id, entry.hash
         return entry
 
     def flush(self) -> None:
         if not self.entry_rows:
             return
-        self._insert("journal_lines", _LINE_COLUMNS, self.line_rows)
-        self._insert("journal_entries", _ENTRY_COLUMNS, self.entry_rows)
+        self._insert("journal_lines", LINE_COLUMNS, self.line_rows)
+        self._insert("journal_entries", ENTRY_COLUMNS, self.entry_rows)
         self.conn.execute(
             text(
                 "INSERT INTO account_balances "
@@ -280,29 +229,3 @@ def _one_entry_reads(accounts: int, networks: int, people: int) -> TextualSelect
             + ")) AS people"
         )
     return text("SELECT " + ", ".join(picks)).columns(locked=Date)
-
-
-_ENTRY_COLUMNS = (
-    "id",
-    "series",
-    "number",
-    "fiscal_year",
-    "date",
-    "text",
-    "source_kind",
-    "source_key",
-    "reverses_id",
-    "prev_hash",
-    "hash",
-    "created_by",
-)
-_LINE_COLUMNS = (
-    "entry_id",
-    "line_no",
-    "account",
-    "debit_ore",
-    "credit_ore",
-    "currency",
-    "network_id",
-    "contributor_id",
-)
