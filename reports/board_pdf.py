@@ -19,7 +19,12 @@ from ledger.money import Money
 from reports.charts import charts
 from reports.dashboard import Dashboard
 from reports.display import format_money
-from reports.funding.render import coverage_text, donors_text
+from reports.funding.render import (
+    coverage_text,
+    gap_relation_text,
+    guidance_text,
+    next_year_text,
+)
 
 __all__ = ["filename", "period_end", "render", "render_html"]
 
@@ -56,7 +61,10 @@ def render_html(dash: Dashboard, *, organisation: str, made_on: date) -> str:
         charts=svgs,
         kr=kr,
         coverage=coverage_text,
-        donors=lambda f: donors_text(f, dash.gap.median_gift_ore, dash.gap.months_left),
+        guidance=lambda f: guidance_text(f, dash.gap),
+        relation=gap_relation_text(dash.gap),
+        next_year=None if dash.next_year is None else next_year_text(dash.next_year),
+        days_left=max((date(dash.gap.year, 12, 31) - dash.gap.as_of).days, 0),
     )
 
 

@@ -143,14 +143,17 @@ def _whole_kr(ore: int) -> int:
 def gap_chart(networks: Sequence[NetworkGap]) -> Chart:
     title = "Behov per nätverk: mottaget, utlovat, prognos och gap"
     chart = pygal.HorizontalStackedBar(**_config(height=max(200, 60 + 40 * len(networks))))
-    chart.x_labels = [n.name for n in networks]
+    # pygal draws the first label at the bottom: reversed, the chart reads top-down in the
+    # same (Swedish alphabetical) order as the table beside it.
+    drawn = list(reversed(networks))
+    chart.x_labels = [n.name for n in drawn]
     for label, attr in (
         ("Mottaget", "received_ore"),
         ("Utlovat", "committed_ore"),
         ("Prognos", "projected_ore"),
         ("Gap", "gap_ore"),
     ):
-        chart.add(label, [_whole_kr(max(getattr(n.figures, attr), 0)) for n in networks])
+        chart.add(label, [_whole_kr(max(getattr(n.figures, attr), 0)) for n in drawn])
     parts = "; ".join(f"{n.name}: gap {format_money(Money(n.figures.gap_ore))}" for n in networks)
     desc = f"Staplade staplar per nätverk. {parts or 'Inga nätverk.'}"
     return _finish("gap", title, desc, chart.render(is_unicode=True))
@@ -190,7 +193,9 @@ def share_chart(name: str, title: str, shares: Sequence[Share]) -> Chart:
 
 def band_chart(bands: Sequence[GiftBand]) -> Chart:
     title = "Gåvornas storlek: antal gåvor per storleksklass"
-    chart = pygal.Bar(**_config(show_legend=False, value_formatter=_count))
+    # Six band labels side by side run together ("10 000–49 999 kr50 000 kr och mer"):
+    # slanted, each has room of its own.
+    chart = pygal.Bar(**_config(show_legend=False, value_formatter=_count, x_label_rotation=25))
     chart.x_labels = [b.label for b in bands]
     chart.add("Antal gåvor", [b.gifts for b in bands])
     parts = "; ".join(f"{b.label}: {b.gifts} gåvor" for b in bands)

@@ -131,6 +131,9 @@ class Dashboard:
     givers: MonthlyGivers
     lapsed: tuple[Lapsed, ...]
     collections: CollectionsReport
+    # In the year's last month (no whole month left to close the gap): next year's need and
+    # what is already committed for it, so the board plans ahead instead of reading a dash.
+    next_year: FundingGap | None = None
 
 
 def _network_id(conn: Connection, slug: str | None) -> int | None:
@@ -325,6 +328,9 @@ def build(
     if network is not None:
         drill["network"] = network
     channels, kinds, bands = giving(conn, year, network_id, drill)
+    next_year = None
+    if gap.months_left == 0 and gap.as_of.year == year:
+        next_year = funding_gap(conn, year + 1, network=network, as_of=gap.as_of, **extra)
     return Dashboard(
         gap=gap,
         network=network,
@@ -335,4 +341,5 @@ def build(
         givers=monthly_givers(conn, year, gap.total.monthly_givers, network_id),
         lapsed=lapsed_organisations(conn, year, network_id),
         collections=collections_report(conn, year, network_id=network_id),
+        next_year=next_year,
     )

@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from babel.numbers import format_currency
 
 from ledger.money import Money
 
-__all__ = ["format_money"]
+__all__ = ["format_money", "swedish_key"]
+
+# The Swedish alphabet ends ... x y z å ä ö; æ and ø sort as ä and ö, ü as y (SAOL's rules).
+# No maintained collation library installs here without a compiler and ICU's headers (PyICU),
+# so the few rules that differ from plain Unicode order are written out.
+# "{", "|" and "}" are the characters right after "z".
+_AFTER_Z = {"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}"}
+_AS = {"ü": "y"}
 
 
 def format_money(money: Money, locale: str = "sv_SE") -> str:
     """``1 234,50 kr`` in Swedish, ``SEK 1,234.50`` in English (Babel's CLDR patterns)."""
     return format_currency(money.decimal, money.currency, locale=locale)
+
+
+def swedish_key(text: str) -> tuple[str, str]:
+    """Sort key for names as a Swedish reader expects: Östafrika after Palestina, Ängby after
+    Zeta, é as e; case and accents only break ties."""
+    letters = []
+    for ch in text.casefold():
+        if ch in _AFTER_Z:
+            letters.append(_AFTER_Z[ch])
+        elif ch in _AS:
+            letters.append(_AS[ch])
+        else:
+            base = unicodedata.normalize("NFD", ch)
+            letters.append("".join(c for c in base if not unicodedata.combining(c)))
+    return "".join(letters), text

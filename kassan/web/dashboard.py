@@ -28,7 +28,12 @@ from reports import board_pdf
 from reports.charts import charts
 from reports.dashboard import Dashboard, build
 from reports.funding import DEFAULT_MONTHLY_GIFT_ORE, NetworkGap, today_in_stockholm
-from reports.funding.render import coverage_text, donors_text
+from reports.funding.render import (
+    coverage_text,
+    gap_relation_text,
+    guidance_text,
+    next_year_text,
+)
 from reports.funding.sources import networks
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -108,7 +113,9 @@ def overview() -> str:
         years=sorted(years, reverse=True),
         days_left=max((end - gap.as_of).days, 0),
         coverage=coverage_text,
-        donors=lambda fig: donors_text(fig, gap.median_gift_ore, gap.months_left),
+        guidance=lambda fig: guidance_text(fig, gap),
+        relation=gap_relation_text(gap),
+        next_year=None if dash.next_year is None else next_year_text(dash.next_year),
         can_see_contributors=current_user.role in ("finance", "admin"),
     )
 

@@ -17,7 +17,15 @@ from reports.display import format_money
 from reports.funding import Figures, FundingGap
 from reports.spreadsheet import write_csv
 
-__all__ = ["coverage_text", "donors_text", "to_csv", "to_json"]
+__all__ = [
+    "coverage_text",
+    "donors_text",
+    "gap_relation_text",
+    "guidance_text",
+    "next_year_text",
+    "to_csv",
+    "to_json",
+]
 
 _AMOUNTS = (
     "need",
@@ -50,6 +58,62 @@ def donors_text(f: Figures, median_gift_ore: int, months_left: int) -> str:
         return "Inga hela månader kvar av året att stänga gapet med månadsgivare."
     gift = format_money(Money(median_gift_ore))
     return f"ungefär {f.donors_needed} fler månadsgivare med mediangåvan {gift} i månaden"
+
+
+def guidance_text(f: Figures, report: FundingGap) -> str:
+    """What to do about the gap, in whole Swedish sentences, on any day of the year (the
+    dashboard and the board report say it the same way)."""
+    if f.gap_ore == 0:
+        return "Behovet är täckt."
+    gap = format_money(Money(f.gap_ore, report.currency))
+    if report.months_left == 0:
+        if report.as_of.year > report.year:
+            return f"Året stängdes med ett gap på {gap}."
+        return (
+            f"Årets sista månad: om inget mer kommer in före årsskiftet stängs året "
+            f"med ett gap på {gap}."
+        )
+    months = report.months_left
+    pace = "" if f.pace_ore is None else format_money(Money(f.pace_ore, report.currency))
+    whole = "hel månad" if months == 1 else "hela månader"
+    return (
+        f"För att stänga gapet behövs {pace} i månaden de {months} {whole} som är kvar: "
+        f"{donors_text(f, report.median_gift_ore, months)}."
+    )
+
+
+def gap_relation_text(report: FundingGap) -> str | None:
+    """Why the total gap is not the sum of the networks' gaps: gifts without an earmark (not yet
+    allocated to a network) cover part of the total need, and so does any network's surplus."""
+    if report.unrestricted is None or report.total.gap_ore == 0:
+        return None
+    networks_gap = sum(n.figures.gap_ore for n in report.networks)
+    free = report.unrestricted.covered_ore
+    surplus = sum(n.figures.surplus_ore for n in report.networks)
+
+    def kr(ore: int) -> str:
+        return format_money(Money(ore, report.currency))
+
+    text = (
+        f"Nätverkens gap är tillsammans {kr(networks_gap)}. Gåvor utan öronmärkning som ännu "
+        f"inte fördelats ({kr(free)})"
+    )
+    if surplus:
+        text += f" och överskott i nätverk som fått mer än sitt behov ({kr(surplus)})"
+    return f"{text} täcker en del av det, så det totala gapet är {kr(report.total.gap_ore)}."
+
+
+def next_year_text(report: FundingGap) -> str:
+    """Next year's starting point, for the last month of this one."""
+    f = report.total
+    committed = format_money(Money(f.committed_ore, report.currency))
+    need = format_money(Money(f.need_ore, report.currency))
+    if f.need_ore == 0:
+        return f"Behovet för {report.year} är inte budgeterat ännu; {committed} är redan utlovat."
+    return (
+        f"Behovet för {report.year} är {need}; redan utlovat är {committed}, "
+        f"så {coverage_text(f.coverage_bp)} är täckt när året börjar."
+    )
 
 
 def _figures(f: Figures, report: FundingGap) -> dict[str, Any]:

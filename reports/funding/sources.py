@@ -23,6 +23,7 @@ from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.services.expected import OPEN_STATUSES
 from ledger.statuses import GiftStatus
+from reports.display import swedish_key
 
 CURRENCY = "SEK"
 ALLOCATION_SERIES = "A"
@@ -42,8 +43,9 @@ class NetworkRow:
 
 def networks(conn: Connection) -> list[NetworkRow]:
     n = t.networks.c
-    rows = conn.execute(select(n.id, n.slug, n.name, n.status).order_by(n.slug))
-    return [NetworkRow(r.id, r.slug, r.name, r.status) for r in rows]
+    rows = conn.execute(select(n.id, n.slug, n.name, n.status))
+    found = [NetworkRow(r.id, r.slug, r.name, r.status) for r in rows]
+    return sorted(found, key=lambda row: swedish_key(row.name))  # pages, charts, CSV and PDF
 
 
 def budgets(conn: Connection, year: int) -> dict[int, tuple[int, int]]:
