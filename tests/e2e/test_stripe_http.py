@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import urllib.error
 import urllib.request
 
@@ -15,12 +14,12 @@ from werkzeug.serving import make_server
 
 from kassan.web import appliers
 from tests.support.stripe_events import (  # noqa: F401 (fixtures)
-    add_gift,
-    card_payment,
     event,
     fake_stripe_fixture,
     network_id_fixture,
     signed,
+    signed_checkout,
+    wait_until,
     world_fixture,
 )
 
@@ -53,22 +52,13 @@ def _post(url, body, header):
 
 
 def test_a_signed_delivery_over_http_books_the_gift_once(world, served, network_id):
-    public_id = add_gift(world.engine, network_id=network_id, amount_ore=12_500, email="e@f.se")
-    payment = card_payment(
-        world.fake,
-        gift=public_id,
-        network="palestina",
-        amount_ore=12_500,
-        fee_ore=368,
-        email="e@f.se",
-    )
-    body, header = signed(event("checkout.session.completed", payment.session))
+    checkout = signed_checkout(world, network_id, amount_ore=12_500, fee_ore=368, email="e@f.se")
+    public_id, body, header = checkout.public_id, checkout.body, checkout.header
 
     first = _post(served, body, header)
     again = _post(served, body, header)
-    deadline = time.monotonic() + 15  # bounds a failure; the booking takes milliseconds
-    while world.gift(public_id).status != "paid" and time.monotonic() < deadline:
-        time.sleep(0.02)
+    # the booking takes milliseconds
+    wait_until(lambda: world.gift(public_id).status == "paid", 15)
 
     assert world.app.config["STRIPE_WEBHOOK_APPLY"] == "background"
     assert first == (200, {"received": True, "id": json.loads(body)["id"], "outcome": "queued"})

@@ -13,27 +13,21 @@ from ledger.services import collections
 from tests.support.collection_world import approved_collection
 from tests.support.stripe_events import (  # noqa: F401 (fixtures)
     add_gift,
+    add_refund,
+    book_inline_fixture,
     card_payment,
+    dispute_of,
     event,
     fake_stripe_fixture,
-    link_session,
-    monthly_payment,
+    monthly_gift,
     network_id_fixture,
-    new_id,
-    resource,
-    subscription_session,
+    refunded_charge,
     world_fixture,
 )
 
 EMAIL = "sara@example.se"
 GIFT = 50_000
 MONTHLY = 15_000
-
-
-@pytest.fixture(autouse=True)
-def _book_inline(world):
-    """Read the ledger right after each delivery: book inside the request."""
-    world.app.config["STRIPE_WEBHOOK_APPLY"] = "inline"
 
 
 @pytest.fixture
@@ -72,25 +66,6 @@ def paid(world, collection):
     return payment
 
 
-def _refund(world, payment, amount):
-    return world.fake.add(
-        resource(
-            "refund",
-            id=new_id("re"),
-            amount=amount,
-            balance_transaction=new_id("txn"),
-            charge=payment.charge["id"],
-            currency="sek",
-            payment_intent=payment.intent["id"],
-            status="succeeded",
-        )
-    )
-
-
-def _refunded(payment, refunded):
-    return {**payment.charge, "amount_refunded": refunded, "refunded": refunded == GIFT}
-
-
 def test_a_paid_card_gift_counts_once_even_when_its_events_come_twice(world, collection, paid):
     payment = paid
     completed = event("checkout.session.completed", payment.session)
@@ -109,15 +84,15 @@ def test_a_paid_card_gift_counts_once_even_when_its_events_come_twice(world, col
 def test_refunds_take_the_money_back_out_of_the_collection(world, collection, paid):
     payment = paid
     world.deliver(event("checkout.session.completed", payment.session))
-    _refund(world, payment, 10_000)
-    world.deliver(event("charge.refunded", _refunded(payment, 10_000)))
-    world.deliver(event("charge.refunded", _refunded(payment, 10_000)))  # resent
+    add_refund(world.fake, payment, 10_000)
+    world.deliver(event("charge.refunded", refunded_charge(payment, 10_000)))
+    world.deliver(event("charge.refunded", refunded_charge(payment, 10_000)))  # resent
 
     progress = _progress(world.engine, collection)
     assert (progress.raised.ore, progress.gift_count) == (GIFT - 10_000, 1)
 
-    _refund(world, payment, GIFT - 10_000)  # the rest, from Stripe's dashboard
-    world.deliver(event("charge.refunded", _refunded(payment, GIFT)))
+    add_refund(world.fake, payment, GIFT - 10_000)  # the rest, from Stripe's dashboard
+    world.deliver(event("charge.refunded", refunded_charge(payment, GIFT)))
     progress = _progress(world.engine, collection)
     assert (progress.raised.ore, progress.gift_count, progress.latest) == (0, 0, [])
     assert _links(world.engine) == (3, [("gift", GIFT), ("refund", 10_000), ("refund", 40_000)])
@@ -126,60 +101,20 @@ def test_refunds_take_the_money_back_out_of_the_collection(world, collection, pa
 
 def test_a_refund_overtaking_its_payment_books_and_links_both(world, collection, paid):
     payment = paid
-    _refund(world, payment, GIFT)
-    world.deliver(event("charge.refunded", _refunded(payment, GIFT)))
+    add_refund(world.fake, payment, GIFT)
+    world.deliver(event("charge.refunded", refunded_charge(payment, GIFT)))
     assert _links(world.engine) == (2, [("gift", GIFT), ("refund", GIFT)])
     assert _progress(world.engine, collection).raised.ore == 0
-
-
-def _dispute(payment, status, *, won=False):
-    txns = [
-        resource(
-            "balance_transaction",
-            id=new_id("txn"),
-            amount=-GIFT,
-            currency="sek",
-            fee=15_000,
-            fee_details=[],
-            net=-GIFT - 15_000,
-            reporting_category="dispute",
-            type="adjustment",
-        )
-    ]
-    if won:
-        txns.append(
-            resource(
-                "balance_transaction",
-                id=new_id("txn"),
-                amount=GIFT,
-                currency="sek",
-                fee=0,
-                fee_details=[],
-                net=GIFT,
-                reporting_category="dispute_reversal",
-                type="adjustment",
-            )
-        )
-    return resource(
-        "dispute",
-        id=new_id("dp"),
-        amount=GIFT,
-        balance_transactions=txns,
-        charge=payment.charge["id"],
-        currency="sek",
-        payment_intent=payment.intent["id"],
-        status=status,
-    )
 
 
 def test_a_dispute_takes_the_gift_out_and_a_won_one_brings_it_back(world, collection, paid):
     payment = paid
     world.deliver(event("checkout.session.completed", payment.session))
-    opened = _dispute(payment, "needs_response")
+    opened = dispute_of(payment, "needs_response")
     world.deliver(event("charge.dispute.created", opened))
     assert _progress(world.engine, collection).raised.ore == 0
 
-    won = _dispute(payment, "won", won=True) | {"id": opened["id"]}
+    won = dispute_of(payment, "won", won=True) | {"id": opened["id"]}
     world.deliver(event("charge.dispute.closed", won))
     world.deliver(event("charge.dispute.closed", won))
     progress = _progress(world.engine, collection)
@@ -188,32 +123,11 @@ def test_a_dispute_takes_the_gift_out_and_a_won_one_brings_it_back(world, collec
 
 
 def test_a_monthly_card_gift_counts_every_paid_month(world, collection):
-    public_id = add_gift(
-        world.engine,
-        network_id=collection.network_id,
-        amount_ore=MONTHLY,
-        email=EMAIL,
-        frequency="monthly",
+    gift = monthly_gift(
+        world, collection.network_id, amount_ore=MONTHLY, fee_ore=405, email=EMAIL, months=2
     )
-    _on_collection(world.engine, public_id, collection, name=None)
-    subscription = new_id("sub")
-    months = [
-        monthly_payment(
-            world.fake,
-            gift=public_id,
-            network="palestina",
-            subscription=subscription,
-            amount_ore=MONTHLY,
-            fee_ore=405,
-            email=EMAIL,
-            first=n == 0,
-        )
-        for n in range(2)
-    ]
-    session = subscription_session(
-        world.fake, gift=public_id, network="palestina", first=months[0], email=EMAIL
-    )
-    link_session(world.engine, public_id, session["id"])
+    _on_collection(world.engine, gift.public_id, collection, name=None)
+    session, months = gift.session, gift.months
     world.deliver(event("checkout.session.completed", session))
     world.deliver(event("invoice.paid", months[0].invoice))  # the first month again
     world.deliver(event("invoice.paid", months[1].invoice))

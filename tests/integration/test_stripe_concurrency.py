@@ -5,16 +5,14 @@ the inbox's primary key takes it once, the applier books it after the answers.""
 from __future__ import annotations
 
 import threading
-import time
 
 from kassan.web import appliers
 from tests.support.stripe_events import (  # noqa: F401 (fixtures)
-    add_gift,
-    card_payment,
     event,
     fake_stripe_fixture,
     network_id_fixture,
-    signed,
+    signed_checkout,
+    wait_until,
     world_fixture,
 )
 
@@ -23,16 +21,9 @@ GIFTS = 30
 
 
 def test_the_same_event_delivered_twenty_times_at_once_books_one_gift(world, network_id):
-    public_id = add_gift(world.engine, network_id=network_id, amount_ore=20_000, email="a@b.se")
-    payment = card_payment(
-        world.fake,
-        gift=public_id,
-        network="palestina",
-        amount_ore=20_000,
-        fee_ore=480,
-        email="a@b.se",
-    )
-    body, header = signed(event("checkout.session.completed", payment.session))
+    checkout = signed_checkout(world, network_id, amount_ore=20_000, fee_ore=480, email="a@b.se")
+    public_id, payment = checkout.public_id, checkout.payment
+    body, header = checkout.body, checkout.header
     start = threading.Barrier(DELIVERIES)
     statuses: list[int] = []
     outcomes: list[str] = []
@@ -54,9 +45,7 @@ def test_the_same_event_delivered_twenty_times_at_once_books_one_gift(world, net
     for thread in threads:
         thread.join(timeout=60)
 
-    deadline = time.monotonic() + 15
-    while len(world.entries()) < 2 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: len(world.entries()) >= 2, 15)
     appliers.stop(world.app)
 
     assert statuses == [200] * DELIVERIES
@@ -71,18 +60,10 @@ def test_the_same_event_delivered_twenty_times_at_once_books_one_gift(world, net
 def test_many_gifts_delivered_at_once_are_each_booked_once_by_the_appliers(world, network_id):
     payments = []
     for i in range(GIFTS):
-        public_id = add_gift(
-            world.engine, network_id=network_id, amount_ore=10_000 + i, email=f"g{i}@b.se"
+        checkout = signed_checkout(
+            world, network_id, amount_ore=10_000 + i, fee_ore=300, email=f"g{i}@b.se"
         )
-        payment = card_payment(
-            world.fake,
-            gift=public_id,
-            network="palestina",
-            amount_ore=10_000 + i,
-            fee_ore=300,
-            email=f"g{i}@b.se",
-        )
-        payments.append((public_id, signed(event("checkout.session.completed", payment.session))))
+        payments.append((checkout.public_id, (checkout.body, checkout.header)))
     start = threading.Barrier(GIFTS)
 
     def deliver(body: bytes, header: str) -> None:
@@ -99,9 +80,7 @@ def test_many_gifts_delivered_at_once_are_each_booked_once_by_the_appliers(world
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    deadline = time.monotonic() + 30
-    while len(world.entries()) < 2 * GIFTS and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: len(world.entries()) >= 2 * GIFTS, 30, step=0.05)
     appliers.stop(world.app)
 
     assert len(world.entries()) == 2 * GIFTS  # each gift's charge and fee, once

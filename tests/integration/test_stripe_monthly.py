@@ -6,15 +6,14 @@ from __future__ import annotations
 import pytest
 
 from tests.support.stripe_events import (  # noqa: F401 (fixtures)
-    add_gift,
+    book_inline_fixture,
     event,
     fake_stripe_fixture,
-    link_session,
+    monthly_gift,
     monthly_payment,
     network_id_fixture,
     new_id,
     resource,
-    subscription_session,
     world_fixture,
 )
 
@@ -22,32 +21,10 @@ EMAIL = "facklubben@example.se"
 MONTHLY = 15_000
 
 
-@pytest.fixture(autouse=True)
-def _book_inline(world):
-    """These tests read the ledger right after each delivery: book inside the request."""
-    world.app.config["STRIPE_WEBHOOK_APPLY"] = "inline"
-
-
 @pytest.fixture
 def monthly(world, network_id):
-    public_id = add_gift(
-        world.engine, network_id=network_id, amount_ore=MONTHLY, email=EMAIL, frequency="monthly"
-    )
-    subscription = new_id("sub")
-    first = monthly_payment(
-        world.fake,
-        gift=public_id,
-        network="palestina",
-        subscription=subscription,
-        amount_ore=MONTHLY,
-        fee_ore=405,
-        email=EMAIL,
-    )
-    session = subscription_session(
-        world.fake, gift=public_id, network="palestina", first=first, email=EMAIL
-    )
-    link_session(world.engine, public_id, session["id"])
-    return public_id, subscription, first, session
+    gift = monthly_gift(world, network_id, amount_ore=MONTHLY, fee_ore=405, email=EMAIL)
+    return gift.public_id, gift.subscription, gift.months[0], gift.session
 
 
 def _next_month(world, public_id, subscription):

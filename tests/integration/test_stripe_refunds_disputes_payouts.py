@@ -10,11 +10,15 @@ from sqlalchemy import text
 
 from tests.support.stripe_events import (  # noqa: F401 (fixtures)
     add_gift,
+    add_refund,
+    book_inline_fixture,
     card_payment,
+    dispute_of,
     event,
     fake_stripe_fixture,
     network_id_fixture,
     new_id,
+    refunded_charge,
     resource,
     world_fixture,
 )
@@ -22,12 +26,6 @@ from tests.support.stripe_events import (  # noqa: F401 (fixtures)
 EMAIL = "kim@example.se"
 GIFT = 50_000
 FEE = 930
-
-
-@pytest.fixture(autouse=True)
-def _book_inline(world):
-    """These tests read the ledger right after each delivery: book inside the request."""
-    world.app.config["STRIPE_WEBHOOK_APPLY"] = "inline"
 
 
 @pytest.fixture
@@ -39,25 +37,6 @@ def paid(world, network_id):
     return public_id, payment
 
 
-def _refund(world, payment, amount):
-    return world.fake.add(
-        resource(
-            "refund",
-            id=new_id("re"),
-            amount=amount,
-            balance_transaction=new_id("txn"),
-            charge=payment.charge["id"],
-            currency="sek",
-            payment_intent=payment.intent["id"],
-            status="succeeded",
-        )
-    )
-
-
-def _refunded(payment, refunded):
-    return {**payment.charge, "amount_refunded": refunded, "refunded": refunded == GIFT}
-
-
 def test_each_refund_is_booked_once_partial_then_the_rest_from_the_dashboard(
     world, paid, network_id
 ):
@@ -65,12 +44,12 @@ def test_each_refund_is_booked_once_partial_then_the_rest_from_the_dashboard(
     world.deliver(event("checkout.session.completed", payment.session))
     contributor = world.gift(public_id).contributor_id
 
-    first = _refund(world, payment, 10_000)
-    world.deliver(event("charge.refunded", _refunded(payment, 10_000)))
+    first = add_refund(world.fake, payment, 10_000)
+    world.deliver(event("charge.refunded", refunded_charge(payment, 10_000)))
     assert world.gift(public_id).status == "paid"
-    rest = _refund(world, payment, 40_000)  # made in Stripe's dashboard
-    world.deliver(event("charge.refunded", _refunded(payment, GIFT)))
-    world.deliver(event("charge.refunded", _refunded(payment, GIFT)))
+    rest = add_refund(world.fake, payment, 40_000)  # made in Stripe's dashboard
+    world.deliver(event("charge.refunded", refunded_charge(payment, GIFT)))
+    world.deliver(event("charge.refunded", refunded_charge(payment, GIFT)))
 
     entries = world.entries()
     assert entries[f"stripe:refund:{first['id']}"] == [
@@ -85,9 +64,9 @@ def test_each_refund_is_booked_once_partial_then_the_rest_from_the_dashboard(
 
 def test_a_refund_arriving_before_its_checkout_event_books_the_gift_first(world, paid):
     public_id, payment = paid
-    refund = _refund(world, payment, GIFT)
+    refund = add_refund(world.fake, payment, GIFT)
 
-    world.deliver(event("charge.refunded", _refunded(payment, GIFT)))
+    world.deliver(event("charge.refunded", refunded_charge(payment, GIFT)))
     world.deliver(event("checkout.session.completed", payment.session))
 
     assert sorted(world.entries()) == sorted(
@@ -101,60 +80,13 @@ def test_a_refund_arriving_before_its_checkout_event_books_the_gift_first(world,
     assert world.gift(public_id).status == "refunded"  # a late "paid" does not undo it
 
 
-def _dispute(payment, status, *, fee=15_000, won=False):
-    withdrawal = resource(
-        "balance_transaction",
-        id=new_id("txn"),
-        amount=-GIFT,
-        currency="sek",
-        fee=fee,
-        fee_details=[
-            {
-                "amount": fee,
-                "application": None,
-                "currency": "sek",
-                "description": "Dispute fee",
-                "type": "stripe_fee",
-            }
-        ],
-        net=-GIFT - fee,
-        reporting_category="dispute",
-        type="adjustment",
-    )
-    txns = [withdrawal]
-    if won:
-        txns.append(
-            resource(
-                "balance_transaction",
-                id=new_id("txn"),
-                amount=GIFT,
-                currency="sek",
-                fee=0,
-                fee_details=[],
-                net=GIFT,
-                reporting_category="dispute_reversal",
-                type="adjustment",
-            )
-        )
-    return resource(
-        "dispute",
-        id=new_id("dp"),
-        amount=GIFT,
-        balance_transactions=txns,
-        charge=payment.charge["id"],
-        currency="sek",
-        payment_intent=payment.intent["id"],
-        status=status,
-    )
-
-
 def test_a_dispute_books_the_amount_and_its_fee_and_a_won_one_books_it_back(
     world, paid, network_id
 ):
     public_id, payment = paid
     world.deliver(event("checkout.session.completed", payment.session))
     contributor = world.gift(public_id).contributor_id
-    opened = _dispute(payment, "needs_response")
+    opened = dispute_of(payment, "needs_response")
 
     world.deliver(event("charge.dispute.created", opened))
     assert world.entries()[f"stripe:dispute:{opened['id']}"] == [
@@ -164,7 +96,7 @@ def test_a_dispute_books_the_amount_and_its_fee_and_a_won_one_books_it_back(
     ]
     assert world.gift(public_id).status == "disputed"
 
-    won = _dispute(payment, "won", won=True) | {"id": opened["id"]}
+    won = dispute_of(payment, "won", won=True) | {"id": opened["id"]}
     world.deliver(event("charge.dispute.closed", won))
     world.deliver(event("charge.dispute.closed", won))
 
@@ -180,7 +112,7 @@ def test_a_dispute_books_the_amount_and_its_fee_and_a_won_one_books_it_back(
 def test_a_lost_dispute_books_nothing_more_than_its_opening(world, paid):
     _, payment = paid
     world.deliver(event("checkout.session.completed", payment.session))
-    opened = _dispute(payment, "needs_response")
+    opened = dispute_of(payment, "needs_response")
     world.deliver(event("charge.dispute.created", opened))
 
     world.deliver(event("charge.dispute.closed", opened | {"status": "lost"}))

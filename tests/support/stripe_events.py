@@ -14,7 +14,7 @@ import itertools
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -290,6 +290,158 @@ def subscription_session(
     )
 
 
+@dataclass
+class MonthlyGift:
+    """A monthly gift started through Checkout: its gift row, subscription, paid months and
+    session (linked to the gift, as the donate page links it)."""
+
+    public_id: str
+    subscription: str
+    months: list[CardPayment]
+    session: dict[str, Any]
+
+
+def monthly_gift(
+    world: World,
+    network_id: int,
+    *,
+    amount_ore: int,
+    fee_ore: int,
+    email: str,
+    months: int = 1,
+) -> MonthlyGift:
+    """A monthly gift to the network "palestina" whose first ``months`` months are paid."""
+    public_id = add_gift(
+        world.engine, network_id=network_id, amount_ore=amount_ore, email=email, frequency="monthly"
+    )
+    subscription = new_id("sub")
+    paid = [
+        monthly_payment(
+            world.fake,
+            gift=public_id,
+            network="palestina",
+            subscription=subscription,
+            amount_ore=amount_ore,
+            fee_ore=fee_ore,
+            email=email,
+            first=n == 0,
+        )
+        for n in range(months)
+    ]
+    session = subscription_session(
+        world.fake, gift=public_id, network="palestina", first=paid[0], email=email
+    )
+    link_session(world.engine, public_id, session["id"])
+    return MonthlyGift(public_id, subscription, paid, session)
+
+
+def add_refund(fake: FakeStripe, payment: CardPayment, amount: int) -> dict[str, Any]:
+    """A succeeded refund of ``amount`` of the payment's charge, readable from the fake Stripe."""
+    return fake.add(
+        resource(
+            "refund",
+            id=new_id("re"),
+            amount=amount,
+            balance_transaction=new_id("txn"),
+            charge=payment.charge["id"],
+            currency="sek",
+            payment_intent=payment.intent["id"],
+            status="succeeded",
+        )
+    )
+
+
+def refunded_charge(payment: CardPayment, amount: int) -> dict[str, Any]:
+    """The charge as ``charge.refunded`` sends it once ``amount`` in all is refunded."""
+    return {**payment.charge, "amount_refunded": amount, "refunded": amount == payment.amount}
+
+
+def dispute_of(
+    payment: CardPayment, status: str, *, fee: int = 15_000, won: bool = False
+) -> dict[str, Any]:
+    """A dispute of the whole charge: its withdrawal with Stripe's dispute fee and, once
+    ``won``, the reinstatement."""
+    amount = payment.amount
+    withdrawal = resource(
+        "balance_transaction",
+        id=new_id("txn"),
+        amount=-amount,
+        currency="sek",
+        fee=fee,
+        fee_details=[
+            {
+                "amount": fee,
+                "application": None,
+                "currency": "sek",
+                "description": "Dispute fee",
+                "type": "stripe_fee",
+            }
+        ],
+        net=-amount - fee,
+        reporting_category="dispute",
+        type="adjustment",
+    )
+    txns = [withdrawal]
+    if won:
+        txns.append(
+            resource(
+                "balance_transaction",
+                id=new_id("txn"),
+                amount=amount,
+                currency="sek",
+                fee=0,
+                fee_details=[],
+                net=amount,
+                reporting_category="dispute_reversal",
+                type="adjustment",
+            )
+        )
+    return resource(
+        "dispute",
+        id=new_id("dp"),
+        amount=amount,
+        balance_transactions=txns,
+        charge=payment.charge["id"],
+        currency="sek",
+        payment_intent=payment.intent["id"],
+        status=status,
+    )
+
+
+@dataclass
+class SignedCheckout:
+    """A pending card gift, its paid payment, and the signed ``checkout.session.completed``."""
+
+    public_id: str
+    payment: CardPayment
+    body: bytes
+    header: str
+
+
+def signed_checkout(
+    world: World, network_id: int, *, amount_ore: int, fee_ore: int, email: str
+) -> SignedCheckout:
+    """A gift to the network "palestina" paid by card, and the signed event that tells of it."""
+    public_id = add_gift(world.engine, network_id=network_id, amount_ore=amount_ore, email=email)
+    payment = card_payment(
+        world.fake,
+        gift=public_id,
+        network="palestina",
+        amount_ore=amount_ore,
+        fee_ore=fee_ore,
+        email=email,
+    )
+    body, header = signed(event("checkout.session.completed", payment.session))
+    return SignedCheckout(public_id, payment, body, header)
+
+
+def wait_until(done: Callable[[], bool], seconds: float, step: float = 0.02) -> None:
+    """Until ``done()`` or ``seconds`` have passed: the deadline only bounds a failure."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        time.sleep(step)
+
+
 def add_gift(
     engine: Engine,
     *,
@@ -410,6 +562,12 @@ class World:
 def fake_stripe_fixture() -> Iterator[FakeStripe]:
     with FakeStripe() as fake:
         yield fake
+
+
+@pytest.fixture(name="_book_inline", autouse=True)
+def book_inline_fixture(world: World) -> None:
+    """For tests that read the ledger right after each delivery: book inside the request."""
+    world.app.config["STRIPE_WEBHOOK_APPLY"] = "inline"
 
 
 @pytest.fixture(name="world")
