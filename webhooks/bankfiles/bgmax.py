@@ -14,55 +14,24 @@ does not know, so unknown two-digit codes are passed over; anything else is an e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ledger.money import Money
+from webhooks.bankfiles.bgmax_payment import Deposit, Payment, bank_line
 from webhooks.bankfiles.records import (
-    BANKGIRO,
     BankFile,
     BankLine,
     ControlTotal,
     ExtraReference,
     ParsedFile,
 )
-from webhooks.bankfiles.text import decode, ocr_reference
+from webhooks.bankfiles.text import decode
 from webhooks.errors import BankFileInvalid, ParseError
 
 __all__ = ["FORMAT", "parse_bgmax"]
 
 FORMAT = "bgmax"
 RECORD = 80
-
-# Referenskod (position 56) of TK20/21/22/23.
-_REF_OCR = "2"  # a reference that passed the receiver's OCR check
-_REF_TEXT = "4"  # a reference the payer typed, unchecked
-_CHANNELS = {"1": "bank", "2": "leverantörsbetalning", "3": "blankett", "4": "autogiro"}
-
-
-@dataclass(slots=True)
-class _Payment:
-    record_no: int
-    code: str  # "20" or "21"
-    sender: str
-    reference_text: str
-    reference_code: str
-    amount_ore: int
-    channel_code: str
-    serial: str
-    image: str
-    deduction_code: str
-    extra: list[ExtraReference] = field(default_factory=list)
-    info: list[str] = field(default_factory=list)
-    details: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class _Deposit:
-    record_no: int
-    bankgiro: str
-    currency: str
-    payments: list[_Payment] = field(default_factory=list)
 
 
 def records(text: str) -> list[tuple[int, str]]:
@@ -92,7 +61,7 @@ class _Reader:
         self.controls: list[ControlTotal] = []
         self.created_at: datetime | None = None
         self.test = False
-        self.deposit: _Deposit | None = None
+        self.deposit: Deposit | None = None
         self.deposits = 0
         self.dates: list[date] = []
         self.accounts: list[str] = []
@@ -120,7 +89,7 @@ class _Reader:
             self.error(record_no, fieldname, f"{fieldname} är inget datum: {value!r}")
             return None
 
-    def current(self, record_no: int, tk: str) -> _Payment | None:
+    def current(self, record_no: int, tk: str) -> Payment | None:
         if self.deposit is None or not self.deposit.payments:
             self.error(record_no, "transaktionskod", f"TK{tk} utan föregående betalningspost")
             return None
@@ -165,7 +134,7 @@ class _Reader:
         if not bankgiro.isdigit():
             self.error(record_no, "mottagarbankgiro", "mottagarens bankgironummer saknas")
         self.currency = rec[22:25].strip() or "SEK"
-        self.deposit = _Deposit(record_no, bankgiro, self.currency)
+        self.deposit = Deposit(record_no, bankgiro, self.currency)
 
     def payment(self, record_no: int, rec: str) -> None:
         if self.deposit is None:
@@ -177,7 +146,7 @@ class _Reader:
             self.error(record_no, "BGC-löpnummer", "BGC-löpnumret saknas")
         self.counts[rec[:2]] += 1
         self.deposit.payments.append(
-            _Payment(
+            Payment(
                 record_no=record_no,
                 code=rec[:2],
                 sender=_digits(rec[2:12]),
@@ -267,57 +236,17 @@ class _Reader:
         if deposit.bankgiro not in self.accounts:
             self.accounts.append(deposit.bankgiro)
         for payment in deposit.payments:
-            self.lines.append(self.line(payment, deposit, paid, rec[2:37].strip(), rec[45:50]))
-
-    def line(
-        self, p: _Payment, deposit: _Deposit, paid: date, deposit_account: str, deposit_no: str
-    ) -> BankLine:
-        key = f"bgc:{deposit.bankgiro}:{paid.isoformat()}:{p.serial}"
-        # Bankgirot's serial is meant to be unique per bankgiro and day, but its own example
-        # files repeat one; the occurrence number keeps the key stable for the same file.
-        seen = self.keys.get(key, 0)
-        self.keys[key] = seen + 1
-        if seen:
-            key += f"-{seen + 1}"
-        reference = None
-        message_parts: list[str] = []
-        if p.reference_code == _REF_OCR and p.reference_text.isdigit():
-            reference = p.reference_text  # Bankgirot checked it against the receiver's rules
-        elif p.reference_code == _REF_TEXT:
-            reference = ocr_reference(p.reference_text)
-        if reference is None and p.reference_text:
-            message_parts.append(p.reference_text)
-        message_parts.extend(p.info)
-        sign = -1 if p.code == "21" else 1
-        raw = {
-            "record": p.code,
-            "bgc_serial": p.serial,
-            "reference_code": p.reference_code,
-            "reference_text": p.reference_text,
-            "payment_channel": _CHANNELS.get(p.channel_code, p.channel_code),
-            "image": p.image,
-            "deposit_account": deposit_account,
-            "deposit_serial": deposit_no,
-            **p.details,
-        }
-        if p.code == "21":
-            raw["deduction_code"] = p.deduction_code
-        return BankLine(
-            line_no=len(self.lines) + 1,
-            source_line=p.record_no,
-            key=key,
-            booking_date=paid,
-            value_date=paid,
-            amount=Money(sign * p.amount_ore, deposit.currency),
-            channel=BANKGIRO,
-            account=deposit.bankgiro,
-            reference=reference,
-            message="\n".join(message_parts) or None,
-            payer_name=p.details.get("name") or None,
-            payer_account=p.sender or None,
-            extra_references=tuple(p.extra),
-            raw=tuple((k, v) for k, v in raw.items() if v),
-        )
+            self.lines.append(
+                bank_line(
+                    payment,
+                    deposit,
+                    paid,
+                    rec[2:37].strip(),
+                    rec[45:50],
+                    line_no=len(self.lines) + 1,
+                    keys=self.keys,
+                )
+            )
 
     def tk70(self, record_no: int, rec: str) -> None:
         self.ended = True
