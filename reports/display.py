@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from babel.numbers import format_currency
@@ -16,11 +17,18 @@ __all__ = ["format_money", "swedish_key"]
 # "{", "|" and "}" are the characters right after "z".
 _AFTER_Z = {"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}"}
 _AS = {"ü": "y"}
+_CODE_THEN_DIGIT = re.compile(r"([A-Za-z]{2,})(-?\d)")
+_DIGIT_THEN_CODE = re.compile(r"(\d)([A-Za-z]{2,})")
 
 
 def format_money(money: Money, locale: str = "sv_SE") -> str:
-    """``1 234,50 kr`` in Swedish, ``SEK 1,234.50`` in English (Babel's CLDR patterns)."""
-    return format_currency(money.decimal, money.currency, locale=locale)
+    """``1 234,50 kr`` in Swedish, ``SEK 1,234.50`` in English (Babel's CLDR patterns).
+
+    CLDR's currency-spacing rule puts a no-break space between a currency code made of letters
+    and the digits beside it; Babel leaves that rule out ("SEK83,250.00"), so it is applied
+    here."""
+    text = format_currency(money.decimal, money.currency, locale=locale)
+    return _CODE_THEN_DIGIT.sub("\\1\u00a0\\2", _DIGIT_THEN_CODE.sub("\\1\u00a0\\2", text))
 
 
 def swedish_key(text: str) -> tuple[str, str]:

@@ -6,8 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from math import ceil
+from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+)
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from kassan.web.auth import role_required
@@ -16,6 +25,7 @@ from ledger.entries import PostedEntry
 from ledger.services import journal
 from ledger.services.contributors import CONTRIBUTOR_KINDS
 from ledger.services.users import ROLES
+from reports.display import swedish_key
 from reports.trial_balance import trial_balance
 
 bp = Blueprint("pages", __name__)
@@ -59,7 +69,7 @@ class EntryRow:
     lines: tuple[LineRow, ...]
 
 
-def _row(entry: PostedEntry, slugs: dict[int, str]) -> EntryRow:
+def _row(entry: PostedEntry, names: dict[int, str]) -> EntryRow:
     totals: dict[str, int] = {}
     for ln in entry.lines:
         totals[ln.currency] = totals.get(ln.currency, 0) + ln.debit_ore
@@ -69,7 +79,7 @@ def _row(entry: PostedEntry, slugs: dict[int, str]) -> EntryRow:
             ln.debit_ore,
             ln.credit_ore,
             ln.currency,
-            slugs.get(ln.network_id) if ln.network_id is not None else None,
+            names.get(ln.network_id) if ln.network_id is not None else None,
         )
         for ln in entry.lines
     )
@@ -78,10 +88,18 @@ def _row(entry: PostedEntry, slugs: dict[int, str]) -> EntryRow:
         date=entry.date.isoformat(),
         text=entry.text,
         amounts=tuple((ore, cur) for cur, ore in sorted(totals.items())),
-        networks=tuple(sorted({ln.network for ln in lines if ln.network})),
+        networks=tuple(sorted({ln.network for ln in lines if ln.network}, key=swedish_key)),
         reverses_id=entry.reverses_id,
         reversed_by_id=entry.reversed_by_id,
         lines=lines,
+    )
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico before (or without) reading the page's icon link."""
+    return send_from_directory(
+        Path(current_app.root_path) / "static", "favicon.ico", mimetype="image/vnd.microsoft.icon"
     )
 
 
@@ -112,12 +130,12 @@ def ledger() -> str:
         entries, total = journal.list_entries(
             conn, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
-        slugs = journal.network_slugs(conn)
+        names = journal.network_names(conn)
         report = trial_balance(conn, year)
         years = sorted(journal.fiscal_year_locks(conn), reverse=True)
     return render_template(
         "ledger.html",
-        entries=[_row(e, slugs) for e in entries],
+        entries=[_row(e, names) for e in entries],
         page=page,
         pages=max(1, ceil(total / PAGE_SIZE)),
         total=total,

@@ -154,6 +154,11 @@ def network_slugs(conn: Connection) -> dict[int, str]:
     return {r.id: r.slug for r in conn.execute(select(t.networks.c.id, t.networks.c.slug))}
 
 
+def network_names(conn: Connection) -> dict[int, str]:
+    """What people call each network (the ledger's pages show names, never slugs)."""
+    return {r.id: r.name for r in conn.execute(select(t.networks.c.id, t.networks.c.name))}
+
+
 def network_id(conn: Connection, slug: str) -> int | None:
     return conn.scalar(select(t.networks.c.id).where(t.networks.c.slug == slug))
 

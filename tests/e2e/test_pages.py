@@ -63,7 +63,7 @@ def test_the_ledger_shows_a_posted_amount_in_swedish_format(signed_in, engine):
         r"Insamling verkstadsklubben.*?</details>\s*</td>\s*"
         r'<td[^>]*data-label="Belopp">\s*<span class="amount">'
         + kr("1 234,50 kr")
-        + r"</span>\s*</td>\s*<td[^>]*>palestina</td>",
+        + r"</span>\s*</td>\s*<td[^>]*>Palestina</td>",
         re.S,
     )
     assert entry_row.search(html), html
@@ -179,3 +179,13 @@ def test_an_unknown_page_answers_a_swedish_404_page(client):
     assert response.status_code == 404
     assert response.mimetype == "text/html"
     assert "Sidan finns inte" in response.get_data(as_text=True)
+
+
+def test_the_favicon_is_served_at_the_address_browsers_ask_for(client):
+    with client.get("/favicon.ico") as response:
+        assert response.status_code == 200
+        assert response.mimetype == "image/vnd.microsoft.icon"
+        assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO header, not an error page
+    with client.get("/static/favicon.svg") as response:
+        assert response.status_code == 200
+        assert response.data.startswith(b"<svg")

@@ -15,6 +15,13 @@ def test_money_reads_the_swedish_way():
     assert format_money(Money(123450)) == f"1{NBSP}234,50{NBSP}kr"
 
 
+def test_money_reads_as_english_readers_expect_with_a_space_after_the_code():
+    assert format_money(Money(8_325_000), "en") == f"SEK{NBSP}83,250.00"
+    assert format_money(Money(-8_325_000), "en") == f"-SEK{NBSP}83,250.00"
+    assert format_money(Money(100, "EUR"), "en") == "€1.00"  # a symbol needs no space
+    assert format_money(Money(8_325_000), "de_DE") == f"83.250,00{NBSP}SEK"
+
+
 def test_money_refuses_floats_and_bools():
     with pytest.raises(TypeError):
         Money(12.5)  # type: ignore[arg-type]
