@@ -1,6 +1,7 @@
 """The database itself refuses what the ledger must never hold, even from plain SQL that goes
 around the app (django-hordak's lesson): these tests never touch the posting service's
-checks, only the triggers and constraints of the migrations."""
+checks, only the triggers and constraints of the migrations. Each trigger's refusal carries
+its stable code (``ledger.db.guards``) on both databases."""
 
 from datetime import date
 
@@ -8,22 +9,26 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from ledger.db.guards import Guard, refusal
 from ledger.entries import GENESIS_HASH
-from ledger.services import periods, posting
+from ledger.money import Money
+from ledger.services import expected, periods, posting
 from tests.conftest import BACKEND
 from tests.support.ledger import gift, raw_entry
 
 
-def refused(engine, sql: str, params=None, match: str = "ledger"):
+def refused(engine, sql: str, params=None, *, match: str, guard: Guard):
     with pytest.raises(DBAPIError) as err, engine.begin() as conn:
         conn.execute(text(sql), params or {})
     assert match in str(err.value)
+    assert refusal(err.value).guard is guard
 
 
-def refused_raw(engine, match: str, **entry):
+def refused_raw(engine, match: str, guard: Guard, **entry):
     with pytest.raises(DBAPIError) as err, engine.begin() as conn:
         raw_entry(conn, **entry)
     assert match in str(err.value)
+    assert refusal(err.value).guard is guard
 
 
 @pytest.fixture
@@ -45,6 +50,7 @@ def test_the_database_refuses_an_unbalanced_entry(engine):
     refused_raw(
         engine,
         "does not balance",
+        Guard.UNBALANCED,
         id=1,
         number=1,
         prev_hash=GENESIS_HASH,
@@ -54,7 +60,13 @@ def test_the_database_refuses_an_unbalanced_entry(engine):
 
 def test_the_database_refuses_an_entry_with_one_line(engine):
     refused_raw(
-        engine, "two lines", id=1, number=1, prev_hash=GENESIS_HASH, lines=[("1930", 100, 0)]
+        engine,
+        "two lines",
+        Guard.TOO_FEW_LINES,
+        id=1,
+        number=1,
+        prev_hash=GENESIS_HASH,
+        lines=[("1930", 100, 0)],
     )
 
 
@@ -73,6 +85,7 @@ def test_the_database_refuses_a_gap_or_a_repeat_in_the_numbers(engine, booked):
     refused_raw(
         engine,
         "gap",
+        Guard.NUMBER_GAP,
         id=3,
         number=4,
         prev_hash=second.hash,
@@ -94,6 +107,7 @@ def test_the_database_refuses_a_broken_hash_chain(engine, booked):
     refused_raw(
         engine,
         "prev_hash",
+        Guard.HASH_CHAIN_BROKEN,
         id=3,
         number=1,
         prev_hash=GENESIS_HASH,
@@ -126,6 +140,7 @@ def test_the_database_refuses_entries_in_a_closed_period(engine, booked):
     refused_raw(
         engine,
         "period is closed",
+        Guard.PERIOD_CLOSED,
         id=3,
         number=1,
         prev_hash=booked[1].hash,
@@ -138,14 +153,23 @@ def test_the_database_refuses_to_reopen_a_closed_period(engine):
     with engine.begin() as conn:
         periods.close_through(conn, date(2026, 3, 31))
     refused(
-        engine, "UPDATE fiscal_years SET locked_through = NULL WHERE year = 2026", match="reopened"
+        engine,
+        "UPDATE fiscal_years SET locked_through = NULL WHERE year = 2026",
+        match="reopened",
+        guard=Guard.PERIOD_REOPENED,
     )
     refused(
         engine,
         "UPDATE fiscal_years SET locked_through = '2026-01-31' WHERE year = 2026",
         match="reopened",
+        guard=Guard.PERIOD_REOPENED,
     )
-    refused(engine, "DELETE FROM fiscal_years WHERE year = 2026", match="never removed")
+    refused(
+        engine,
+        "DELETE FROM fiscal_years WHERE year = 2026",
+        match="never removed",
+        guard=Guard.FISCAL_YEAR_REMOVED,
+    )
 
 
 @pytest.mark.parametrize(
@@ -159,14 +183,19 @@ def test_the_database_refuses_to_reopen_a_closed_period(engine):
     ],
 )
 def test_posted_entries_and_lines_can_be_neither_changed_nor_deleted(engine, booked, sql):
-    refused(engine, sql, match="never changed")
+    refused(engine, sql, match="never changed", guard=Guard.POSTED_ENTRY_CHANGED)
 
 
 @pytest.mark.skipif(BACKEND != "postgresql", reason="TRUNCATE is PostgreSQL's")
 def test_the_journal_cannot_be_truncated(engine, booked):
     # CASCADE: other tables (receipts, Swish payments) reference entries, and without it the
     # foreign keys would refuse the TRUNCATE before the ledger's own trigger is reached.
-    refused(engine, "TRUNCATE journal_lines, journal_entries CASCADE", match="never changed")
+    refused(
+        engine,
+        "TRUNCATE journal_lines, journal_entries CASCADE",
+        match="never changed",
+        guard=Guard.POSTED_ENTRY_CHANGED,
+    )
 
 
 def test_lines_cannot_be_added_to_a_posted_entry(engine, booked):
@@ -175,6 +204,7 @@ def test_lines_cannot_be_added_to_a_posted_entry(engine, booked):
         "INSERT INTO journal_lines (entry_id, line_no, account, debit_ore, credit_ore, currency) "
         "VALUES (1, 3, '1930', 100, 0, 'SEK')",
         match="posted entry",
+        guard=Guard.LINES_ADDED_TO_POSTED_ENTRY,
     )
 
 
@@ -214,3 +244,31 @@ def test_a_network_or_account_used_by_lines_cannot_be_removed(engine):
         conn.execute(text("DELETE FROM networks WHERE slug = 'myanmar'"))
     with pytest.raises(DBAPIError), engine.begin() as conn:
         conn.execute(text("DELETE FROM accounts WHERE code = '3993'"))
+
+
+def test_an_expected_payment_is_never_removed(engine):
+    # Its reference may be printed on a paper slip somewhere: a reused reference would book a
+    # stranger's payment to it.
+    with engine.begin() as conn:
+        expected.create(
+            conn, kind="invoice", amount=Money(500_00), network_id=None, contributor_id=None
+        )
+    refused(
+        engine,
+        "DELETE FROM expected_payments",
+        match="never removed",
+        guard=Guard.KEPT_ROW_REMOVED,
+    )
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="SQLite's foreign keys guard these rows")
+def test_a_network_used_by_lines_names_its_guard(engine):
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO networks (slug, name) VALUES ('myanmar', 'Myanmar')"))
+        posting.post(conn, gift(500, network="myanmar"))
+    refused(
+        engine,
+        "DELETE FROM networks WHERE slug = 'myanmar'",
+        match="used by journal lines",
+        guard=Guard.ROW_USED_BY_LINES,
+    )

@@ -1,0 +1,58 @@
+"""The posting service recognises a database guard by its stable code, never by its wording."""
+
+import pytest
+from sqlalchemy.exc import DBAPIError
+
+from ledger.db.guards import Guard, Refusal, refusal
+from ledger.errors import IntegrityViolation, PeriodClosed
+from ledger.services.posting.database_errors import translate
+
+
+class _PostgresError(Exception):
+    """Stands in for a psycopg error: its SQLSTATE is in ``sqlstate``."""
+
+    def __init__(self, message: str, sqlstate: str) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+def _wrapped(orig: Exception) -> DBAPIError:
+    return DBAPIError("INSERT INTO journal_entries ...", {}, orig)
+
+
+def test_sqlites_code_prefix_names_the_guard_and_leaves_the_message():
+    found = refusal(_wrapped(Exception("KA013: ledger: the period is closed")))
+    assert found == Refusal(Guard.PERIOD_CLOSED, "ledger: the period is closed")
+
+
+def test_postgresqls_sqlstate_names_the_guard():
+    orig = _PostgresError("ledger: the period is closed (entry 3)\nCONTEXT: PL/pgSQL", "KA013")
+    assert refusal(_wrapped(orig)) == Refusal(
+        Guard.PERIOD_CLOSED,
+        "ledger: the period is closed (entry 3)",
+    )
+
+
+def test_a_constraint_of_the_database_itself_names_no_guard():
+    orig = _PostgresError('duplicate key value violates unique constraint "uq"', "23505")
+    assert refusal(_wrapped(orig)).guard is None
+
+
+def test_the_period_closed_guard_becomes_period_closed_whatever_its_wording():
+    refused = translate(_wrapped(_PostgresError("ledger: Perioden är stängd", "KA013")))
+    assert isinstance(refused, PeriodClosed)
+    assert (refused.field, refused.message) == ("date", "ledger: Perioden är stängd")
+
+
+@pytest.mark.parametrize(
+    "orig",
+    [
+        Exception("ledger: the period is closed"),  # the old wording, without a code
+        Exception("KA008: ledger: the entry does not balance"),
+        _PostgresError("ledger: the period is closed", "P0001"),
+    ],
+)
+def test_anything_else_the_database_refuses_is_an_integrity_violation(orig):
+    refused = translate(_wrapped(orig))
+    assert type(refused) is IntegrityViolation
+    assert not refused.message.startswith("KA")
