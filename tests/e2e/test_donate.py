@@ -23,6 +23,13 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _GIFT = re.compile(r'name="gift" value="([0-9a-f]{32})"')
 
 
+@pytest.fixture(autouse=True)
+def approved_gift_recipient(app):
+    """The organisation these tests give to is an approved gift recipient (the donor may give
+    a personnummer for the tax reduction); the tests that say otherwise set it back."""
+    app.config["TAX_APPROVED_RECIPIENT"] = True
+
+
 @pytest.fixture
 def stripe_fake(app):
     with FakeStripeServer() as fake:
@@ -369,6 +376,23 @@ def test_the_personnummer_is_stored_encrypted_only(app, client, engine, networks
     assert "9876" not in dump and "811218" not in dump
     token = gift_row(engine, gift).personnummer_enc
     assert pii.decrypt(pii.cipher(app.config), token) == "19811218-9876"
+
+
+def test_without_tax_approval_no_personnummer_is_asked_for_or_kept(
+    app, client, engine, networks, stripe_fake
+):
+    app.config["TAX_APPROVED_RECIPIENT"] = False
+    page = client.get("/n/fred").get_data(as_text=True)
+    assert 'id="personnummer"' not in page and "skattereduktion" not in page
+    submit(client, personnummer="811218-9876")  # sent anyway, by an old form or a script
+    gift = stripe_fake.posts("/v1/checkout/sessions")[0].params["metadata"]["gift"]
+    assert gift_row(engine, gift).personnummer_enc is None
+
+
+def test_an_approved_recipient_asks_for_the_personnummer_and_says_why(client, networks):
+    page = client.get("/n/fred").get_data(as_text=True)
+    assert 'id="personnummer"' in page
+    assert "Vi är godkänd gåvomottagare" in page and "skattereduktion" in page
 
 
 # --- thank you and stopping -------------------------------------------------------------------

@@ -66,9 +66,16 @@ def render_form(
             presets=gifts.PRESETS_KR,
             channels=channels(),
             swish_handel=swish_handel(),
+            ask_personnummer=tax_approved(),
         ),
         status,
     )
+
+
+def tax_approved() -> bool:
+    """Whether gifts to the organisation give the donor a tax reduction (Skatteverket's approved
+    gift recipients): only then is there a reason to ask for a personnummer at all."""
+    return bool(current_app.config.get("TAX_APPROVED_RECIPIENT"))
 
 
 def channels() -> tuple[str, ...]:
@@ -86,8 +93,13 @@ def validate() -> tuple[gifts.GiftDraft | None, dict[str, str]]:
     """The form as a draft, or every error in it (the Swish payer's number included)."""
     errors: dict[str, str] = {}
     draft = None
+    form = request.form
+    if not tax_approved() and form.get("personnummer"):
+        # Not asked for, so not taken: no reason to keep a personnummer (GDPR's minimisation).
+        form = form.copy()
+        form.pop("personnummer")
     try:
-        draft = gifts.validate(request.form, locale=lang(), channels=channels())
+        draft = gifts.validate(form, locale=lang(), channels=channels())
     except GiftInvalid as exc:
         errors = dict(exc.errors)
     payer = " ".join(request.form.get("payer_number", "").split())
