@@ -4,6 +4,8 @@ a double submit or a return from a cancelled checkout)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -93,11 +95,10 @@ def validate() -> tuple[gifts.GiftDraft | None, dict[str, str]]:
     """The form as a draft, or every error in it (the Swish payer's number included)."""
     errors: dict[str, str] = {}
     draft = None
-    form = request.form
+    form: Mapping[str, str] = request.form
     if not tax_approved() and form.get("personnummer"):
         # Not asked for, so not taken: no reason to keep a personnummer (GDPR's minimisation).
-        form = form.copy()
-        form.pop("personnummer")
+        form = {k: v for k, v in request.form.items() if k != "personnummer"}
     try:
         draft = gifts.validate(form, locale=lang(), channels=channels())
     except GiftInvalid as exc:
