@@ -5,6 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 CHROMIUM ?= /usr/bin/chromium
+# make demo PORT=5150 serves on another port; the links Kassan writes (QR codes, e-mails,
+# posters) follow it. The demo's bankgiro is the one in Bankgirot's own example files, its
+# Swish number the Swish test number: the donor page then offers Bankgiro/OCR and Swish QR.
+PORT ?= 5000
+DEMO_ENV := KASSAN_PUBLIC_BASE_URL=$${KASSAN_PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
+	KASSAN_BANKGIRO=$${KASSAN_BANKGIRO:-991-2346} \
+	SWISH_PAYEE_NUMBER=$${SWISH_PAYEE_NUMBER:-1231181189}
 
 .PHONY: demo test test-sqlite test-postgresql lint bench install chromium clean
 
@@ -17,11 +24,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## make demo: install, migrate a SQLite database under instance/, seed demo data, serve on :5000
+## make demo: install, migrate a SQLite database under instance/, seed demo data, serve on
+## http://127.0.0.1:$(PORT) (5000 unless PORT=... is given)
 demo: $(STAMP)
-	$(BIN)/kassan db upgrade
-	$(BIN)/kassan demo seed
-	$(BIN)/kassan run --host 127.0.0.1 --port 5000 --no-reload
+	$(DEMO_ENV) $(BIN)/kassan db upgrade
+	$(DEMO_ENV) $(BIN)/kassan demo seed
+	$(DEMO_ENV) $(BIN)/kassan run --host 127.0.0.1 --port $(PORT) --no-reload
 
 ## Browser tests drive Debian's Chromium (Playwright cannot download its own here).
 chromium:

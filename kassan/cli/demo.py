@@ -17,10 +17,9 @@ from ledger.money import Money
 from reports.display import format_money
 
 DEFAULT_GIFTS = 5_000
-LOGIN_URL = "http://127.0.0.1:5000/login"
 
 
-def render_summary(s: SeedSummary) -> str:
+def render_summary(s: SeedSummary, base_url: str) -> str:
     lines = [
         f"networks:     {s.networks} ({s.networks_created} new), {s.budgets} budgets set",
         f"contributors: {s.contributors} ({s.contributors_created} new)",
@@ -28,7 +27,7 @@ def render_summary(s: SeedSummary) -> str:
         f"gifts:        {s.gifts_posted} booked now, {s.gifts_already} already there "
         f"(demo gifts in all: {format_money(Money(s.gifts_ore))})",
         "",
-        f"Demo logins at {LOGIN_URL}:",
+        f"Demo logins at {base_url.rstrip('/')}/login:",
     ]
     for u in s.logins:
         note = "" if u.works else "  (existing user whose password was changed; left as it is)"
@@ -68,4 +67,4 @@ def seed_command(gifts: int) -> None:
             summary = seed(conn, plan, progress=progress)
     except LedgerError as exc:
         raise click.ClickException(exc.message) from exc
-    click.echo(render_summary(summary))
+    click.echo(render_summary(summary, str(current_app.config["PUBLIC_BASE_URL"])))

@@ -189,3 +189,9 @@ def test_the_plan_is_the_same_for_the_same_day_and_stays_in_its_window():
     assert all(c.email.isascii() for c in plan.contributors)
     assert demo.build_plan(0, day).gifts == ()
     assert demo.build_plan(10, date(2024, 12, 31)).gifts == ()
+
+
+def test_the_demo_prints_its_logins_at_the_address_it_is_served_on(app, cli):
+    app.config["PUBLIC_BASE_URL"] = "http://127.0.0.1:5150"
+    result = _seed(cli, "--gifts", "20")
+    assert "Demo logins at http://127.0.0.1:5150/login:" in result.output
