@@ -15,7 +15,7 @@ from flask_login import current_user
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 from werkzeug.wrappers import Response
 
-from kassan.web.api.contributors import EDITABLE, ContributorFieldsSchema
+from kassan.web.api.contributors import ContributorFieldsSchema
 from kassan.web.auth import role_required
 from kassan.web.database import get_engine
 from ledger.errors import DimensionNotFound, DimensionRefused
@@ -118,7 +118,9 @@ def contributor(contributor_id: int) -> Response | tuple[str, int] | str:
         form = dict(request.form)
         try:
             with get_engine(current_app).begin() as conn:
-                values = {k: v for k, v in _contributor_values().items() if k in EDITABLE}
+                values = {
+                    k: v for k, v in _contributor_values().items() if k in contributors.EDITABLE
+                }
                 contributors.update(conn, pii.cipher(current_app.config), contributor_id, values)
             flash("Ändringarna är sparade.", "success")
             return redirect(url_for("admin.contributor", contributor_id=contributor_id), code=303)

@@ -26,7 +26,9 @@ from ledger.services import pii
 from ledger.services.dimensions import CONTRIBUTOR_KINDS
 
 __all__ = [
+    "EDITABLE",
     "ORG_KINDS",
+    "ORG_ONLY",
     "ContributorRecord",
     "create",
     "get",
@@ -47,7 +49,8 @@ _TEXT_FIELDS = {
     "address_line2": (200, "Adressrad 2"),
     "city": (100, "Ort"),
 }
-_ORG_ONLY = (
+# what only an organisation has
+ORG_ONLY = (
     "organisation_number",
     "org_kind",
     "contact_person",
@@ -57,6 +60,8 @@ _ORG_ONLY = (
     "city",
     "invoice_email",
 )
+# what a contributor's record lets staff change (the API and the admin page)
+EDITABLE = ("name", "email", "personnummer", *ORG_ONLY)
 SIMILAR = 0.8  # difflib ratio above which two names are shown as possible duplicates
 
 
@@ -145,7 +150,7 @@ def _clean(kind: str, values: Mapping[str, Any], crypt: MultiFernet) -> dict[str
     if "email" in values:
         out["email"] = _email(values, "email")
     if kind == "person":
-        for field in _ORG_ONLY:
+        for field in ORG_ONLY:
             if values.get(field) not in (None, ""):
                 raise _bad(
                     field, f"{field} is for organisations only", "Gäller bara organisationer."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, exists, func, select
 
@@ -32,18 +33,21 @@ def _lines_for(conn: Connection, entry_ids: list[int]) -> dict[int, list[PostedL
             .order_by(ln.entry_id, ln.line_no)
         )
         for r in rows:
-            out[r.entry_id].append(
-                PostedLine(
-                    r.line_no,
-                    r.account,
-                    r.debit_ore,
-                    r.credit_ore,
-                    r.currency,
-                    r.network_id,
-                    r.contributor_id,
-                )
-            )
+            out[r.entry_id].append(posted_line(r))
     return out
+
+
+def posted_line(r: Any) -> PostedLine:
+    """The line of a row read from ``journal_lines`` (its columns by their own names)."""
+    return PostedLine(
+        r.line_no,
+        r.account,
+        r.debit_ore,
+        r.credit_ore,
+        r.currency,
+        r.network_id,
+        r.contributor_id,
+    )
 
 
 _reversal = t.journal_entries.alias("reversal")

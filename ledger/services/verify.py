@@ -19,6 +19,7 @@ from sqlalchemy import Connection, func, select
 
 from ledger.db import tables as t
 from ledger.entries import GENESIS_HASH, PostedEntry, PostedLine, entry_hash
+from ledger.services import journal
 
 BalanceKey = tuple[str, int, int, int, str]  # account, network (0: none), year, month, currency
 
@@ -81,17 +82,7 @@ def _entries(conn: Connection) -> Iterator[PostedEntry]:
                 yield _entry(head, lines)
             head, lines = r, []
         if r.line_no is not None:
-            lines.append(
-                PostedLine(
-                    r.line_no,
-                    r.account,
-                    r.debit_ore,
-                    r.credit_ore,
-                    r.currency,
-                    r.network_id,
-                    r.contributor_id,
-                )
-            )
+            lines.append(journal.posted_line(r))
     if head is not None:
         yield _entry(head, lines)
 

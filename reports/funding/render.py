@@ -18,6 +18,7 @@ from reports.funding import Figures, FundingGap
 from reports.spreadsheet import write_csv
 
 __all__ = [
+    "AMOUNTS",
     "coverage_text",
     "donors_text",
     "gap_relation_text",
@@ -27,7 +28,8 @@ __all__ = [
     "to_json",
 ]
 
-_AMOUNTS = (
+# the figures given as amounts, in the JSON's order: ``<name>_ore`` and ``<name>`` each
+AMOUNTS = (
     "need",
     "sida",
     "booked",
@@ -118,7 +120,7 @@ def next_year_text(report: FundingGap) -> str:
 
 def _figures(f: Figures, report: FundingGap) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in _AMOUNTS:
+    for name in AMOUNTS:
         ore = getattr(f, f"{name}_ore")
         out[f"{name}_ore"] = ore
         out[name] = None if ore is None else format_money(Money(ore, report.currency))

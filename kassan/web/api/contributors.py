@@ -27,19 +27,6 @@ blp = Blueprint("contributors", __name__, url_prefix="/api/v1", description="Con
 blp.before_request(require_token)
 
 _TEXT = {"load_default": None, "allow_none": True}
-EDITABLE = (
-    "name",
-    "email",
-    "personnummer",
-    "organisation_number",
-    "org_kind",
-    "contact_person",
-    "address_line1",
-    "address_line2",
-    "postcode",
-    "city",
-    "invoice_email",
-)
 
 
 class ContributorFieldsSchema(Schema):

@@ -16,26 +16,12 @@ from marshmallow import Schema, fields, validate
 from kassan.web.api.auth import require_token
 from kassan.web.database import get_engine
 from reports.funding import DEFAULT_MONTHLY_GIFT_ORE, funding_gap
-from reports.funding.render import to_json
+from reports.funding.render import AMOUNTS, to_json
 
 blp = Blueprint(
     "funding_gap", __name__, url_prefix="/api/v1", description="The funding gap per network"
 )
 blp.before_request(require_token)
-
-_AMOUNTS = (
-    "need",
-    "sida",
-    "booked",
-    "allocated",
-    "received",
-    "committed",
-    "projected",
-    "gap",
-    "surplus",
-    "pace",
-    "monthly",
-)
 
 
 class FundingGapQuerySchema(Schema):
@@ -49,7 +35,7 @@ class FundingGapQuerySchema(Schema):
 
 def _figures_schema() -> type[Schema]:
     attrs: dict[str, Any] = {}
-    for name in _AMOUNTS:
+    for name in AMOUNTS:
         attrs[f"{name}_ore"] = fields.Integer(allow_none=True)
         attrs[name] = fields.String(allow_none=True, metadata={"example": "1 234,50 kr"})
     attrs.update(
