@@ -40,6 +40,7 @@ def render_html(collection: Collection, config: Mapping[str, object], *, page_ur
         swish_number=swish_number(str(payee)) if payee else None,
         bankgiro=format_bankgiro(str(bankgiro)) if bankgiro else None,
         page_url=page_url,
+        card=bool(config.get("STRIPE_SECRET_KEY")),
         page_qr=Markup(qr_svg(page_url, title="Insamlingens sida")),
     )
 

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from kassan.web.auth import role_required
 from kassan.web.database import get_engine
 from kassan.web.donate import form_page, payment
+from kassan.web.templating import collection_status
 from ledger import payment_instructions as instructions
 from ledger.errors import CollectionInvalid, LedgerError
 from ledger.money import parse_amount
@@ -291,7 +292,7 @@ def decide(collection_id: int) -> Response:
                     conn, collection_id, decision, request.form.get("note", "")
                 )
             send_management_link(conn, found)
-        flash(f"Insamlingen {found.title}: {found.status}.")
+        flash(f"Insamlingen {found.title}: {collection_status(found.status)}.")
     except LedgerError as exc:
         flash(f"Gick inte: {exc.message}")
     return redirect(url_for("collections.queue"), code=303)

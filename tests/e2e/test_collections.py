@@ -106,9 +106,9 @@ def test_the_start_form_needs_its_csrf_token(client, setup):
 
 
 def test_a_fourth_start_from_one_address_within_the_hour_is_refused(client, engine, setup):
-    for _ in range(collections.RATE_LIMIT):
-        assert _form(client).status_code == 200
-    assert _form(client).status_code == 429
+    for n in range(collections.RATE_LIMIT):
+        assert _form(client, title=f"Insamling {n}").status_code == 200
+    assert _form(client, title="En till").status_code == 429
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(t.collections)) == 3
 
@@ -180,6 +180,60 @@ def test_a_collection_is_started_approved_given_to_and_its_page_agrees_with_the_
     with engine.begin() as conn:
         collections.revoke_links(conn, found.id)
     assert client.get(link).status_code == 404
+
+
+def test_the_same_application_sent_twice_waits_in_the_queue_once(client, engine, setup):
+    first = _form(client)
+    again = _form(client, title=("Fika för fred " + SCRIPT).upper())  # a reload, retyped
+    assert first.status_code == again.status_code == 200
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(t.collections)) == 1
+    assert _form(client, title="Något annat").status_code == 200
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(t.collections)) == 2
+
+
+def test_the_desk_lists_collections_in_swedish_with_one_notice_after_a_decision(
+    client, engine, setup
+):
+    _form(client)
+    found = _only(engine)
+    with engine.begin() as conn:
+        users.create_user(conn, "finance@kassan.test", PASSWORD, "finance")
+    token = _LOGIN_CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
+    client.post(
+        "/login", data={"csrf_token": token, "email": "finance@kassan.test", "password": PASSWORD}
+    )
+    desk = client.get("/finance").get_data(as_text=True)
+    assert 'href="/finance/insamlingar"' in desk  # in the menu and the desk's own navigation
+    queue = client.get("/finance/insamlingar").get_data(as_text=True)
+    assert "(väntar på granskning)" in queue and "pending" not in queue
+    assert "Inga pågående insamlingar." in queue
+    assert 'class="button button--small" name="decision" value="approve"' in queue
+    csrf = _CSRF.search(queue).group(1)
+    answer = client.post(
+        f"/finance/insamlingar/{found.id}",
+        data={"csrf_token": csrf, "decision": "approve"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert answer.count("Insamlingen Fika för fred") == 1
+    assert ": pågår." in answer and "active" not in answer
+    assert "Inga insamlingar väntar på granskning." in answer
+
+
+def test_the_poster_offers_the_card_only_where_card_payments_are_set_up(client, engine, setup):
+    _form(client)
+    started = _only(engine)
+    with engine.begin() as conn:
+        found = collections.approve(conn, started.id)
+
+    def poster_text() -> str:
+        response = client.get(f"/i/{found.slug}/affisch.pdf")
+        return PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+
+    assert "Ge med kort" not in poster_text() and "Läs mer och följ insamlingen" in poster_text()
+    client.application.config["STRIPE_SECRET_KEY"] = "sk_test_poster"
+    assert "Ge med kort eller läs mer" in poster_text()
 
 
 def test_a_refused_collection_stays_hidden_and_its_organiser_reads_why(client, engine, setup):

@@ -127,6 +127,9 @@ def start(
             errors.update(exc.errors)
     if errors:
         raise CollectionInvalid(errors)
+    same = _waiting_same(conn, orgnr.format(number), title, email)
+    if same is not None:
+        return same  # the form sent again (a double click, a reload): one application
     now = datetime.now(UTC)
     new_id = conn.execute(
         t.collections.insert()
@@ -156,3 +159,21 @@ def start(
     if found is None:  # pragma: no cover - just inserted
         raise LedgerError("the new collection vanished", "id")
     return found
+
+
+def _waiting_same(conn: Connection, number: str, title: str, email: str) -> Collection | None:
+    """The club's application with this title and contact that still waits for staff, if any:
+    sending the same form twice must not put two applications in the queue."""
+    c = t.collections.c
+    found = conn.scalar(
+        select(c.id)
+        .where(
+            c.organisation_number == number,
+            func.lower(c.title) == title.lower(),
+            func.lower(c.contact_email) == email.lower(),
+            c.status.in_((CollectionStatus.PENDING, CollectionStatus.CHANGES)),
+        )
+        .order_by(c.id)
+        .limit(1)
+    )
+    return None if found is None else get(conn, int(found))
