@@ -9,11 +9,13 @@ from ledger.money import Money
 from ledger.references import make_reference
 from ledger.services.expected import ExpectedPayment
 from webhooks.bankfiles.decide import (
+    Booked,
     Found,
     MatchKind,
     Payout,
     candidate_references,
     decide,
+    differences,
 )
 from webhooks.bankfiles.records import BANKGIRO, SWISH, BankLine
 
@@ -64,11 +66,53 @@ def _kinds(matches: list) -> list[str]:
 
 
 def test_a_line_whose_key_is_booked_already_is_confirmed_with_that_entry():
+    booked = Booked(41, Money(500_00, "SEK"), DAY)
     (match,) = decide(
-        [_line(key="swish:1234567890123456")], Found(booked={"swish:1234567890123456": 41})
+        [_line(key="swish:1234567890123456")], Found(booked={"swish:1234567890123456": booked})
     )
     assert match.kind == MatchKind.CONFIRMED
     assert match.entry_id == 41
+
+
+def test_a_payment_with_a_booked_serial_but_another_amount_is_a_conflict_not_a_confirmation():
+    key = "bgc:9912346:2026-03-16:0001"
+    booked = Booked(41, Money(100_00, "SEK"), DAY, "9912346")
+    (match,) = decide([_line(1_000_00, key=key, account="9912346")], Found(booked={key: booked}))
+    assert (match.kind, match.entry_id) == (MatchKind.CONFLICT, 41)
+    assert match.note == "krock: belopp 1\xa0000,00\xa0kr, bokfört 100,00\xa0kr"
+
+
+def test_a_sek_line_under_a_key_booked_in_usd_is_a_conflict():
+    booked = Booked(41, Money(500_00, "USD"), DAY)
+    (match,) = decide([_line()], Found(booked={"bank:1": booked}))
+    assert (match.kind, match.entry_id) == (MatchKind.CONFLICT, 41)
+
+
+def test_a_line_booked_under_its_key_on_another_day_is_a_conflict():
+    booked = Booked(41, Money(500_00, "SEK"), date(2026, 3, 15))
+    (match,) = decide([_line()], Found(booked={"bank:1": booked}))
+    assert match.kind == MatchKind.CONFLICT
+    assert "datum 2026-03-16, bokfört 2026-03-15" in (match.note or "")
+
+
+def test_a_line_booked_under_its_key_for_another_bank_account_is_a_conflict():
+    booked = Booked(41, Money(500_00, "SEK"), DAY, "SE45 5000 0000 0583 9825 7466")
+    (match,) = decide(
+        [_line(account="CH93 0076 2011 6238 5295 7")], Found(booked={"bank:1": booked})
+    )
+    assert match.kind == MatchKind.CONFLICT
+
+
+def test_the_same_account_written_with_or_without_spaces_is_the_same_account():
+    booked = Booked(41, Money(500_00, "SEK"), DAY, "SE45 5000 0000 0583 9825 7466")
+    line = _line(account="se4550000000058398257466")
+    assert differences(line, booked) == ()
+
+
+def test_money_out_under_a_key_booked_as_money_in_is_a_conflict():
+    booked = Booked(41, Money(500_00, "SEK"), DAY)
+    (match,) = decide([_line(-500_00)], Found(booked={"bank:1": booked}))
+    assert match.kind == MatchKind.CONFLICT
 
 
 def test_the_same_key_twice_in_a_batch_confirms_the_second_by_the_first():
@@ -76,6 +120,13 @@ def test_the_same_key_twice_in_a_batch_confirms_the_second_by_the_first():
     assert first.kind == MatchKind.UNMATCHED
     assert second.kind == MatchKind.CONFIRMED
     assert second.same_as == "bank:1"
+
+
+def test_two_lines_of_one_file_with_one_key_and_other_amounts_are_a_conflict():
+    first, second = decide([_line(), _line(100_00, line_no=2)], Found())
+    assert first.kind == MatchKind.UNMATCHED
+    assert (second.kind, second.same_as) == (MatchKind.CONFLICT, "bank:1")
+    assert second.note == "krock: belopp 100,00\xa0kr, bokfört 500,00\xa0kr"
 
 
 def test_money_out_is_never_matched_even_with_a_known_reference():
@@ -124,6 +175,12 @@ def test_a_swish_payment_the_callback_booked_is_confirmed_once_per_entry():
     assert second.kind == MatchKind.OCR  # the callback's entry is taken: the rest is a payment
 
 
+def test_a_swish_report_line_whose_order_id_the_callback_booked_for_another_amount_is_a_conflict():
+    line = _line(channel=SWISH, raw=(("order_id", REF),))
+    (match,) = decide([line], Found(swish={REF: [(90, 499_00)]}, by_ref={REF: _expected()}))
+    assert (match.kind, match.entry_id) == (MatchKind.CONFLICT, 90)
+
+
 def test_a_swish_booking_of_another_amount_does_not_confirm_the_line():
     (match,) = decide([_line(reference=REF)], Found(swish={REF: [(90, 499_00)]}))
     assert match.kind == MatchKind.UNMATCHED
@@ -132,10 +189,22 @@ def test_a_swish_booking_of_another_amount_does_not_confirm_the_line():
 def test_a_stripe_payout_named_in_the_text_is_confirmed():
     payouts = (
         Payout(60, "stripe:payout:po_other", DAY, 500_00),
-        Payout(61, "stripe:payout:po_123", date(2026, 3, 1), 1_00),
+        Payout(61, "stripe:payout:po_123", date(2026, 3, 1), 500_00),  # named: any day
     )
     (match,) = decide([_line(message="STRIPE po_123")], Found(payouts=payouts))
     assert (match.kind, match.entry_id) == (MatchKind.CONFIRMED, 61)
+
+
+def test_a_payout_named_in_the_text_with_another_amount_is_a_conflict():
+    payouts = (Payout(61, "stripe:payout:po_123", DAY, 400_00),)
+    (match,) = decide([_line(message="STRIPE po_123")], Found(payouts=payouts))
+    assert (match.kind, match.entry_id) == (MatchKind.CONFLICT, 61)
+
+
+def test_a_payout_of_another_amount_is_not_confirmed_by_date():
+    payouts = (Payout(60, "stripe:payout:po_1", DAY, 499_00),)
+    (match,) = decide([_line()], Found(payouts=payouts))
+    assert match.kind == MatchKind.UNMATCHED
 
 
 def test_the_one_payout_of_the_same_amount_within_two_days_is_confirmed():
@@ -166,6 +235,18 @@ def test_one_open_payment_with_the_amount_and_payer_name_matches_by_amount_and_n
     assert (match.kind, match.expected) == (MatchKind.AMOUNT_NAME, payment)
 
 
+def test_a_payment_of_the_right_amount_from_someone_else_stays_unmatched():
+    found = Found(by_amount={500_00: [_expected(payer="Metall klubb 12")]})
+    (match,) = decide([_line(payer_name="Kommunal avd 3")], found)
+    assert match.kind == MatchKind.UNMATCHED
+
+
+def test_a_payment_from_the_right_payer_of_another_amount_stays_unmatched():
+    found = Found(by_amount={400_00: [_expected(amount_ore=400_00, payer="Anna")]})
+    (match,) = decide([_line(payer_name="Anna")], found)
+    assert match.kind == MatchKind.UNMATCHED
+
+
 def test_two_open_payments_with_the_same_amount_and_name_leave_the_line_unmatched():
     found = Found(
         by_amount={500_00: [_expected(7, payer="Anna"), _expected(8, OTHER_REF, payer="Anna")]}
@@ -192,4 +273,11 @@ def test_a_line_nothing_was_found_for_is_unmatched():
 
 
 def test_match_kinds_are_the_strings_stored_in_bank_lines():
-    assert [str(k) for k in MatchKind] == ["confirmed", "ocr", "text", "amount_name", "unmatched"]
+    assert [str(k) for k in MatchKind] == [
+        "confirmed",
+        "ocr",
+        "text",
+        "amount_name",
+        "unmatched",
+        "conflict",
+    ]

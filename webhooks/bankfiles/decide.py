@@ -4,11 +4,15 @@
 ``decide`` then walks the lines in order and gives each one ``Match``, touching no database,
 so every step can be tested on its own. For each payment, in this order:
 
-1. ``confirmed``: the payment in the world is booked already: its key is a journal entry's
-   source key (another file or the Swish callback booked it), an earlier line of the batch has
-   the same key, the Swish callback booked the payment request this reference belongs to, or it
-   is a Stripe payout booked from Stripe's side (its ``po_`` id in the text, else the one
-   payout of that amount within two days);
+1. ``confirmed``: the payment in the world is booked already and the booking says the same
+   thing: its key is a journal entry's source key (another file or the Swish callback booked
+   it) or an earlier line of the batch has the same key, *and* amount, currency, date and bank
+   account agree; the Swish callback booked the payment request this reference belongs to, for
+   the same amount; or it is a Stripe payout booked from Stripe's side (its ``po_`` id in the
+   text with the same amount, else the one payout of that amount within two days);
+   ``conflict``: the key (or the Swish order id, or the payout id) is booked, but the booking
+   says something else. A key is never proof: the line is neither booked nor confirmed, it
+   waits for finance staff beside the entry it collides with;
 2. ``ocr``: the structured reference (or a Swish report's order id, our payeePaymentReference)
    is a valid OCR reference of an expected payment;
 3. ``text``: a valid reference of an expected payment stands in the free text or Swish message;
@@ -27,6 +31,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
+from ledger.money import Money
 from ledger.references import is_valid_reference
 from ledger.services.expected import ExpectedPayment
 from webhooks.bankfiles.records import SWISH, BankLine
@@ -35,6 +40,7 @@ from webhooks.stripe.bookings import key as stripe_key
 __all__ = [
     "MATCHED",
     "PAYOUT_DAYS",
+    "Booked",
     "Found",
     "Match",
     "MatchKind",
@@ -42,6 +48,7 @@ __all__ = [
     "References",
     "candidate_references",
     "decide",
+    "differences",
 ]
 
 _DIGITS = re.compile(r"(?<!\d)\d{8,25}(?!\d)")  # our references are 8 digits or more
@@ -57,6 +64,7 @@ class MatchKind(StrEnum):
     TEXT = "text"  # by a reference in its free text
     AMOUNT_NAME = "amount_name"  # by amount and payer name
     UNMATCHED = "unmatched"  # booked to suspense
+    CONFLICT = "conflict"  # its key is booked with other content: nothing booked, finance decides
 
 
 MATCHED = (MatchKind.OCR, MatchKind.TEXT, MatchKind.AMOUNT_NAME)  # to an expected payment
@@ -66,9 +74,60 @@ MATCHED = (MatchKind.OCR, MatchKind.TEXT, MatchKind.AMOUNT_NAME)  # to an expect
 class Match:
     kind: MatchKind
     expected: ExpectedPayment | None = None
-    entry_id: int | None = None  # confirmed: the entry that booked the payment already
-    same_as: str | None = None  # confirmed by an earlier line of this batch with this key
+    entry_id: int | None = None  # confirmed or conflict: the entry booked under its key
+    same_as: str | None = None  # confirmed by (or in conflict with) an earlier line's key
     note: str | None = None
+
+
+class Booked(NamedTuple):
+    """What was booked under a key, to hold a line against: an entry's id, its bank amount
+    (signed as a bank line: positive is money in), its date and the bank account its line named
+    (None when a callback booked it and no bank file named an account yet)."""
+
+    entry_id: int | None
+    amount: Money
+    day: date
+    account: str | None = None
+
+
+def _said(line: BankLine) -> Booked:
+    return Booked(None, line.amount, line.booking_date, line.account)
+
+
+def _account(value: str) -> str:
+    return "".join(value.split()).upper()
+
+
+def _iban(value: str) -> bool:
+    return len(value) > 4 and value[:2].isalpha() and value[2:4].isdigit()
+
+
+def differences(line: BankLine, booked: Booked) -> tuple[str, ...]:
+    """How the line differs from what was booked under its key, in Swedish for finance staff;
+    empty when they say the same thing. Bank accounts are compared when both are IBANs: the
+    other formats name other things in that field (a BgMax bankgiro, a Swish report's Swish
+    number), which differ for the same payment."""
+    out = []
+    if line.amount != booked.amount:
+        out.append(f"belopp {line.amount}, bokfört {booked.amount}")
+    if line.booking_date != booked.day:
+        out.append(f"datum {line.booking_date.isoformat()}, bokfört {booked.day.isoformat()}")
+    if line.account and booked.account:
+        mine, theirs = _account(line.account), _account(booked.account)
+        if _iban(mine) and _iban(theirs) and mine != theirs:
+            out.append(f"konto {line.account}, bokfört på {booked.account}")
+    return tuple(out)
+
+
+def _conflict(
+    said: tuple[str, ...], entry_id: int | None = None, same_as: str | None = None
+) -> Match:
+    return Match(
+        MatchKind.CONFLICT,
+        entry_id=entry_id,
+        same_as=same_as,
+        note=("krock: " + "; ".join(said))[:500],
+    )
 
 
 class Payout(NamedTuple):
@@ -87,7 +146,7 @@ References = tuple[str | None, list[str]]  # the structured reference, those in 
 class Found:
     """What the batch's look-ups found, keyed the way ``decide`` asks."""
 
-    booked: Mapping[str, int] = field(default_factory=dict)  # line key -> entry that booked it
+    booked: Mapping[str, Booked] = field(default_factory=dict)  # line key -> what was booked
     by_ref: Mapping[str, ExpectedPayment] = field(default_factory=dict)  # reference -> its payment
     # our reference -> (entry id, amount) of each payment request the Swish callback booked
     swish: Mapping[str, list[tuple[int, int]]] = field(default_factory=dict)
@@ -120,18 +179,28 @@ def decide(
     if refs is None:
         refs = [candidate_references(ln) if ln.is_credit else (None, []) for ln in lines]
     out: list[Match] = []
-    first_key: set[str] = set()
+    first_key: dict[str, Booked] = {}  # key -> what the batch's first line with it says
     taken: set[int] = set()  # swish entries, payouts and amount+name matches used in this batch
     for ln, (structured, in_text) in zip(lines, refs, strict=True):
-        if ln.key in found.booked:
+        booked = found.booked.get(ln.key)
+        if booked is not None:
+            said = differences(ln, booked)
             out.append(
-                Match(MatchKind.CONFIRMED, entry_id=found.booked[ln.key], note="redan bokförd")
+                _conflict(said, booked.entry_id)
+                if said
+                else Match(MatchKind.CONFIRMED, entry_id=booked.entry_id, note="redan bokförd")
             )
             continue
-        if ln.key in first_key:
-            out.append(Match(MatchKind.CONFIRMED, same_as=ln.key, note="två gånger i filen"))
+        earlier = first_key.get(ln.key)
+        if earlier is not None:
+            said = differences(ln, earlier)
+            out.append(
+                _conflict(said, same_as=ln.key)
+                if said
+                else Match(MatchKind.CONFIRMED, same_as=ln.key, note="två gånger i filen")
+            )
             continue
-        first_key.add(ln.key)
+        first_key[ln.key] = _said(ln)
         if not ln.is_credit:
             out.append(Match(MatchKind.UNMATCHED))
             continue
@@ -147,12 +216,22 @@ def _credit(
             if amount_ore == ln.amount.ore and entry_id not in taken:
                 taken.add(entry_id)
                 return Match(MatchKind.CONFIRMED, entry_id=entry_id, note="bokförd av Swish")
+    swished = _swish_conflict(ln, found, taken)
+    if swished is not None:
+        return swished
     if structured and structured in found.by_ref:
         return Match(MatchKind.OCR, expected=found.by_ref[structured])
     for ref in in_text:
         if ref in found.by_ref:
             return Match(MatchKind.TEXT, expected=found.by_ref[ref])
-    payout = _payout(ln, found.payouts, taken)
+    named = _named_payout(ln, found.payouts, taken)
+    if named is not None:
+        taken.add(named.entry_id)
+        if named.ore != ln.amount.ore:
+            paid_out = Money(named.ore, ln.amount.currency)
+            return _conflict((f"belopp {ln.amount}, utbetalningen {paid_out}",), named.entry_id)
+        return Match(MatchKind.CONFIRMED, entry_id=named.entry_id, note="Stripe-utbetalning")
+    payout = _payout_by_amount(ln, found.payouts, taken)
     if payout is not None:
         taken.add(payout)
         return Match(MatchKind.CONFIRMED, entry_id=payout, note="Stripe-utbetalning")
@@ -169,12 +248,26 @@ def _credit(
     return Match(MatchKind.UNMATCHED)
 
 
-def _payout(ln: BankLine, payouts: Sequence[Payout], taken: set[int]) -> int | None:
+def _swish_conflict(ln: BankLine, found: Found, taken: set[int]) -> Match | None:
+    """A Swish report line whose order id (our payeePaymentReference) names a payment request
+    the Swish callback booked for another amount: the same payment, said two ways."""
+    order = dict(ln.raw).get("order_id") if ln.channel == SWISH else None
+    booked = [x for x in found.swish.get(order or "", []) if x[0] not in taken]
+    if not booked:
+        return None
+    entry_id, amount_ore = booked[0]
+    taken.add(entry_id)
+    swished = Money(amount_ore, ln.amount.currency)
+    return _conflict((f"belopp {ln.amount}, bokfört av Swish {swished}",), entry_id)
+
+
+def _named_payout(ln: BankLine, payouts: Sequence[Payout], taken: set[int]) -> Payout | None:
     text = " ".join(x for x in (ln.message, ln.reference) if x)
     named = {stripe_key("payout", m) for m in _PAYOUT_ID.findall(text)}
-    for entry_id, key, _day, _ore in payouts:
-        if key in named and entry_id not in taken:
-            return entry_id
+    return next((p for p in payouts if p.key in named and p.entry_id not in taken), None)
+
+
+def _payout_by_amount(ln: BankLine, payouts: Sequence[Payout], taken: set[int]) -> int | None:
     near = [
         entry_id
         for entry_id, _key, day, ore in payouts

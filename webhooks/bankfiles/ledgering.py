@@ -23,6 +23,9 @@ from webhooks.bankfiles.records import BankLine
 
 __all__ = ["BatchCounts", "book_batch"]
 
+# Kinds that book a new entry; a confirmed line is booked already, a conflict waits for finance.
+_BOOKS = (*MATCHED, MatchKind.UNMATCHED)
+
 
 @dataclass
 class BatchCounts:
@@ -37,6 +40,7 @@ class BatchCounts:
     confirmed_count: int = 0
     matched_count: int = 0
     unmatched_count: int = 0
+    conflict_count: int = 0  # key booked with other content: nothing booked, finance decides
 
     def add(self, line: BankLine, match: Match) -> None:
         self.line_count += 1
@@ -48,6 +52,9 @@ class BatchCounts:
             self.debit_ore -= line.amount.ore
         if match.kind == MatchKind.CONFIRMED:
             self.confirmed_count += 1
+            return
+        if match.kind == MatchKind.CONFLICT:
+            self.conflict_count += 1
             return
         self.booked_count += 1
         if match.kind in MATCHED:
@@ -73,7 +80,12 @@ def _cut(value: str | None, size: int) -> str | None:
 
 
 def _row(
-    import_id: int, line: BankLine, match: Match, entry_id: int | None, open_ore: int
+    import_id: int,
+    line: BankLine,
+    match: Match,
+    entry_id: int | None,
+    open_ore: int,
+    conflict_entry_id: int | None = None,
 ) -> dict[str, Any]:
     return {
         "import_id": import_id,
@@ -93,6 +105,7 @@ def _row(
         "match_kind": match.kind,
         "expected_payment_id": match.expected.id if match.expected else None,
         "entry_id": entry_id,
+        "conflict_entry_id": conflict_entry_id,
         "open_ore": open_ore,
         "note": match.note,
     }
@@ -110,9 +123,7 @@ def book_batch(
     """Match, book and store one batch of lines, adding to ``counts``; a bankgiro or Swish gift
     paid by a line moves to paid and gets its receipt queued (``mail_config``: the app's)."""
     matches = match_batch(conn, lines)
-    to_book = [
-        (ln, m) for ln, m in zip(lines, matches, strict=True) if m.kind != MatchKind.CONFIRMED
-    ]
+    to_book = [(ln, m) for ln, m in zip(lines, matches, strict=True) if m.kind in _BOOKS]
     posting.post_many(
         conn, (cash_draft(ln, m.expected, slugs) for ln, m in to_book), created_by=user_id
     )
@@ -148,7 +159,10 @@ def book_batch(
     for ln, m in zip(lines, matches, strict=True):
         counts.add(ln, m)
         entry_id = ids.get(m.same_as) if m.same_as else m.entry_id
-        if m.kind != MatchKind.CONFIRMED:
+        if m.kind == MatchKind.CONFLICT:  # booked nowhere: the entry is the one it collides with
+            rows.append(_row(import_id, ln, m, None, 0, entry_id))
+            continue
+        if m.kind in _BOOKS:
             entry_id = ids[ln.key]
         rows.append(_row(import_id, ln, m, entry_id, open_ore.get(ln.line_no, 0)))
     conn.execute(t.bank_lines.insert(), rows)

@@ -8,16 +8,19 @@ Every look-up is one query per batch (``IN`` over the batch's keys, references, 
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, func, select
 
 from ledger.chart import BANK
 from ledger.db import dialect
 from ledger.db import tables as t
+from ledger.money import Money
 from ledger.services import expected
 from webhooks.bankfiles.decide import (
     PAYOUT_DAYS,
+    Booked,
     Found,
     Match,
+    MatchKind,
     Payout,
     References,
     candidate_references,
@@ -28,19 +31,43 @@ from webhooks.bankfiles.records import BankLine
 __all__ = ["match_batch"]
 
 
-def _booked(conn: Connection, keys: list[str]) -> dict[str, int]:
-    """Keys booked already: by a journal entry of their own, or confirmed by a bank line."""
-    e, b = t.journal_entries.c, t.bank_lines.c
-    found = {
-        r.source_key: int(r.id)
-        for r in conn.execute(
-            select(e.source_key, e.id).where(dialect.among(conn, e.source_key, keys))
-        )
-    }
+def _booked(conn: Connection, keys: list[str]) -> dict[str, Booked]:
+    """Keys booked already, with what the booking says: the bank line that booked or confirmed
+    the key first (its amount, date and account), else a journal entry of that source key
+    (its bank-account amount and date; a callback names no bank account)."""
+    e, jl, b = t.journal_entries.c, t.journal_lines.c, t.bank_lines.c
+    found: dict[str, Booked] = {}
     for r in conn.execute(
-        select(b.key, b.entry_id).where(dialect.among(conn, b.key, keys), b.entry_id.is_not(None))
+        select(b.key, b.entry_id, b.direction, b.amount_ore, b.currency, b.booking_date, b.account)
+        .where(
+            dialect.among(conn, b.key, keys),
+            b.entry_id.is_not(None),
+            b.match_kind != MatchKind.CONFLICT,
+        )
+        .order_by(b.id)
     ):
-        found.setdefault(r.key, int(r.entry_id))
+        sign = 1 if r.direction == "in" else -1
+        amount = Money(sign * int(r.amount_ore), r.currency)
+        found.setdefault(r.key, Booked(int(r.entry_id), amount, r.booking_date, r.account))
+    rest = [k for k in keys if k not in found]
+    if not rest:
+        return found
+    bank = and_(jl.entry_id == e.id, jl.account == BANK)
+    for entry in conn.execute(
+        select(
+            e.source_key,
+            e.id,
+            e.date,
+            jl.currency,
+            func.coalesce(func.sum(jl.debit_ore - jl.credit_ore), 0).label("ore"),
+        )
+        .select_from(t.journal_entries.outerjoin(t.journal_lines, bank))
+        .where(dialect.among(conn, e.source_key, rest))
+        .group_by(e.source_key, e.id, e.date, jl.currency)
+        .order_by(e.id)
+    ):
+        amount = Money(int(entry.ore), entry.currency or "SEK")
+        found.setdefault(entry.source_key, Booked(int(entry.id), amount, entry.date))
     return found
 
 

@@ -38,6 +38,7 @@ bank_imports = Table(
     Column("confirmed_count", Integer, nullable=False),
     Column("matched_count", Integer, nullable=False),
     Column("unmatched_count", Integer, nullable=False),
+    Column("conflict_count", Integer, nullable=False, server_default="0"),
     Column("summary", Text, nullable=False),
 )
 
@@ -72,6 +73,9 @@ bank_lines = Table(
     Column("match_kind", String(12), nullable=False),
     Column("expected_payment_id", Integer, ForeignKey("expected_payments.id")),
     Column("entry_id", BigId, ForeignKey("journal_entries.id")),
+    # A conflict: the entry booked under the line's key that says something else; entry_id
+    # stays empty, since the line itself is booked nowhere.
+    Column("conflict_entry_id", BigId, ForeignKey("journal_entries.id")),
     Column("open_ore", BigInteger, nullable=False),
     Column("note", String(500)),
     UniqueConstraint("import_id", "line_no"),
