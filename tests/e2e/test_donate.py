@@ -103,6 +103,8 @@ def test_the_front_page_lists_the_networks_with_this_years_coverage(client, netw
     assert "Fred och demokrati" in page and "Rättvis klimatomställning" in page
     assert f"250{NBSP}000,00{NBSP}kr av årets behov på 1{NBSP}000{NBSP}000,00{NBSP}kr" in page
     assert '<progress id="cov-fred" max="100" value="25">' in page
+    # the dashboard's number, rounded the dashboard's way (reports.funding.render)
+    assert f"Täckt {date.today().year}: 25,0 %" in page
     assert "Årets budget är inte fastställd än." in page  # klimat has no budget
     assert 'href="/n/fred"' in page and 'href="/ge"' in page
     assert "Där behovet är störst" in page

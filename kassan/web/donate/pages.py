@@ -19,20 +19,31 @@ from kassan.web.donate.form_page import (
     validate,
 )
 from kassan.web.donate.payment import by_reference, start_checkout
-from ledger.chart import GIFT_INCOME
-from ledger.services import balances, dimensions, gifts
+from ledger.services import dimensions, gifts
+from reports.display import swedish_key
+from reports.funding import funding_gap
+from reports.funding.render import coverage_text
 
 
 def _coverage(conn: Any, year: int) -> list[dict[str, Any]]:
-    totals = balances.network_totals(conn, year=year, account=GIFT_INCOME)
+    """Each network with the funding gap's own figures: the donor page says what the dashboard
+    and the board report say (``coverage_text``: one number, rounded one way)."""
+    figures = {n.network_id: n.figures for n in funding_gap(conn, year).networks}
     rows = []
-    for network in dimensions.list_networks(conn):
-        debit, credit = totals.get(network.id, (0, 0))
-        received = max(0, credit - debit)
-        budget = dimensions.get_budget(conn, network.id, year)
-        need = budget.need_ore if budget else 0
-        percent = min(100, received * 100 // need) if need else None
-        rows.append({"network": network, "received": received, "need": need, "percent": percent})
+    for network in sorted(dimensions.list_networks(conn), key=lambda n: swedish_key(n.name)):
+        f = figures.get(network.id)
+        if f is None or not f.need_ore or f.coverage_bp is None:
+            rows.append({"network": network, "coverage": None})
+            continue
+        rows.append(
+            {
+                "network": network,
+                "received": max(0, f.received_ore),
+                "need": f.need_ore,
+                "coverage": coverage_text(f.coverage_bp),
+                "bar": min(100, f.coverage_bp // 100),
+            }
+        )
     return rows
 
 
