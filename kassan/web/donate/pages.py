@@ -29,7 +29,7 @@ def _coverage(conn: Any, year: int) -> list[dict[str, Any]]:
     """Each network with the funding gap's own figures: the donor page says what the dashboard
     and the board report say (``coverage_text``: one number, rounded one way)."""
     figures = {n.network_id: n.figures for n in funding_gap(conn, year).networks}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for network in sorted(dimensions.list_networks(conn), key=lambda n: swedish_key(n.name)):
         f = figures.get(network.id)
         if f is None or not f.need_ore or f.coverage_bp is None:
