@@ -26,6 +26,9 @@ def render_summary(s: SeedSummary, base_url: str) -> str:
         f"staff logins: {len(s.logins)} ({sum(u.created for u in s.logins)} new)",
         f"gifts:        {s.gifts_posted} booked now, {s.gifts_already} already there "
         f"(demo gifts in all: {format_money(Money(s.gifts_ore))})",
+        f"card:         {s.card_gifts} card gifts and {s.payouts} Stripe payouts booked now",
+        f"monthly:      {s.monthly_givers} monthly givers (card and standing bankgiro transfer)",
+        f"pledges:      {s.pledges_made} new, {s.invoices_issued} invoices issued now",
         "",
         f"Demo logins at {base_url.rstrip('/')}/login:",
     ]
@@ -51,7 +54,8 @@ def seed_command(gifts: int) -> None:
     """Seed networks, budgets, contributors, staff logins and gifts; safe to run again."""
     if current_app.config.get("KASSAN_ENV") == "production":
         raise click.ClickException("refusing to seed demo data: KASSAN_ENV is production")
-    plan = build_plan(gifts, date.today())
+    today = date.today()
+    plan = build_plan(gifts, today)
     try:
         with (
             get_engine(current_app).begin() as conn,
@@ -64,7 +68,7 @@ def seed_command(gifts: int) -> None:
                 bar.update(done - shown)
                 shown = done
 
-            summary = seed(conn, plan, progress=progress)
+            summary = seed(conn, plan, config=current_app.config, today=today, progress=progress)
     except LedgerError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(render_summary(summary, str(current_app.config["PUBLIC_BASE_URL"])))

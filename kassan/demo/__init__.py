@@ -1,5 +1,8 @@
-"""Demo data for ``make demo``: solidarity networks with budgets, contributors, staff logins and
-two years of bankgiro gifts, all booked through the ledger's services.
+"""Demo data for ``make demo``: solidarity networks with budgets (through next year),
+contributors, staff logins, two years of gifts by bankgiro and card (with Stripe's fees and
+payouts, ``cards``), monthly givers on a card subscription or a standing bankgiro transfer
+(``monthly``) and federations' pledges with their invoices (``pledges``), all booked through
+the ledger's services and the payment rails' own booking functions.
 
 ``build_plan`` (``plan``) is a pure function of the number of gifts and today's date (one
 ``random.Random(2026)``), so the same day always gives the same data; ``seed`` (``seeding``)

@@ -1,6 +1,6 @@
 """The demo's plan: a pure function of the number of gifts and today's date (one
 ``random.Random(2026)``), so the same day always gives the same networks with budgets,
-contributors and gifts."""
+contributors, gifts (each by bankgiro or card) and the monthly givers behind the monthly ones."""
 
 from __future__ import annotations
 
@@ -47,6 +47,18 @@ class GiftSpec:
     network: str | None  # slug; None: where it is needed most
     ore: int
     monthly: bool
+    channel: str = "bankgiro"  # or "card"
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlySpec:
+    """One person's monthly gift: a standing bankgiro transfer or a card subscription."""
+
+    contributor: int
+    network: str | None
+    ore: int
+    channel: str  # "bankgiro" or "card"
+    stopped: bool  # the donor stopped it before today
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +66,7 @@ class Plan:
     networks: tuple[NetworkSpec, ...]
     contributors: tuple[ContributorSpec, ...]
     gifts: tuple[GiftSpec, ...]
+    monthly: tuple[MonthlySpec, ...] = ()
 
 
 def _ascii(text: str) -> str:
@@ -105,9 +118,11 @@ def _months(today: date) -> list[date]:
     return out
 
 
-def _gifts(rng: random.Random, count: int, today: date) -> tuple[GiftSpec, ...]:
+def _gifts(
+    rng: random.Random, count: int, today: date
+) -> tuple[tuple[GiftSpec, ...], tuple[MonthlySpec, ...]]:
     if today < START or count == 0:
-        return ()
+        return (), ()
     slugs = [slug for slug, _, _ in NETWORKS]
     weights = [w for _, _, w in NETWORKS]
 
@@ -116,8 +131,10 @@ def _gifts(rng: random.Random, count: int, today: date) -> tuple[GiftSpec, ...]:
             return None
         return rng.choices(slugs, weights=weights)[0]
 
-    raw: list[tuple[date, int, str | None, int, bool]] = []
-    # Monthly givers: about 55% of the gifts, each on a fixed pay-day from its start month.
+    raw: list[tuple[date, int, str | None, int, bool, str]] = []
+    givers: list[MonthlySpec] = []
+    # Monthly givers: about 55% of the gifts, each on a fixed pay-day from its start month,
+    # two in five by card subscription, the others by standing bankgiro transfer.
     months = _months(today)
     wanted = count * 55 // 100
     for person in rng.sample(range(PERSONS), PERSONS):
@@ -127,12 +144,18 @@ def _gifts(rng: random.Random, count: int, today: date) -> tuple[GiftSpec, ...]:
         stop = rng.randrange(start + 1, len(months) + 1) if rng.randrange(100) < 20 else None
         payday = rng.choice((1, 10, 25, 27, 28))
         target, kr = network(15), _pick(rng, _MONTHLY_KR)
+        channel = "card" if rng.randrange(5) < 2 else "bankgiro"
+        paid = 0
         for month in months[start:stop]:
             day = month.replace(day=payday)
             if day > today or wanted <= 0:
                 break
-            raw.append((day, person, target, kr * 100, True))
+            raw.append((day, person, target, kr * 100, True, channel))
             wanted -= 1
+            paid += 1
+        if paid:
+            stopped = stop is not None and stop < len(months)
+            givers.append(MonthlySpec(person, target, kr * 100, channel, stopped))
     span = (today - START).days + 1
 
     def some_day() -> date:
@@ -147,16 +170,22 @@ def _gifts(rng: random.Random, count: int, today: date) -> tuple[GiftSpec, ...]:
     persons = range(PERSONS)
     for _ in range(ones):
         who = rng.choices(persons, weights=donor_weight)[0]
-        raw.append((some_day(), who, network(12), _pick(rng, _ONCE_KR) * 100, False))
+        channel = "card" if rng.randrange(100) < 35 else "bankgiro"
+        raw.append((some_day(), who, network(12), _pick(rng, _ONCE_KR) * 100, False, channel))
     for _ in range(orgs):
         who = PERSONS + rng.randrange(len(ORGANISATIONS))
-        raw.append((some_day(), who, network(10), _pick(rng, _ORG_KR) * 100, False))
+        raw.append((some_day(), who, network(10), _pick(rng, _ORG_KR) * 100, False, "bankgiro"))
     ordered = sorted(enumerate(raw), key=lambda item: (item[1][0], item[0]))
-    return tuple(GiftSpec(n, *gift) for n, (_, gift) in enumerate(ordered, start=1))
+    gifts = tuple(GiftSpec(n, *gift) for n, (_, gift) in enumerate(ordered, start=1))
+    return gifts, tuple(givers)
 
 
 def build_plan(gifts: int, today: date) -> Plan:
-    """The whole demo data set for ``gifts`` gifts dated 2025-01-01 through ``today``."""
+    """The whole demo data set for ``gifts`` gifts dated 2025-01-01 through ``today``.
+
+    Budgets run through next year, so that in December the board sees next year's need."""
     rng = random.Random(2026)
-    years = range(START.year, max(2026, today.year) + 1)
-    return Plan(_networks(rng, years), _contributors(rng), _gifts(rng, gifts, today))
+    years = range(START.year, max(2026, today.year) + 2)
+    networks, contributors = _networks(rng, years), _contributors(rng)
+    planned, monthly = _gifts(rng, gifts, today)
+    return Plan(networks, contributors, planned, monthly)

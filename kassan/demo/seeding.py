@@ -1,21 +1,26 @@
 """Applying a demo plan through the ledger's services, any number of times: networks and
 contributors are looked up before they are created, budgets are upserted, the staff logins made
-once, and every gift carries the source key ``demo:gift:<n>``, so a second run books nothing
-twice."""
+once, every bankgiro gift carries the source key ``demo:gift:<n>`` and every card gift its
+charge's (``cards``), and the monthly givers' gifts are found by their public ids
+(``monthly``), so a second run books nothing twice."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
-from kassan.demo.plan import Plan
+from kassan.demo import cards, monthly, pledges
+from kassan.demo.plan import GiftSpec, Plan
 from ledger.chart import POSTING_RULES
+from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.money import Money
 from ledger.services import dimensions, posting
 from ledger.services import users as user_service
+from webhooks.stripe import bookings
 
 BATCH_SIZE = 500  # small enough for the progress bar to move, big enough for the bulk path
 
@@ -46,12 +51,19 @@ class SeedSummary:
     gifts_posted: int = 0
     gifts_already: int = 0
     gifts_ore: int = 0
+    card_gifts: int = 0  # of the gifts booked now
+    payouts: int = 0
+    monthly_givers: int = 0
+    pledges_made: int = 0
+    invoices_issued: int = 0
     logins: list[DemoLogin] = field(default_factory=list)
 
 
-def _drafts(plan: Plan, ids: list[int], names: dict[str, str]) -> Iterator[Draft]:
+def _drafts(
+    plan: Plan, gifts: Iterable[GiftSpec], ids: list[int], names: dict[str, str]
+) -> Iterator[Draft]:
     debit, credit = POSTING_RULES["bankgiro_gift"]
-    for g in plan.gifts:
+    for g in gifts:
         who = plan.contributors[g.contributor]
         target = names[g.network] if g.network else "där behovet är störst"
         if who.kind == "organisation":
@@ -76,15 +88,31 @@ def _drafts(plan: Plan, ids: list[int], names: dict[str, str]) -> Iterator[Draft
         )
 
 
+def _booked(conn: Connection, batch: Sequence[GiftSpec]) -> set[int]:
+    """The numbers of the gifts booked before, by bankgiro or card: a gift's number is its
+    identity, so a plan for more gifts (whose channels fall differently) books none twice."""
+    keys = {f"demo:gift:{g.n}": g.n for g in batch}
+    keys.update({bookings.key("charge", cards.charge_id(g)): g.n for g in batch})
+    e = t.journal_entries.c
+    found = conn.scalars(select(e.source_key).where(e.source_key.in_(list(keys))))
+    return {keys[key] for key in found}
+
+
 def seed(
     conn: Connection,
     plan: Plan,
     *,
+    config: Mapping[str, object],
+    today: date | None = None,
     progress: Callable[[int], None] | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> SeedSummary:
-    """Apply the plan in the caller's transaction; whatever exists already is left as it is."""
+    """Apply the plan in the caller's transaction; whatever exists already is left as it is.
+
+    ``config`` is the app's (the PII key of the gift rows, the monthly givers' receipts);
+    ``today`` (default: the last gift's day) is when Stripe's payouts stop."""
     summary = SeedSummary()
+    network_ids: dict[str, int] = {}
     for spec in plan.networks:
         found = dimensions.get_network_by_slug(conn, spec.slug)
         if found is None:
@@ -92,6 +120,7 @@ def seed(
             summary.networks_created += 1
         else:
             network_id = found.id
+        network_ids[spec.slug] = network_id
         for year, need, sida in spec.budgets:
             dimensions.set_budget(conn, network_id, year, need, sida)
             summary.budgets += 1
@@ -117,9 +146,27 @@ def seed(
         summary.logins.append(DemoLogin(email, role, password, created, works))
 
     names = {spec.slug: spec.name for spec in plan.networks}
-    result = posting.post_many(
-        conn, _drafts(plan, ids, names), batch_size=batch_size, progress=progress
-    )
-    summary.gifts_posted, summary.gifts_already = result.posted, result.duplicates
+    labels = {spec.contributor: monthly.public_id(spec.contributor) for spec in plan.monthly}
+    # In batches of the plan's order, bankgiro and card gifts alike, so the progress bar moves
+    # evenly whichever channel a batch holds.
+    for start in range(0, len(plan.gifts), batch_size):
+        batch = plan.gifts[start : start + batch_size]
+        there = _booked(conn, batch)
+        by_bank = [g for g in batch if g.channel == "bankgiro" and g.n not in there]
+        by_card = [g for g in batch if g.channel == "card" and g.n not in there]
+        result = posting.post_many(conn, _drafts(plan, by_bank, ids, names), batch_size=batch_size)
+        booked = cards.book_charges(conn, by_card, ids, labels)
+        summary.card_gifts += booked
+        summary.gifts_posted += result.posted + booked
+        summary.gifts_already += len(batch) - result.posted - booked
+        if progress is not None:
+            progress(start + len(batch))
+    last = today or max((g.day for g in plan.gifts), default=date.min)
+    summary.payouts = cards.book_payouts(conn, [g for g in plan.gifts if g.channel == "card"], last)
+    monthly.book(conn, plan, network_ids, config)
+    summary.monthly_givers = len(plan.monthly)
+    if plan.gifts:
+        by_name = {who.name: ids[k] for k, who in enumerate(plan.contributors)}
+        summary.pledges_made, summary.invoices_issued = pledges.book(conn, by_name, last)
     summary.gifts_ore = sum(g.ore for g in plan.gifts)
     return summary

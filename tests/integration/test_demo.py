@@ -4,8 +4,11 @@ from sqlalchemy import func, select
 
 from kassan import demo
 from kassan.cli.demo import demo_cli
+from kassan.demo import cards
 from ledger.db import tables as t
 from ledger.services import users
+from reports import dashboard
+from reports.funding import funding_gap
 from reports.trial_balance import trial_balance
 
 GIFTS = 150  # above the bulk threshold, so the fast insert path is the one under test
@@ -42,10 +45,23 @@ def _counts(engine):
     return counts
 
 
+def _gifts_booked(engine):
+    """Entries of demo gifts: bankgiro gifts (source kind demo) and card charges."""
+    e = t.journal_entries.c
+    with engine.connect() as conn:
+        return conn.scalar(
+            select(func.count()).where(
+                (e.source_kind == "demo") | e.source_key.startswith("stripe:charge:")
+            )
+        )
+
+
 def test_seeding_books_networks_budgets_contributors_logins_and_gifts(cli, engine):
     result = _seed(cli, "--gifts", str(GIFTS))
     today = date.today()
-    years = list(range(2025, max(2026, today.year) + 1))
+    years = list(range(2025, max(2026, today.year) + 2))  # through next year
+    plan = demo.build_plan(GIFTS, today)
+    by_bank = {f"demo:gift:{g.n}" for g in plan.gifts if g.channel == "bankgiro"}
 
     assert "http://127.0.0.1:5000/login" in result.output
     for email, _role, password in demo.DEMO_USERS:
@@ -78,16 +94,28 @@ def test_seeding_books_networks_budgets_contributors_logins_and_gifts(cli, engin
             assert user is not None
             assert user.role == role
 
-        entries = conn.execute(select(t.journal_entries)).all()
-        assert len(entries) == GIFTS
+        everything = conn.execute(select(t.journal_entries)).all()
+        for series in {e.series for e in everything}:
+            for year in {e.fiscal_year for e in everything}:
+                numbers = sorted(
+                    e.number for e in everything if e.fiscal_year == year and e.series == series
+                )
+                assert numbers == list(range(1, len(numbers) + 1))
+        entries = [e for e in everything if e.source_kind == "demo"]
+        assert len(entries) == len(by_bank)
         assert {e.series for e in entries} == {"B"}
-        assert {e.source_key for e in entries} == {f"demo:gift:{n}" for n in range(1, GIFTS + 1)}
+        assert {e.source_key for e in entries} == by_bank
         assert all(date(2025, 1, 1) <= e.date <= today for e in entries)
-        for year in {e.fiscal_year for e in entries}:
-            numbers = sorted(e.number for e in entries if e.fiscal_year == year)
-            assert numbers == list(range(1, len(numbers) + 1))
+        charges = {e.source_key for e in everything if e.source_key.startswith("stripe:charge:")}
+        assert charges == {
+            f"stripe:charge:ch_demo_{g.n}" for g in plan.gifts if g.channel == "card"
+        }
+        assert len(by_bank) + len(charges) == GIFTS
 
-        lines = conn.execute(select(t.journal_lines)).all()
+        ids = [e.id for e in entries]
+        lines = conn.execute(
+            select(t.journal_lines).where(t.journal_lines.c.entry_id.in_(ids))
+        ).all()
         debits = [ln for ln in lines if ln.debit_ore]
         credits = [ln for ln in lines if ln.credit_ore]
         assert {ln.account for ln in debits} == {"1930"}
@@ -124,10 +152,23 @@ def test_the_seeded_books_balance(cli, engine):
         by_account = {a["account"]: a["balance_ore"] for a in report["accounts"]}
         ln = t.journal_lines.c
         line_totals = conn.execute(select(func.sum(ln.debit_ore), func.sum(ln.credit_ore))).one()
-    plan_total = sum(g.ore for g in demo.build_plan(GIFTS, date.today()).gifts)
-    assert report["totals"]["debit_ore"] == report["totals"]["credit_ore"] == plan_total
-    assert tuple(line_totals) == (plan_total, plan_total)
-    assert by_account == {"1930": plan_total, "3993": -plan_total}
+        invoiced = conn.scalar(select(func.sum(t.invoices.c.total_ore)))
+    today = date.today()
+    plan = demo.build_plan(GIFTS, today)
+    by_bank = sum(g.ore for g in plan.gifts if g.channel == "bankgiro")
+    by_card = [g for g in plan.gifts if g.channel == "card"]
+    fees = sum(cards.fee_ore(g.ore) for g in by_card)
+    paid_out = sum(p["amount"] for p in cards.payouts(by_card, today))
+    assert report["totals"]["debit_ore"] == report["totals"]["credit_ore"] == line_totals[0]
+    assert line_totals[0] == line_totals[1]
+    assert by_account == {
+        "1930": by_bank + paid_out,
+        "1510": invoiced,
+        "1580": sum(g.ore for g in by_card) - fees - paid_out,
+        "3993": -(by_bank + sum(g.ore for g in by_card) + invoiced),
+        "6570": fees,
+    }
+    assert fees > 0 and paid_out > 0 and invoiced > 0
 
 
 def test_seeding_refuses_to_run_in_production(app, cli, engine):
@@ -144,14 +185,14 @@ def test_seeding_refuses_to_run_in_production(app, cli, engine):
 
 def test_the_number_of_gifts_can_come_from_the_environment(cli, engine):
     _seed(cli, env={"KASSAN_DEMO_GIFTS": "12"})
-    assert _counts(engine)["journal_entries"] == 12
+    assert _gifts_booked(engine) == 12
 
 
 def test_a_larger_second_run_books_only_the_gifts_not_there_yet(cli, engine):
     _seed(cli, "--gifts", "30")
     result = _seed(cli, "--gifts", "45")
     assert "15 booked now, 30 already there" in result.output
-    assert _counts(engine)["journal_entries"] == 45
+    assert _gifts_booked(engine) == 45
 
 
 def test_a_demo_login_whose_password_was_changed_is_left_as_it_is(cli, engine):
@@ -167,11 +208,11 @@ def test_a_demo_login_whose_password_was_changed_is_left_as_it_is(cli, engine):
         assert users.count_users(conn) == 3
 
 
-def test_posting_reports_progress_after_each_batch(engine):
+def test_posting_reports_progress_after_each_batch(app, engine):
     plan = demo.build_plan(120, date(2026, 6, 30))
     seen: list[int] = []
     with engine.begin() as conn:
-        summary = demo.seed(conn, plan, progress=seen.append, batch_size=50)
+        summary = demo.seed(conn, plan, config=app.config, progress=seen.append, batch_size=50)
     assert seen == [50, 100, 120]
     assert (summary.gifts_posted, summary.gifts_already) == (120, 0)
 
@@ -195,3 +236,25 @@ def test_the_demo_prints_its_logins_at_the_address_it_is_served_on(app, cli):
     app.config["PUBLIC_BASE_URL"] = "http://127.0.0.1:5150"
     result = _seed(cli, "--gifts", "20")
     assert "Demo logins at http://127.0.0.1:5150/login:" in result.output
+
+
+def test_the_dashboard_shows_card_gifts_monthly_givers_on_every_channel_and_pledges(cli, engine):
+    _seed(cli, "--gifts", "600")
+    today = date.today()
+    plan = demo.build_plan(600, today)
+    paying = [m for m in plan.monthly if not m.stopped]
+    # in December no month of the year is left to project: next year's projection shows
+    ahead = today.year if today.month < 12 else today.year + 1
+    with engine.connect() as conn:
+        now = funding_gap(conn, today.year, as_of=today)
+        coming = funding_gap(conn, ahead, as_of=today)
+        channels, _, _ = dashboard.giving(conn, today.year, None, {})
+
+    assert {m.channel for m in paying} == {"card", "bankgiro"}
+    assert now.total.monthly_givers == len(paying)  # card subscriptions and standing orders
+    assert now.churn.stopped == sum(m.stopped for m in plan.monthly) > 0
+    assert now.total.committed_ore > 0
+    assert coming.total.committed_ore > 0
+    assert coming.total.projected_ore > 0
+    shares = {c.key: c.net_ore for c in channels}
+    assert shares["K"] > 0 and shares["B"] > 0 and shares["F"] > 0
