@@ -53,6 +53,9 @@ class Tx:
     name: str | None = None
     account: str | None = None
     clearing_ref: str | None = None
+    e2e: str | None = None  # EndToEndId; None writes the placeholder NOTPROVIDED
+    instructed: tuple[int, str] | None = None  # (amount in minor units, currency) the payer sent
+    no_amount: bool = False  # the bank gives no amount for this detail (001.02, 001.07 on)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,10 @@ class Entry:
     swish: bool = False
     amount_ore: int | None = None  # None: the sum of txs (set it to make a wrong sum)
     omit_amount: bool = False
+    reversal: bool = False  # RvslInd true
+    no_booking_date: bool = False  # only ValDt
+    ntry_ref: str | None = None
+    batch_count: int | None = None  # Btch/NbOfTxs; None: written when there are several txs
 
     @property
     def total(self) -> int:
@@ -97,15 +104,22 @@ def _tx(tx: Tx, version: int) -> str:
     parts = ["\n<TxDtls>", "<Refs>"]
     if tx.ref:
         parts.append(f"<AcctSvcrRef>{escape(tx.ref)}</AcctSvcrRef>")
-    parts.append("<EndToEndId>NOTPROVIDED</EndToEndId>")
+    parts.append(f"<EndToEndId>{escape(tx.e2e or 'NOTPROVIDED')}</EndToEndId>")
     if tx.clearing_ref:
         parts.append(f"<ClrSysRef>{tx.clearing_ref}</ClrSysRef>")
     parts.append("</Refs>")
     amount = f'<Amt Ccy="SEK">{_amount(tx.amount_ore)}</Amt>'
-    if version >= 3:
+    instructed = ""
+    if tx.instructed is not None:
+        ore, currency = tx.instructed
+        instructed = f'<InstdAmt><Amt Ccy="{currency}">{_amount(ore)}</Amt></InstdAmt>'
+    if tx.no_amount:
+        parts.append(f"<AmtDtls>{instructed}</AmtDtls>" if instructed else "")
+    elif version >= 3:
         parts.append(f"{amount}<CdtDbtInd>{_indicator(tx.amount_ore)}</CdtDbtInd>")
+        parts.append(f"<AmtDtls>{instructed}</AmtDtls>" if instructed else "")
     else:
-        parts.append(f"<AmtDtls><TxAmt>{amount}</TxAmt></AmtDtls>")
+        parts.append(f"<AmtDtls>{instructed}<TxAmt>{amount}</TxAmt></AmtDtls>")
     if tx.name or tx.account:
         role = "Dbtr" if tx.amount_ore >= 0 else "Cdtr"
         parts.append("<RltdPties>")
@@ -132,11 +146,18 @@ def _entry(entry: Entry, version: int) -> str:
     total = entry.total
     status = f"<Cd>{entry.status}</Cd>" if version >= 7 else entry.status
     parts = ["<Ntry>"]
+    if entry.ntry_ref:
+        parts.append(f"<NtryRef>{escape(entry.ntry_ref)}</NtryRef>")
     if not entry.omit_amount:
         parts.append(f'<Amt Ccy="SEK">{_amount(total)}</Amt>')
-    parts.append(f"<CdtDbtInd>{_indicator(total)}</CdtDbtInd><Sts>{status}</Sts>")
+    parts.append(f"<CdtDbtInd>{_indicator(total)}</CdtDbtInd>")
+    if entry.reversal:
+        parts.append("<RvslInd>true</RvslInd>")
+    parts.append(f"<Sts>{status}</Sts>")
     day = entry.booked.isoformat()
-    parts.append(f"<BookgDt><Dt>{day}</Dt></BookgDt><ValDt><Dt>{day}</Dt></ValDt>")
+    if not entry.no_booking_date:
+        parts.append(f"<BookgDt><Dt>{day}</Dt></BookgDt>")
+    parts.append(f"<ValDt><Dt>{day}</Dt></ValDt>")
     if entry.ref:
         parts.append(f"<AcctSvcrRef>{escape(entry.ref)}</AcctSvcrRef>")
     family = "RCDT" if total >= 0 else "ICDT"
@@ -146,8 +167,9 @@ def _entry(entry: Entry, version: int) -> str:
         f"</Domn><Prtry><Cd>{code}</Cd></Prtry></BkTxCd>"
     )
     parts.append("<NtryDtls>")
-    if len(entry.txs) > 1:
-        parts.append(f"<Btch><NbOfTxs>{len(entry.txs)}</NbOfTxs></Btch>")
+    count = entry.batch_count if entry.batch_count is not None else len(entry.txs)
+    if count > 1:
+        parts.append(f"<Btch><NbOfTxs>{count}</NbOfTxs></Btch>")
     parts.extend(_tx(tx, version) for tx in entry.txs)
     parts.append("</NtryDtls>")
     if entry.swish:

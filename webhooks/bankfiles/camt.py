@@ -4,8 +4,20 @@
 ``CamtReader`` walks the file with ``lxml.etree.iterparse``, yields the lines of each booked
 entry (``Sts`` BOOK) as soon as the entry closes and clears it, so a file of a million payments
 is read in bounded memory. Pending and information entries are counted in ``skipped``, not
-booked. A camt.053 statement's opening balance plus its booked entries must equal its closing
-balance.
+booked.
+
+What is refused, each with one message naming file, line and field:
+
+* XML with a document type declaration (DTD) or an entity: bank files have none, and they are
+  how an XML file reads local files or fills the memory (issue 12); entities are never resolved,
+  no DTD is loaded, nothing is fetched from the network;
+* a camt.052: an intraday report of movements, not a statement of what was booked;
+* a camt.053 without a statement (``Stmt``), a camt.054 without a notification (``Ntfctn``);
+* an account held in another currency than SEK (foreign-currency accounts are not supported yet;
+  the books are kept in kronor);
+* a summary (``TxsSummry``) that disagrees with the entries read, and a statement whose opening
+  balance plus its booked entries is not its closing balance (checked only when every entry
+  could be read, so a bad entry gives one message, not a second misleading one about balances).
 
 The file is refused whole: the iterator collects every fault and raises ``BankFileInvalid`` once
 the file has been read to its end. An importer therefore writes the yielded lines inside one
@@ -24,16 +36,26 @@ from typing import BinaryIO
 from lxml import etree
 
 from ledger.money import Money
-from webhooks.bankfiles.camt_entry import EntryContext, flatten, read_entry, status
+from webhooks.bankfiles.camt_entry import EntryContext, read_entry
+from webhooks.bankfiles.camt_fields import Fields, flatten, status
+from webhooks.bankfiles.camt_keys import FileKeys
+from webhooks.bankfiles.camt_totals import Tally
 from webhooks.bankfiles.records import Balance, BankFile, BankLine, ControlTotal, ParsedFile
 from webhooks.errors import BankFileInvalid, CamtEntryInvalid, ParseError
 
 __all__ = ["NAMESPACE", "CamtReader", "parse_camt"]
 
-NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:(camt\.05[34]\.001\.(0[2-9]|1[0-4]))$")
+NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:(camt\.05([234])\.001\.(0[1-9]|1[0-4]))$")
+BOOKS_CURRENCY = "SEK"
 _CONTAINERS = {"camt.053": "Stmt", "camt.054": "Ntfctn"}
+_CONTAINER_NAMES = {"Stmt": "kontoutdrag (Stmt)", "Ntfctn": "avisering (Ntfctn)"}
 _TAGS = ("Document", "GrpHdr", "Acct", "Bal", "TxsSummry", "Ntry", "Stmt", "Ntfctn")
 _MAX_ERRORS = 1000  # kept in memory; past this only counted, so a broken huge file stays small
+_INTRADAY = (
+    "camt.052 är en dagsrapport (intraday) över kontots rörelser under dagen, inte ett "
+    "kontoutdrag: posterna i den kan ändras eller försvinna innan dagen är slut. Läs in dagens "
+    "kontoutdrag (camt.053) eller aviseringar (camt.054) i stället"
+)
 
 
 class CamtReader:
@@ -57,16 +79,21 @@ class CamtReader:
         self.credit_ore = 0
         self.debit_ore = 0
         self.skipped = 0
+        self.containers = 0
+        self.foreign_accounts: set[str | None] = set()
+        self.keys = FileKeys()
         self._file: BankFile | None = None
         self._reset_container()
 
     def _reset_container(self) -> None:
         self.context = EntryContext(self.ns, None, bankgiro=False)
         self.movement_ore = 0
-        self.entries_seen = 0
-        self.declared_entries: int | None = None
+        self.tally = Tally()
+        self.summary: Fields | None = None
         self.opening: tuple[Money, date | None] | None = None
         self.closing: tuple[Money, date | None] | None = None
+        self.errors_before = self.error_count
+        self.foreign: str | None = None  # the account's currency when it is not SEK
 
     @property
     def file(self) -> BankFile:
@@ -80,12 +107,15 @@ class CamtReader:
             self.errors.append(ParseError(self.filename, line, field, message))
 
     def __iter__(self) -> Iterator[BankLine]:
+        etree.clear_error_log()  # the log is the thread's: only this file's errors belong in it
         events = etree.iterparse(
             self.source,
             events=("start", "end"),
             tag=[f"{{*}}{name}" for name in _TAGS],
+            load_dtd=False,
             resolve_entities=False,
             no_network=True,
+            huge_tree=False,
             remove_comments=True,
         )
         try:
@@ -107,26 +137,24 @@ class CamtReader:
                     while element.getprevious() is not None:
                         del element.getparent()[0]
         except etree.XMLSyntaxError as exc:
-            self.error(exc.lineno, None, f"XML-filen är trasig: {exc.msg}")
+            self._syntax_error(exc)
         if self.format is None and self.error_count == 0:
             self.error(1, "Document", "filen innehåller inget camt-dokument")
-        if self.error_count:
-            if self.error_count > len(self.errors):
-                self.errors.append(
-                    ParseError(
-                        self.filename,
-                        None,
-                        None,
-                        f"och {self.error_count - len(self.errors)} fel till",
-                    )
-                )
-            raise BankFileInvalid(self.errors)
-        zero = Money.zero(self.currency or "SEK")
+        elif self.format is not None and self.containers == 0 and self.error_count == 0:
+            container = _CONTAINERS[self.format[:8]]
+            self.error(
+                None,
+                container,
+                f"filen är en {self.format[:8]} utan något {_CONTAINER_NAMES[container]}: "
+                "det finns inget att läsa in, och en tom fil ska inte se ut som en tom dag",
+            )
+        self._raise_errors()
+        zero = Money.zero(self.currency or BOOKS_CURRENCY)
         self._file = BankFile(
             format=self.format or "camt",
             created_at=self.created_at,
             accounts=tuple(self.accounts),
-            currency=self.currency or "SEK",
+            currency=self.currency or BOOKS_CURRENCY,
             period_start=self.first_day,
             period_end=self.last_day,
             balances=tuple(self.balances),
@@ -137,11 +165,49 @@ class CamtReader:
             skipped=self.skipped,
         )
 
+    def _syntax_error(self, exc: etree.XMLSyntaxError) -> None:
+        # iterparse may raise a generic "no element found" at line 0; libxml2's own first error
+        # in the log says what and where.
+        logged = next(
+            (e for e in reversed(exc.error_log) if e.level_name in ("ERROR", "FATAL")), None
+        )
+        line = logged.line if logged is not None and logged.line else exc.lineno
+        if logged is not None and logged.type_name == "ERR_UNDECLARED_ENTITY":
+            self.error(
+                line,
+                "entity",
+                f"filen innehåller en entitetsreferens ({logged.message}); bankfiler har inga, "
+                "och de löses aldrig upp, så filen läses inte in",
+            )
+            return
+        message = logged.message if logged is not None and not exc.lineno else exc.msg
+        self.error(line, None, f"XML-filen är trasig: {message}")
+
+    def _raise_errors(self) -> None:
+        if not self.error_count:
+            return
+        if self.error_count > len(self.errors):
+            more = self.error_count - len(self.errors)
+            self.errors.append(ParseError(self.filename, None, None, f"och {more} fel till"))
+        raise BankFileInvalid(self.errors)
+
     def _start_document(self, element: etree._Element) -> bool:
+        docinfo = element.getroottree().docinfo
+        if docinfo.doctype or docinfo.internalDTD is not None:
+            self.error(
+                1,
+                "DOCTYPE",
+                "filen har en DOCTYPE-deklaration (DTD); bankfiler har ingen, och en DTD kan "
+                "låta XML läsa andra filer eller fylla minnet, så filen läses inte in",
+            )
+            return False
         qname = etree.QName(element)
         namespace = qname.namespace or ""
         match = NAMESPACE.match(namespace) if qname.localname == "Document" else None
-        if match is None:
+        if match is not None and match.group(2) == "2":
+            self.error(element.sourceline, "Document", _INTRADAY)
+            return False
+        if match is None or match.group(3) == "01":
             self.error(
                 element.sourceline,
                 "Document",
@@ -155,13 +221,19 @@ class CamtReader:
         return True
 
     def _entry(self, entry: etree._Element) -> Iterator[BankLine]:
-        self.entries_seen += 1
         fields = flatten(entry, skip="NtryDtls")
-        if status(fields) != "BOOK":
+        booked = status(fields) == "BOOK"
+        self.tally.add(fields, booked)
+        currency = fields.get("Amt@Ccy") or BOOKS_CURRENCY
+        if currency != BOOKS_CURRENCY:
+            self._foreign(entry.sourceline, "Ntry/Amt", currency)
+        if self.foreign is not None:
+            return
+        if not booked:
             self.skipped += 1
             return
         try:
-            lines = read_entry(entry, fields, self.context, self.line_count + 1)
+            lines = read_entry(entry, fields, self.context, self.line_count + 1, self.keys)
         except CamtEntryInvalid as fault:
             self.error(fault.line or entry.sourceline, fault.field, fault.message)
             return
@@ -180,6 +252,22 @@ class CamtReader:
             if self.error_count == 0:
                 yield line
 
+    def _foreign(self, line: int | None, field: str, currency: str) -> None:
+        """Refuse the account, once per file: its money is not in kronor."""
+        if self.foreign is not None:
+            return
+        self.foreign = currency
+        if self.context.account in self.foreign_accounts:
+            return
+        self.foreign_accounts.add(self.context.account)
+        self.error(
+            line,
+            field,
+            f"kontot {self.context.account or '(utan nummer)'} förs i {currency or '?'}, inte "
+            "i kronor (SEK): Kassans bokföring är i kronor och konton i annan valuta stöds inte "
+            "ännu, så inget från filen bokförs",
+        )
+
     def _end(self, name: str, element: etree._Element) -> None:
         parent = element.getparent()
         parent_name = etree.QName(parent).localname if parent is not None else ""
@@ -194,9 +282,8 @@ class CamtReader:
         elif name == "Bal" and parent_name == "Stmt":
             self._balance(element)
         elif name == "TxsSummry" and parent_name in _CONTAINERS.values():
-            count = self._text(element, "TtlNtries/NbOfNtries")
-            if count is not None and count.isdigit():
-                self.declared_entries = int(count)
+            self.summary = flatten(element)
+            self.summary_line = element.sourceline
         elif name in _CONTAINERS.values():
             self._end_container(element)
 
@@ -213,6 +300,8 @@ class CamtReader:
         if account is not None and account not in self.accounts:
             self.accounts.append(account)
         currency = self._text(element, "Ccy")
+        if currency and currency != BOOKS_CURRENCY:
+            self._foreign(element.sourceline, "Acct/Ccy", currency)
         if currency and self.currency is None:
             self.currency = currency
 
@@ -221,6 +310,10 @@ class CamtReader:
         if kind not in ("OPBD", "PRCD", "CLBD"):
             return
         amount_el = element.find(f"{{{self.ns}}}Amt")
+        currency = amount_el.get("Ccy") if amount_el is not None else None
+        if currency and currency != BOOKS_CURRENCY:
+            self._foreign(element.sourceline, f"Bal/{kind}", currency)
+            return
         try:
             amount = _balance_amount(amount_el, self._text(element, "CdtDbtInd"))
         except ValueError as exc:
@@ -234,44 +327,57 @@ class CamtReader:
             self.opening = (amount, when)
 
     def _end_container(self, element: etree._Element) -> None:
+        self.containers += 1
         account = self.context.account or "?"
-        if self.declared_entries is not None:
-            self.controls.append(
-                ControlTotal(f"{account}: antal poster", self.declared_entries, self.entries_seen)
-            )
-            if self.declared_entries != self.entries_seen:
-                self.error(
-                    element.sourceline,
-                    "TxsSummry/TtlNtries/NbOfNtries",
-                    f"filen säger {self.declared_entries} poster, har {self.entries_seen}",
-                )
+        if self.foreign is not None or self.error_count > self.errors_before:
+            # The container's totals cannot agree with entries that could not be read: a second
+            # message about them would only mislead.
+            self._reset_container()
+            return
+        if self.summary is not None:
+            controls, faults = self.tally.check_summary(self.summary, account)
+            self.controls.extend(controls)
+            for field, message in faults:
+                self.error(self.summary_line, field, message)
         if self.opening is not None and self.closing is not None:
-            (opening, opened), (closing, closed) = self.opening, self.closing
-            computed = opening.ore + self.movement_ore
-            self.balances.append(Balance(account, opening, closing, opened, closed))
-            self.controls.append(
-                ControlTotal(f"{account}: utgående saldo (öre)", closing.ore, computed)
-            )
-            if computed != closing.ore:
-                self.error(
-                    element.sourceline,
-                    "Bal/CLBD",
-                    f"ingående saldo {opening.decimal} + bokförda poster "
-                    f"{Money(self.movement_ore, opening.currency).decimal} ger "
-                    f"{Money(computed, opening.currency).decimal}, men utgående saldo "
-                    f"är {closing.decimal}",
-                )
+            self._check_balance(element, account, self.opening, self.closing)
         elif self.format is not None and self.format.startswith("camt.053"):
             self.error(
-                element.sourceline, "Bal", "kontoutdraget saknar ingående eller utgående saldo"
+                element.sourceline,
+                "Bal",
+                "kontoutdraget saknar ingående (OPBD/PRCD) eller utgående (CLBD) saldo, så det "
+                "går inte att se att posterna stämmer mot banken",
             )
         self._reset_container()
+
+    def _check_balance(
+        self,
+        element: etree._Element,
+        account: str,
+        opening_at: tuple[Money, date | None],
+        closing_at: tuple[Money, date | None],
+    ) -> None:
+        (opening, opened), (closing, closed) = opening_at, closing_at
+        computed = opening.ore + self.movement_ore
+        self.balances.append(Balance(account, opening, closing, opened, closed))
+        self.controls.append(
+            ControlTotal(f"{account}: utgående saldo (öre)", closing.ore, computed)
+        )
+        if computed != closing.ore:
+            self.error(
+                element.sourceline,
+                "Bal/CLBD",
+                f"ingående saldo {opening.decimal} + bokförda poster "
+                f"{Money(self.movement_ore, opening.currency).decimal} ger "
+                f"{Money(computed, opening.currency).decimal}, men utgående saldo "
+                f"är {closing.decimal}",
+            )
 
 
 def _balance_amount(element: etree._Element | None, indicator: str | None) -> Money:
     if element is None or not element.text or not re.match(r"^\d+(\.\d+)?$", element.text.strip()):
         raise ValueError("saldots belopp saknas eller är felaktigt")
-    amount = Money.kr(element.text.strip(), element.get("Ccy") or "SEK")
+    amount = Money.kr(element.text.strip(), element.get("Ccy") or BOOKS_CURRENCY)
     return -amount if indicator == "DBIT" else amount
 
 

@@ -3,18 +3,27 @@ detail (``TxDtls``), or one for an entry that has none.
 
 Element names are the same in every version 001.02..001.14; what moved between versions is
 handled here: the creditor reference (``CdtrRefInf/CdtrRef`` in .02, ``CdtrRefInf/Ref`` later),
-the party name (``Dbtr/Nm`` up to .06, ``Dbtr/Pty/Nm`` from .07), the status (``<Sts>BOOK`` up to
-.06, ``<Sts><Cd>BOOK`` later) and the amount of a detail (``TxDtls/Amt`` or
-``AmtDtls/TxAmt/Amt``).
+the party name (``Dbtr/Nm`` up to .06, ``Dbtr/Pty/Nm`` from .07) and the amount of a detail
+(``TxDtls/Amt`` or ``AmtDtls/TxAmt/Amt``).
 
-Each element is walked once into a flat ``{"A/B/C": text}`` map (first occurrence wins;
-``Ustrd`` lines are joined): twenty ``find`` calls per entry cost four times as much, and a
-benchmark file has a hundred thousand entries.
+Banks write entries in more shapes than the happy one, and each is read without guessing:
+
+* the booking day is ``BookgDt``, else the value day ``ValDt`` (both are optional);
+* a detail's own amount counts only in the account's currency; an amount the payer instructed
+  in another currency (``AmtDtls/InstdAmt``, or a foreign ``TxAmt``) stays on the line as the
+  ``instructed_amount``/``instructed_currency`` details, and the line is booked at the account
+  currency's amount;
+* a batch whose details do not all carry an account-currency amount is one line for the whole
+  entry, marked ``batch`` with its count for the desk: an entry is never split by guess;
+* an entry with ``RvslInd`` true reverses an earlier payment: ISO 20022 reports the reversal of
+  a credit as a debit, so its signed amount is already the original's negated; its key is the
+  original's with ``:reversal`` and its ``reverses`` detail names the original's key.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -22,16 +31,18 @@ from functools import lru_cache
 from lxml import etree
 
 from ledger.money import Money
+from webhooks.bankfiles.camt_fields import Fields, day, first, flatten, money, sign
+from webhooks.bankfiles.camt_keys import FileKeys, entry_key, reversal_key, transaction_key
 from webhooks.bankfiles.records import BANKGIRO, CARD, SWISH, TRANSFER, BankLine
 from webhooks.bankfiles.text import ocr_reference
 from webhooks.errors import CamtEntryInvalid
 
-__all__ = ["EntryContext", "flatten", "read_entry"]
+__all__ = ["EntryContext", "read_entry"]
 
 _SWISH_REFERENCE = re.compile(r"^\d{16}$")
 _MAX_MESSAGE = 500
-
-Fields = dict[str, str]
+_OWN_AMOUNTS = ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/CntrValAmt/Amt")
+_FOREIGN_AMOUNTS = ("AmtDtls/InstdAmt/Amt", "AmtDtls/TxAmt/Amt", "Amt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,129 +54,122 @@ class EntryContext:
     bankgiro: bool  # our account is a bankgiro number (Othr/SchmeNm/Prtry BGNR)
 
 
-_LOCAL: dict[str, str] = {}  # "{urn:...}Local" -> "Local": a file has a few dozen tags
-
-
-def flatten(element: etree._Element, skip: str = "") -> Fields:
-    """``{"path/below/element": text}`` for every element under ``element`` that has text,
-    and ``"path@Ccy"`` for amounts; the subtree named ``skip`` (a child) is left out."""
-    out: Fields = {}
-    local = _LOCAL
-    stack: list[tuple[etree._Element, str]] = [(element, "")]
-    while stack:
-        parent, prefix = stack.pop()
-        for child in parent:
-            tag = child.tag
-            name = local.get(tag)
-            if name is None:
-                # Every element of a camt document is in its one namespace: "{urn:...}Local".
-                name = local[tag] = tag[tag.find("}") + 1 :]
-            path = prefix + name
-            if path == skip:
-                continue
-            text = child.text
-            if text is not None and (text := text.strip()):
-                if path not in out:
-                    out[path] = text
-                    if name == "Amt":
-                        out[path + "@Ccy"] = child.get("Ccy", "")
-                elif name == "Ustrd":
-                    out[path] += " " + text
-            if len(child):
-                stack.append((child, path + "/"))
-    return out
-
-
-def _first(fields: Fields, *paths: str) -> str | None:
-    for path in paths:
-        value = fields.get(path)
-        if value is not None:
-            return value
-    return None
-
-
-def _money(fields: Fields, path: str, line: int | None) -> Money | None:
-    text = fields.get(path)
-    if text is None:
-        return None
-    currency = fields.get(f"{path}@Ccy", "")
-    whole, _, fraction = text.partition(".")
-    # Parsed by hand, not through Decimal: a large file has a hundred thousand of them.
-    if not (whole.isdigit() and (fraction.isdigit() or not fraction)) or (
-        len(fraction) > 2 and fraction[2:].strip("0")
-    ):
-        raise CamtEntryInvalid(line, path, f"beloppet är inget belopp i öre: {text!r}")
-    try:
-        return Money(int(whole) * 100 + int((fraction[:2] or "0").ljust(2, "0")), currency)
-    except ValueError as exc:
-        raise CamtEntryInvalid(
-            line, path, f"beloppet {text!r} {currency!r} går inte att läsa: {exc}"
-        ) from exc
-
-
-def _sign(indicator: str | None, line: int | None) -> int:
-    if indicator == "CRDT":
-        return 1
-    if indicator == "DBIT":
-        return -1
-    raise CamtEntryInvalid(
-        line, "CdtDbtInd", f"CdtDbtInd ska vara CRDT eller DBIT, är {indicator!r}"
-    )
-
-
-def _day(fields: Fields, where: str, line: int | None) -> date | None:
-    text = _first(fields, f"{where}/Dt", f"{where}/DtTm")
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError as exc:
-        raise CamtEntryInvalid(line, where, f"{where} är inget datum: {text!r}") from exc
-
-
-def status(fields: Fields) -> str | None:
-    return _first(fields, "Sts/Cd", "Sts")
-
-
 @lru_cache(maxsize=16)
 def _detail_paths(ns: str) -> tuple[str, str]:
-    """The paths to an entry's details and its batch count, built once per namespace."""
+    """The paths to an entry's details and its batch counts, built once per namespace."""
     return f"{{{ns}}}NtryDtls/{{{ns}}}TxDtls", f"{{{ns}}}NtryDtls/{{{ns}}}Btch/{{{ns}}}NbOfTxs"
 
 
+@dataclass(slots=True)
+class _Detail:
+    """One ``TxDtls``: its fields, its amount in the account's currency (signed) if it gives
+    one, and the amount the payer instructed in another currency, if any."""
+
+    fields: Fields
+    line: int | None
+    amount: Money | None
+    instructed: Money | None
+
+
+def _detail(tx: etree._Element, currency: str, indicator: str | None) -> _Detail:
+    where = tx.sourceline
+    t = flatten(tx)
+    own = foreign = None
+    for path in _OWN_AMOUNTS:
+        found = money(t, path, where)
+        if found is not None and found.currency == currency:
+            own = found * sign(t.get("CdtDbtInd") or indicator, where)
+            break
+    for path in _FOREIGN_AMOUNTS:
+        found = money(t, path, where)
+        if found is not None and found.currency != currency:
+            foreign = found
+            break
+    return _Detail(t, where, own, foreign)
+
+
+def _declared_count(entry: etree._Element, path: str, where: int | None) -> int | None:
+    counts: list[int] = []
+    for element in entry.iterfind(path):
+        text = (element.text or "").strip()
+        if not text.isdigit():
+            raise CamtEntryInvalid(where, "Btch/NbOfTxs", f"NbOfTxs är inget antal: {text!r}")
+        counts.append(int(text))
+    return sum(counts) if counts else None
+
+
 def read_entry(
-    entry: etree._Element, fields: Fields, ctx: EntryContext, first_line_no: int
+    entry: etree._Element,
+    fields: Fields,
+    ctx: EntryContext,
+    first_line_no: int,
+    keys: FileKeys | None = None,
 ) -> list[BankLine]:
     """The booked entry's lines, numbered from ``first_line_no``; ``CamtEntryInvalid`` when wrong.
-    ``fields`` is ``flatten(entry, skip="NtryDtls")``."""
+    ``fields`` is ``flatten(entry, skip="NtryDtls")``; ``keys`` remembers the file's keys."""
     where = entry.sourceline
-    amount = _money(fields, "Amt", where)
+    amount = money(fields, "Amt", where)
     if amount is None:
         raise CamtEntryInvalid(where, "Amt", "beloppet saknas")
-    amount = amount * _sign(fields.get("CdtDbtInd"), where)
-    booked = _day(fields, "BookgDt", where)
+    indicator = fields.get("CdtDbtInd")
+    amount = amount * sign(indicator, where)
+    valued = day(fields, "ValDt", where)
+    booked = day(fields, "BookgDt", where) or valued
     if booked is None:
-        raise CamtEntryInvalid(where, "BookgDt", "bokföringsdagen saknas")
-    details, batch_count = _detail_paths(ctx.ns)
-    txs = entry.findall(details)
-    declared = entry.findtext(batch_count) if txs else None
-    if txs and declared and declared.strip().isdigit() and int(declared) != len(txs):
         raise CamtEntryInvalid(
-            where, "NbOfTxs", f"posten säger {declared.strip()} transaktioner men har {len(txs)}"
+            where, "BookgDt", "bokföringsdag (BookgDt) och valutadag (ValDt) saknas båda"
         )
-    shared = _Shared(fields, ctx, amount, booked, _day(fields, "ValDt", where), len(txs))
-    lines = [
-        shared.line(tx, ordinal, first_line_no + ordinal - 1)
-        for ordinal, tx in enumerate(txs or [None], 1)
-    ]
-    total = sum((line.amount for line in lines), Money.zero(amount.currency))
+    details_path, batch_path = _detail_paths(ctx.ns)
+    txs = entry.findall(details_path)
+    declared = _declared_count(entry, batch_path, where)
+    if declared is not None and len(txs) > 1 and declared != len(txs):
+        raise CamtEntryInvalid(
+            where,
+            "Btch/NbOfTxs",
+            f"posten säger {declared} transaktioner (NbOfTxs) men har {len(txs)} (TxDtls)",
+        )
+    details = [_detail(tx, amount.currency, indicator) for tx in txs]
+    shared = _Shared(fields, ctx, amount, booked, valued, where or 0)
+    count = max(len(txs), declared or 0)
+    if count > 1 and (len(txs) <= 1 or any(d.amount is None for d in details)):
+        # The bank gave no amount per payment: the desk splits it, not a guess of ours.
+        (key,) = shared.keys([None], where)
+        return [shared.line(None, amount, key, first_line_no, keys, batch=count)]
+    if len(details) <= 1:
+        only = details[0] if details else None
+        if only is not None and only.amount is not None and only.amount != amount:
+            raise CamtEntryInvalid(
+                where,
+                "TxDtls/Amt",
+                f"transaktionen är på {only.amount.decimal}, posten är på {amount.decimal}",
+            )
+        (key,) = shared.keys([only], where)
+        return [shared.line(only, amount, key, first_line_no, keys)]
+    total = sum((d.amount for d in details if d.amount is not None), Money.zero(amount.currency))
     if total != amount:
         raise CamtEntryInvalid(
             where,
             "TxDtls",
             f"transaktionerna summerar till {total.decimal}, posten är på {amount.decimal}",
         )
-    return lines
+    return [
+        shared.line(detail, detail_amount, key, first_line_no + n, keys)
+        for n, (detail, key) in enumerate(zip(details, shared.keys(details, where), strict=True))
+        if (detail_amount := detail.amount) is not None  # all are: a batch without is one line
+    ]
+
+
+def _swish_reference(entry: Fields, tx: Fields) -> tuple[bool, str | None]:
+    """Whether the payment came by Swish, and Swish's 16-digit payment reference if given."""
+    swish = any(
+        "swish" in text.lower()
+        for text in (entry.get("BkTxCd/Prtry/Cd"), entry.get("AddtlNtryInf"), tx.get("AddtlTxInf"))
+        if text
+    )
+    clearing = tx.get("Refs/ClrSysRef")
+    if swish and clearing is not None and _SWISH_REFERENCE.match(clearing):
+        return True, clearing
+    return swish, None
 
 
 @dataclass(slots=True)
@@ -177,44 +181,52 @@ class _Shared:
     amount: Money
     booked: date
     valued: date | None
-    count: int
+    entry_line: int
 
-    def line(self, tx: etree._Element | None, ordinal: int, line_no: int) -> BankLine:
+    def keys(self, details: Sequence[_Detail | None], where: int | None) -> list[str]:
+        """One key per detail (camt_keys' rules): its own, else the entry's plus its position;
+        keys that several details of this entry would share get their position too."""
+        own = [
+            transaction_key(d.fields, _swish_reference(self.fields, d.fields)[1]) if d else None
+            for d in details
+        ]
+        base = entry_key(self.fields, self.ctx.account, self.booked)
+        keys = []
+        for position, key in enumerate(own, 1):
+            if key is None:
+                if base is None:
+                    raise CamtEntryInvalid(
+                        where,
+                        "AcctSvcrRef",
+                        "betalningen saknar referens: varken transaktionen (AcctSvcrRef, UETR, "
+                        "TxId, EndToEndId) eller posten (AcctSvcrRef, NtryRef) har någon",
+                    )
+                key = base if len(own) == 1 else f"{base}:{position}"
+            elif own.count(key) > 1:
+                key = f"{key}:{position}"
+            keys.append(key)
+        return keys
+
+    def line(
+        self,
+        detail: _Detail | None,
+        amount: Money,
+        key: str,
+        line_no: int,
+        keys: FileKeys | None,
+        batch: int = 0,
+    ) -> BankLine:
         entry = self.fields
-        where = tx.sourceline if tx is not None else None
-        t = flatten(tx) if tx is not None else {}
-        amount = self.amount
-        tx_amount = _money(t, "Amt", where) or _money(t, "AmtDtls/TxAmt/Amt", where)
-        if tx_amount is not None:
-            amount = tx_amount * _sign(t.get("CdtDbtInd") or entry.get("CdtDbtInd"), where)
-        elif self.count > 1:
-            raise CamtEntryInvalid(
-                where, "TxDtls/Amt", "beloppet saknas i en av flera transaktioner"
-            )
-        entry_ref = entry.get("AcctSvcrRef")
-        tx_ref = t.get("Refs/AcctSvcrRef")
-        clearing_ref = t.get("Refs/ClrSysRef")
-        swish = any(
-            "swish" in text.lower()
-            for text in (
-                entry.get("BkTxCd/Prtry/Cd"),
-                entry.get("AddtlNtryInf"),
-                t.get("AddtlTxInf"),
-            )
-            if text
-        )
-        if swish and clearing_ref is not None and _SWISH_REFERENCE.match(clearing_ref):
-            key = f"swish:{clearing_ref}"
-        elif tx_ref is not None:
-            key = f"bank:{tx_ref}"
-        elif entry_ref is not None:
-            key = f"bank:{entry_ref}" if self.count <= 1 else f"bank:{entry_ref}:{ordinal}"
-        else:
-            raise CamtEntryInvalid(
-                where or 0, "AcctSvcrRef", "bankens referens (AcctSvcrRef) saknas"
-            )
+        t = detail.fields if detail is not None else {}
+        reversal = entry.get("RvslInd", "").lower() in ("true", "1")
+        original = key
+        if reversal:
+            key = reversal_key(key)
+        if keys is not None:
+            key = keys.unique(key)
+        swish, _ = _swish_reference(entry, t)
         party = "Dbtr" if amount.ore > 0 else "Cdtr"
-        structured = _first(t, "RmtInf/Strd/CdtrRefInf/Ref", "RmtInf/Strd/CdtrRefInf/CdtrRef")
+        structured = first(t, "RmtInf/Strd/CdtrRefInf/Ref", "RmtInf/Strd/CdtrRefInf/CdtrRef")
         ustrd = t.get("RmtInf/Ustrd")
         message = ustrd or t.get("AddtlTxInf") or entry.get("AddtlNtryInf")
         reference = structured if structured and structured.isdigit() else ocr_reference(ustrd)
@@ -226,17 +238,22 @@ class _Shared:
             channel = CARD
         else:
             channel = BANKGIRO if self.ctx.bankgiro else TRANSFER
+        instructed = detail.instructed if detail is not None else None
         raw = {
-            "entry_ref": entry_ref,
-            "tx_ref": tx_ref,
-            "clearing_ref": clearing_ref,
+            "entry_ref": entry.get("AcctSvcrRef"),
+            "tx_ref": t.get("Refs/AcctSvcrRef"),
+            "clearing_ref": t.get("Refs/ClrSysRef"),
             "end_to_end_id": t.get("Refs/EndToEndId"),
-            "bank_tx_code": _first(entry, "BkTxCd/Prtry/Cd", "BkTxCd/Domn/Fmly/SubFmlyCd"),
+            "bank_tx_code": first(entry, "BkTxCd/Prtry/Cd", "BkTxCd/Domn/Fmly/SubFmlyCd"),
             "reversal": entry.get("RvslInd"),
+            "reverses": original if reversal else None,
+            "batch": str(batch) if batch else None,
+            "instructed_amount": str(instructed.decimal) if instructed else None,
+            "instructed_currency": instructed.currency if instructed else None,
         }
         return BankLine(
             line_no=line_no,
-            source_line=where or 0,
+            source_line=(detail.line if detail is not None else None) or self.entry_line,
             key=key,
             booking_date=self.booked,
             value_date=self.valued,
@@ -245,8 +262,8 @@ class _Shared:
             account=self.ctx.account,
             reference=reference,
             message=message[:_MAX_MESSAGE] if message else None,
-            payer_name=_first(t, f"RltdPties/{party}/Nm", f"RltdPties/{party}/Pty/Nm"),
-            payer_account=_first(
+            payer_name=first(t, f"RltdPties/{party}/Nm", f"RltdPties/{party}/Pty/Nm"),
+            payer_account=first(
                 t, f"RltdPties/{party}Acct/Id/IBAN", f"RltdPties/{party}Acct/Id/Othr/Id"
             ),
             raw=tuple((k, v) for k, v in raw.items() if v),

@@ -7,7 +7,9 @@ and the matcher never look at a format. The names here are stable: the importer 
 A ``BankLine.key`` names the payment in the world, not the file it came in, so the same krona
 reported by camt.054, again by camt.053 and again by the Swish report books once:
 
-* ``bank:<AcctSvcrRef>``: the bank's account-servicer reference of a camt transaction;
+* ``bank:<AcctSvcrRef>``: the bank's account-servicer reference of a camt transaction (and
+  ``uetr:``, ``txid:``, ``e2e:``, ``ntry:`` keys where a camt file has none:
+  ``webhooks.bankfiles.camt_keys``);
 * ``swish:<16 digits>``: Swish's payment reference (Swish report, or camt's clearing-system
   reference of a Swish entry);
 * ``bgc:<bankgiro>:<payment date>:<BGC serial>``: a BgMax payment (its serial runs per day).
