@@ -36,6 +36,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from ledger.money import Money
+from webhooks.bankfiles.camt_document import NAMESPACE, document_format, syntax_fault
 from webhooks.bankfiles.camt_entry import EntryContext, read_entry
 from webhooks.bankfiles.camt_fields import Fields, flatten, status
 from webhooks.bankfiles.camt_keys import FileKeys
@@ -45,17 +46,11 @@ from webhooks.errors import BankFileInvalid, CamtEntryInvalid, ParseError
 
 __all__ = ["NAMESPACE", "CamtReader", "parse_camt"]
 
-NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:(camt\.05([234])\.001\.(0[1-9]|1[0-4]))$")
 BOOKS_CURRENCY = "SEK"
 _CONTAINERS = {"camt.053": "Stmt", "camt.054": "Ntfctn"}
 _CONTAINER_NAMES = {"Stmt": "kontoutdrag (Stmt)", "Ntfctn": "avisering (Ntfctn)"}
 _TAGS = ("Document", "GrpHdr", "Acct", "Bal", "TxsSummry", "Ntry", "Stmt", "Ntfctn")
 _MAX_ERRORS = 1000  # kept in memory; past this only counted, so a broken huge file stays small
-_INTRADAY = (
-    "camt.052 är en dagsrapport (intraday) över kontots rörelser under dagen, inte ett "
-    "kontoutdrag: posterna i den kan ändras eller försvinna innan dagen är slut. Läs in dagens "
-    "kontoutdrag (camt.053) eller aviseringar (camt.054) i stället"
-)
 
 
 class CamtReader:
@@ -137,7 +132,7 @@ class CamtReader:
                     while element.getprevious() is not None:
                         del element.getparent()[0]
         except etree.XMLSyntaxError as exc:
-            self._syntax_error(exc)
+            self.error(*syntax_fault(exc))
         if self.format is None and self.error_count == 0:
             self.error(1, "Document", "filen innehåller inget camt-dokument")
         elif self.format is not None and self.containers == 0 and self.error_count == 0:
@@ -165,24 +160,6 @@ class CamtReader:
             skipped=self.skipped,
         )
 
-    def _syntax_error(self, exc: etree.XMLSyntaxError) -> None:
-        # iterparse may raise a generic "no element found" at line 0; libxml2's own first error
-        # in the log says what and where.
-        logged = next(
-            (e for e in reversed(exc.error_log) if e.level_name in ("ERROR", "FATAL")), None
-        )
-        line = logged.line if logged is not None and logged.line else exc.lineno
-        if logged is not None and logged.type_name == "ERR_UNDECLARED_ENTITY":
-            self.error(
-                line,
-                "entity",
-                f"filen innehåller en entitetsreferens ({logged.message}); bankfiler har inga, "
-                "och de löses aldrig upp, så filen läses inte in",
-            )
-            return
-        message = logged.message if logged is not None and not exc.lineno else exc.msg
-        self.error(line, None, f"XML-filen är trasig: {message}")
-
     def _raise_errors(self) -> None:
         if not self.error_count:
             return
@@ -191,32 +168,12 @@ class CamtReader:
             self.errors.append(ParseError(self.filename, None, None, f"och {more} fel till"))
         raise BankFileInvalid(self.errors)
 
-    def _start_document(self, element: etree._Element) -> bool:
-        docinfo = element.getroottree().docinfo
-        if docinfo.doctype or docinfo.internalDTD is not None:
-            self.error(
-                1,
-                "DOCTYPE",
-                "filen har en DOCTYPE-deklaration (DTD); bankfiler har ingen, och en DTD kan "
-                "låta XML läsa andra filer eller fylla minnet, så filen läses inte in",
-            )
+    def _start_document(self, root: etree._Element) -> bool:
+        found = document_format(root)
+        if len(found) == 3:
+            self.error(*found)
             return False
-        qname = etree.QName(element)
-        namespace = qname.namespace or ""
-        match = NAMESPACE.match(namespace) if qname.localname == "Document" else None
-        if match is not None and match.group(2) == "2":
-            self.error(element.sourceline, "Document", _INTRADAY)
-            return False
-        if match is None or match.group(3) == "01":
-            self.error(
-                element.sourceline,
-                "Document",
-                f"okänt format (namnrymd {namespace!r}): väntade camt.053 eller camt.054, "
-                "version 001.02 till 001.14",
-            )
-            return False
-        self.format = match.group(1)
-        self.ns = namespace
+        self.format, self.ns = found
         self._reset_container()
         return True
 
