@@ -13,22 +13,17 @@ from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.entries import PostedEntry, PostedLine
 
+# The ``journal_lines`` columns a ``PostedLine`` is made of (they share their names), for
+# every query that reads lines.
+LINE_COLUMNS = tuple(t.journal_lines.c[name] for name in PostedLine._fields)
+
 
 def _lines_for(conn: Connection, entry_ids: list[int]) -> dict[int, list[PostedLine]]:
     out: dict[int, list[PostedLine]] = {i: [] for i in entry_ids}
     ln = t.journal_lines.c
     for part in dialect.chunks(entry_ids):
         rows = conn.execute(
-            select(
-                ln.entry_id,
-                ln.line_no,
-                ln.account,
-                ln.debit_ore,
-                ln.credit_ore,
-                ln.currency,
-                ln.network_id,
-                ln.contributor_id,
-            )
+            select(ln.entry_id, *LINE_COLUMNS)
             .where(ln.entry_id.in_(part))
             .order_by(ln.entry_id, ln.line_no)
         )

@@ -63,13 +63,7 @@ def _entries(conn: Connection) -> Iterator[PostedEntry]:
             e.reverses_id,
             e.prev_hash,
             e.hash,
-            ln.line_no,
-            ln.account,
-            ln.debit_ore,
-            ln.credit_ore,
-            ln.currency,
-            ln.network_id,
-            ln.contributor_id,
+            *journal.LINE_COLUMNS,
         )
         .select_from(t.journal_entries.outerjoin(t.journal_lines, ln.entry_id == e.id))
         .order_by(e.id, ln.line_no)

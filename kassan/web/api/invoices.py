@@ -17,10 +17,11 @@ from marshmallow import Schema, fields, validate
 
 from kassan.web.api import paging
 from kassan.web.api.auth import current_api_user, require_token
+from kassan.web.api.schemas import computed
 from kassan.web.database import get_engine
 from ledger.money import Money
 from ledger.services import invoice_run, invoices
-from ledger.services.invoices import Invoice
+from ledger.services.invoices import Invoice, Recipient
 from reports import invoice_pdf
 
 blp = Blueprint("invoices", __name__, url_prefix="/api/v1", description="Invoices and credit notes")
@@ -63,11 +64,21 @@ class InvoiceLineSchema(Schema):
     amount_ore = fields.Integer()
 
 
+def _recipient(r: Recipient) -> dict[str, Any]:
+    return {
+        "name": r.name,
+        "organisation_number": r.org_number,
+        "contact_person": r.contact,
+        "address": list(r.address),
+        "email": r.email,
+    }
+
+
 class InvoiceSchema(Schema):
     number = fields.Integer()
     kind = fields.String(metadata={"description": "invoice or credit_note"})
     credits_number = fields.Integer(allow_none=True)
-    status = fields.String()
+    status = computed(fields.String(), lambda inv: inv.status(date.today()))
     contributor_id = fields.Integer()
     network = fields.String(allow_none=True)
     issue_date = fields.Date()
@@ -76,11 +87,11 @@ class InvoiceSchema(Schema):
     total_ore = fields.Integer()
     credited_ore = fields.Integer()
     paid_ore = fields.Integer()
-    outstanding_ore = fields.Integer()
+    outstanding_ore = fields.Integer(attribute="outstanding.ore")
     reference = fields.String(allow_none=True, metadata={"description": "OCR reference"})
     entry_id = fields.Integer()
-    recipient = fields.Dict()
-    sent = fields.Boolean()
+    recipient = computed(fields.Dict(), lambda inv: _recipient(inv.recipient))
+    sent = computed(fields.Boolean(), lambda inv: inv.sent_at is not None)
     lines = fields.List(fields.Nested(InvoiceLineSchema))
 
 
@@ -92,35 +103,6 @@ class InvoicePageSchema(Schema):
 class SentSchema(Schema):
     number = fields.Integer()
     queued = fields.Boolean(metadata={"description": "false: it was queued before"})
-
-
-def invoice_record(inv: Invoice) -> dict[str, Any]:
-    return {
-        "number": inv.number,
-        "kind": inv.kind,
-        "credits_number": inv.credits_number,
-        "status": inv.status(date.today()),
-        "contributor_id": inv.contributor_id,
-        "network": inv.network,
-        "issue_date": inv.issue_date,
-        "due_date": inv.due_date,
-        "currency": inv.currency,
-        "total_ore": inv.total_ore,
-        "credited_ore": inv.credited_ore,
-        "paid_ore": inv.paid_ore,
-        "outstanding_ore": inv.outstanding.ore,
-        "reference": inv.reference,
-        "entry_id": inv.entry_id,
-        "recipient": {
-            "name": inv.recipient.name,
-            "organisation_number": inv.recipient.org_number,
-            "contact_person": inv.recipient.contact,
-            "address": list(inv.recipient.address),
-            "email": inv.recipient.email,
-        },
-        "sent": inv.sent_at is not None,
-        "lines": [{"description": ln.description, "amount_ore": ln.amount_ore} for ln in inv.lines],
-    }
 
 
 @blp.route("/invoices")
@@ -137,11 +119,11 @@ class Invoices(MethodView):
                 limit=page.size,
                 offset=page.offset,
             )
-        return page.body([invoice_record(i) for i in items], total)
+        return page.body(items, total)
 
     @blp.arguments(NewInvoiceSchema)
     @blp.response(201, InvoiceSchema)
-    def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    def post(self, body: dict[str, Any]) -> tuple[Invoice, int]:
         """Issue an invoice by hand: it gets the next number and is booked (1510 / 3993)."""
         with get_engine(current_app).begin() as conn:
             invoice, _ = invoices.issue(
@@ -153,16 +135,16 @@ class Invoices(MethodView):
                 due_days=body["due_days"] or int(current_app.config["INVOICE_DUE_DAYS"]),
                 created_by=current_api_user().id,
             )
-        return invoice_record(invoice), 201
+        return invoice, 201
 
 
 @blp.route("/invoices/<int:number>")
 class InvoiceByNumber(MethodView):
     @blp.response(200, InvoiceSchema)
-    def get(self, number: int) -> dict[str, Any]:
+    def get(self, number: int) -> Invoice:
         """One invoice or credit note."""
         with get_engine(current_app).connect() as conn:
-            return invoice_record(invoices.get(conn, number))
+            return invoices.get(conn, number)
 
 
 @blp.route("/invoices/<int:number>/send")
@@ -183,7 +165,7 @@ class InvoiceSend(MethodView):
 class InvoiceCredit(MethodView):
     @blp.arguments(CreditSchema, required=False)
     @blp.response(201, InvoiceSchema, description="the credit note")
-    def post(self, body: dict[str, Any], number: int) -> tuple[dict[str, Any], int]:
+    def post(self, body: dict[str, Any], number: int) -> tuple[Invoice, int]:
         """Credit all or part of what is unpaid on an invoice with a credit note."""
         amount = body.get("amount_ore")
         with get_engine(current_app).begin() as conn:
@@ -195,7 +177,7 @@ class InvoiceCredit(MethodView):
                 reason=body.get("reason"),
                 created_by=current_api_user().id,
             )
-        return invoice_record(note), 201
+        return note, 201
 
 
 @blp.route("/invoices/<int:number>/pdf")

@@ -16,9 +16,11 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import Connection
 
 from kassan.web.api.auth import require_token
+from kassan.web.api.schemas import computed
 from kassan.web.database import get_engine
 from ledger.errors import DimensionNotFound
 from ledger.services import dimensions, networks
+from ledger.services.dimensions import Budget
 from ledger.services.networks import Membership, NetworkDetail
 from ledger.statuses import NetworkStatus
 
@@ -57,7 +59,10 @@ class NetworkSchema(Schema):
     theme = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
     status = fields.String()
-    countries = fields.List(fields.Nested(CountrySchema))
+    countries = computed(
+        fields.List(fields.Nested(CountrySchema)),
+        lambda n: [{"code": c, "name": networks.country_name(c)} for c in n.countries],
+    )
     partners = fields.List(fields.Nested(PartnerSchema))
 
 
@@ -85,35 +90,11 @@ class NewMembershipSchema(Schema):
 
 class MembershipSchema(Schema):
     id = fields.Integer()
-    network = fields.String()
-    contributor = fields.Integer()
+    network = fields.String(attribute="network_slug")
+    contributor = fields.Integer(attribute="contributor_id")
     contributor_name = fields.String()
     joined_on = fields.Date()
     commitments = fields.List(fields.Nested(CommitmentSchema))
-
-
-def network_record(n: NetworkDetail) -> dict[str, Any]:
-    return {
-        "id": n.id,
-        "slug": n.slug,
-        "name": n.name,
-        "theme": n.theme,
-        "description": n.description,
-        "status": n.status,
-        "countries": [{"code": c, "name": networks.country_name(c)} for c in n.countries],
-        "partners": [{"name": p.name, "country": p.country} for p in n.partners],
-    }
-
-
-def membership_record(m: Membership) -> dict[str, Any]:
-    return {
-        "id": m.id,
-        "network": m.network_slug,
-        "contributor": m.contributor_id,
-        "contributor_name": m.contributor_name,
-        "joined_on": m.joined_on,
-        "commitments": m.commitments,
-    }
 
 
 def _network_id(conn: Connection, slug: str) -> int:
@@ -127,20 +108,20 @@ def _network_id(conn: Connection, slug: str) -> int:
 class Networks(MethodView):
     @blp.response(200, NetworkSchema(many=True))
     @blp.alt_response(401, response="UNAUTHORIZED")
-    def get(self) -> list[dict[str, Any]]:
+    def get(self) -> list[NetworkDetail]:
         """Every network, by name."""
         with get_engine(current_app).connect() as conn:
-            return [network_record(n) for n in networks.list_all(conn)]
+            return networks.list_all(conn)
 
     @blp.arguments(NewNetworkSchema)
     @blp.response(201, NetworkSchema)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(409, response="CONFLICT", description="the slug is taken")
-    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+    def post(self, args: dict[str, Any]) -> NetworkDetail:
         """Create a network."""
         with get_engine(current_app).begin() as conn:
-            return network_record(networks.get(conn, networks.create(conn, args)))
+            return networks.get(conn, networks.create(conn, args))
 
 
 @blp.route("/networks/<slug>")
@@ -148,20 +129,20 @@ class NetworkBySlug(MethodView):
     @blp.response(200, NetworkSchema)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, slug: str) -> dict[str, Any]:
+    def get(self, slug: str) -> NetworkDetail:
         """One network."""
         with get_engine(current_app).connect() as conn:
-            return network_record(networks.get(conn, _network_id(conn, slug)))
+            return networks.get(conn, _network_id(conn, slug))
 
     @blp.arguments(NetworkFieldsSchema)
     @blp.response(200, NetworkSchema)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
-    def patch(self, args: dict[str, Any], slug: str) -> dict[str, Any]:
+    def patch(self, args: dict[str, Any], slug: str) -> NetworkDetail:
         """Change the fields sent; countries and partners are replaced whole."""
         with get_engine(current_app).begin() as conn:
-            return network_record(networks.update(conn, _network_id(conn, slug), args))
+            return networks.update(conn, _network_id(conn, slug), args)
 
 
 @blp.route("/networks/<slug>/budgets")
@@ -169,11 +150,10 @@ class NetworkBudgets(MethodView):
     @blp.response(200, BudgetSchema(many=True))
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, slug: str) -> list[dict[str, Any]]:
+    def get(self, slug: str) -> list[Budget]:
         """The network's need per year and the part Sida used to cover, newest first."""
         with get_engine(current_app).connect() as conn:
-            found = networks.budgets(conn, _network_id(conn, slug))
-        return [{"year": b.year, "need_ore": b.need_ore, "sida_ore": b.sida_ore} for b in found]
+            return networks.budgets(conn, _network_id(conn, slug))
 
     @blp.arguments(BudgetSchema)
     @blp.response(200, BudgetSchema)
@@ -194,25 +174,24 @@ class NetworkMemberships(MethodView):
     @blp.response(200, MembershipSchema(many=True))
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, slug: str) -> list[dict[str, Any]]:
+    def get(self, slug: str) -> list[Membership]:
         """The organisations taking part, with their commitments."""
         with get_engine(current_app).connect() as conn:
-            found = networks.memberships(conn, network_id=_network_id(conn, slug))
-        return [membership_record(m) for m in found]
+            return networks.memberships(conn, network_id=_network_id(conn, slug))
 
     @blp.arguments(NewMembershipSchema)
     @blp.response(201, MembershipSchema)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(409, response="CONFLICT", description="a member already")
-    def post(self, args: dict[str, Any], slug: str) -> dict[str, Any]:
+    def post(self, args: dict[str, Any], slug: str) -> Membership:
         """An organisation joins the network."""
         with get_engine(current_app).begin() as conn:
             membership_id = networks.join(
                 conn, _network_id(conn, slug), args["contributor"], args["joined_on"]
             )
             found = networks.memberships(conn, contributor_id=args["contributor"])
-        return membership_record(next(m for m in found if m.id == membership_id))
+        return next(m for m in found if m.id == membership_id)
 
 
 @blp.route("/networks/<slug>/memberships/<int:membership_id>/commitments")

@@ -17,11 +17,12 @@ from sqlalchemy import select
 
 from kassan.web.api import paging
 from kassan.web.api.auth import current_api_user, require_token
-from kassan.web.api.invoices import InvoiceSchema, invoice_record
+from kassan.web.api.invoices import InvoiceSchema
 from kassan.web.database import get_engine
 from ledger.db import tables as t
 from ledger.errors import PledgeInvalid, PledgeNotFound
 from ledger.services import invoice_run, pledge_status, pledges
+from ledger.services.invoices import Invoice
 from ledger.services.pledge_status import PledgeView
 
 blp = Blueprint("pledges", __name__, url_prefix="/api/v1", description="Pledges (åtaganden)")
@@ -64,50 +65,16 @@ class PledgeSchema(Schema):
     payment_way = fields.String()
     note = fields.String(allow_none=True)
     status = fields.String()
-    promised_ore = fields.Integer()
-    invoiced_ore = fields.Integer()
-    paid_ore = fields.Integer()
-    overdue_ore = fields.Integer()
+    promised_ore = fields.Integer(attribute="promised.ore")
+    invoiced_ore = fields.Integer(attribute="invoiced.ore")
+    paid_ore = fields.Integer(attribute="paid.ore")
+    overdue_ore = fields.Integer(attribute="overdue.ore")
     instalments = fields.List(fields.Nested(InstalmentSchema))
 
 
 class PledgePageSchema(Schema):
     items = fields.List(fields.Nested(PledgeSchema))
     pagination = fields.Dict()
-
-
-def pledge_record(p: PledgeView) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "contributor_id": p.contributor_id,
-        "contributor_name": p.contributor_name,
-        "network": p.network,
-        "amount_ore": p.amount_ore,
-        "currency": p.currency,
-        "period": p.period,
-        "start_date": p.start_date,
-        "end_date": p.end_date,
-        "payment_way": p.payment_way,
-        "note": p.note,
-        "status": p.status,
-        "promised_ore": p.promised.ore,
-        "invoiced_ore": p.invoiced.ore,
-        "paid_ore": p.paid.ore,
-        "overdue_ore": p.overdue.ore,
-        "instalments": [
-            {
-                "seq": i.seq,
-                "due_date": i.due_date,
-                "amount_ore": i.amount_ore,
-                "invoiced_ore": i.invoiced_ore,
-                "paid_ore": i.paid_ore,
-                "status": i.status,
-                "reference": i.reference,
-                "invoice_number": i.invoice_number,
-            }
-            for i in p.instalments
-        ],
-    }
 
 
 @blp.route("/pledges")
@@ -125,33 +92,33 @@ class Pledges(MethodView):
                 limit=page.size,
                 offset=page.offset,
             )
-        return page.body([pledge_record(p) for p in items], total)
+        return page.body(items, total)
 
     @blp.arguments(NewPledgeSchema)
     @blp.response(201, PledgeSchema)
-    def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    def post(self, body: dict[str, Any]) -> tuple[PledgeView, int]:
         """Create a pledge and its instalments (bankgiro ones get their OCR references)."""
         draft = pledges.validate(body)
         with get_engine(current_app).begin() as conn:
             pledge_id = pledges.create(conn, draft, created_by=current_api_user().id)
             view = pledge_status.get(conn, pledge_id, today=date.today())
-        return pledge_record(view), 201
+        return view, 201
 
 
 @blp.route("/pledges/<int:pledge_id>")
 class PledgeById(MethodView):
     @blp.response(200, PledgeSchema)
-    def get(self, pledge_id: int) -> dict[str, Any]:
+    def get(self, pledge_id: int) -> PledgeView:
         """One pledge with its instalments."""
         with get_engine(current_app).connect() as conn:
-            return pledge_record(pledge_status.get(conn, pledge_id, today=date.today()))
+            return pledge_status.get(conn, pledge_id, today=date.today())
 
 
 @blp.route("/pledges/<int:pledge_id>/instalments/<int:seq>/invoice")
 class InstalmentInvoice(MethodView):
     @blp.response(201, InvoiceSchema, description="issued now")
     @blp.alt_response(200, schema=InvoiceSchema, description="issued before", success=True)
-    def post(self, pledge_id: int, seq: int) -> tuple[dict[str, Any], int]:
+    def post(self, pledge_id: int, seq: int) -> tuple[Invoice, int]:
         """Invoice one instalment of a pledge paid by invoice (at most once)."""
         i = t.pledge_instalments.c
         with get_engine(current_app).begin() as conn:
@@ -171,4 +138,4 @@ class InstalmentInvoice(MethodView):
                 on=date.today(),
                 due_days=int(current_app.config["INVOICE_DUE_DAYS"]),
             )
-        return invoice_record(invoice), 201 if new else 200
+        return invoice, 201 if new else 200

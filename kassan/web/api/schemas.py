@@ -6,7 +6,8 @@ by the schema before the ledger sees them.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
@@ -118,6 +119,22 @@ class TrialBalanceQuerySchema(Schema):
 
 
 # --- responses ----------------------------------------------------------------------------
+# Response schemas dump the service records themselves (attribute access, ``attribute=`` for a
+# renamed or dotted one), so no hand-written dict stands between a record and its schema.
+
+
+_F = TypeVar("_F", bound=fields.Field)
+
+
+def computed(field: _F, value: Callable[[Any], Any]) -> _F:
+    """``field`` as documented, its value worked out from the whole record (``value(record)``)
+    where no one attribute holds it; unlike ``fields.Function`` the document keeps its type."""
+
+    def get_value(obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        return value(obj)
+
+    field.get_value = get_value  # type: ignore[method-assign]
+    return field
 
 
 class LineSchema(Schema):
