@@ -2,7 +2,7 @@
 
 A ``LedgerError`` is a refusal: it says what went wrong (``message``) and which input was at
 fault (``field``), never how to answer it. The app maps each class to an HTTP status in one
-table (``kassan/web/errors.py``); the command line answers each with exit code 1.
+table (``kassan/web/errors.py``), the command line to its exit code in ``kassan/cli/errors.py``.
 Refusals are named by what they are: ``...Invalid`` (the input is malformed), ``...NotFound``,
 ``...Conflict`` (the request clashes with what is stored) and ``...Refused`` (a rule forbids it).
 The entry errors keep their older names (``UnbalancedEntry``, ``PeriodClosed``, ...) because the

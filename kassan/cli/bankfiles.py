@@ -10,7 +10,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from kassan.web.database import get_engine
-from ledger.errors import LedgerError
 from ledger.money import Money
 from reports.display import format_money
 from webhooks.bankfiles.detect import FORMATS
@@ -64,15 +63,12 @@ def import_command(file: Path, format_: str | None) -> None:
             bar.update(done - shown)
             shown = done
 
-        try:
-            result = import_file(
-                get_engine(current_app),
-                stream,
-                file.name,
-                format=format_,
-                progress=progress,
-                mail_config=current_app.config,
-            )
-        except LedgerError as exc:
-            raise click.ClickException(exc.message) from exc
+        result = import_file(
+            get_engine(current_app),
+            stream,
+            file.name,
+            format=format_,
+            progress=progress,
+            mail_config=current_app.config,
+        )
     click.echo(render(result))

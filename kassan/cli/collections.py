@@ -9,13 +9,14 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from kassan.cli.errors import Group
 from kassan.web.database import get_engine
 from ledger.services import collections
 
 _DATE = click.DateTime(["%Y-%m-%d"])
 
 
-@click.group("collections")
+@click.group("collections", cls=Group)
 def collections_cli() -> None:
     """Workplace collections."""
 

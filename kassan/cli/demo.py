@@ -7,12 +7,11 @@ from datetime import date
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
+from kassan.cli.errors import AppGroup
 from kassan.demo.plan import build_plan
 from kassan.demo.seeding import SeedSummary, seed
 from kassan.web.app import get_engine
-from ledger.errors import LedgerError
 from ledger.money import Money
 from reports.display import format_money
 
@@ -56,19 +55,16 @@ def seed_command(gifts: int) -> None:
         raise click.ClickException("refusing to seed demo data: KASSAN_ENV is production")
     today = date.today()
     plan = build_plan(gifts, today)
-    try:
-        with (
-            get_engine(current_app).begin() as conn,
-            click.progressbar(length=len(plan.gifts), label="Booking demo gifts") as bar,
-        ):
-            shown = 0
+    with (
+        get_engine(current_app).begin() as conn,
+        click.progressbar(length=len(plan.gifts), label="Booking demo gifts") as bar,
+    ):
+        shown = 0
 
-            def progress(done: int) -> None:
-                nonlocal shown
-                bar.update(done - shown)
-                shown = done
+        def progress(done: int) -> None:
+            nonlocal shown
+            bar.update(done - shown)
+            shown = done
 
-            summary = seed(conn, plan, config=current_app.config, today=today, progress=progress)
-    except LedgerError as exc:
-        raise click.ClickException(exc.message) from exc
+        summary = seed(conn, plan, config=current_app.config, today=today, progress=progress)
     click.echo(render_summary(summary, str(current_app.config["PUBLIC_BASE_URL"])))

@@ -19,12 +19,11 @@ from typing import BinaryIO
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from sqlalchemy import Connection, Engine
 
+from kassan.cli.errors import AppGroup
 from kassan.web.database import get_engine
 from ledger.db import dialect
-from ledger.errors import LedgerError
 from reports import beancount
 from reports.sie import export as sie_export
 from reports.sie import import_ as sie_import
@@ -72,24 +71,21 @@ def _progress(advance: Callable[[int], None]) -> Callable[[int], None]:
 def export_sie_command(year: int, output: Path) -> None:
     """Write one fiscal year as SIE 4 (type 4, CP437) for the bookkeeping program."""
     config = current_app.config
-    try:
-        with _snapshot(get_engine(current_app)) as conn:
-            total = sie_export.count_vouchers(conn, year)
-            with (
-                _replacing(output) as out,
-                click.progressbar(length=total, label="Skriver SIE") as bar,
-            ):
-                summary = sie_export.write_sie(
-                    conn,
-                    year,
-                    out,
-                    org_name=config.get("ORGANISATION_NAME", "Kassan"),
-                    org_number=config.get("ORGANISATION_NUMBER", ""),
-                    generated=date.today(),
-                    progress=_progress(bar.update),
-                )
-    except LedgerError as exc:
-        raise click.ClickException(exc.message) from exc
+    with _snapshot(get_engine(current_app)) as conn:
+        total = sie_export.count_vouchers(conn, year)
+        with (
+            _replacing(output) as out,
+            click.progressbar(length=total, label="Skriver SIE") as bar,
+        ):
+            summary = sie_export.write_sie(
+                conn,
+                year,
+                out,
+                org_name=config.get("ORGANISATION_NAME", "Kassan"),
+                org_number=config.get("ORGANISATION_NUMBER", ""),
+                generated=date.today(),
+                progress=_progress(bar.update),
+            )
     click.echo(
         f"SIE 4 för {year}: {summary.vouchers} verifikationer, {summary.lines} rader -> {output}"
     )

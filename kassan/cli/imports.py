@@ -15,11 +15,11 @@ import click
 from flask.cli import with_appcontext
 
 from kassan.cli.bankfiles import import_command
+from kassan.cli.errors import Group
 from kassan.cli.exports import import_sie_command
-from ledger.errors import LedgerError
 
 
-class _ImportGroup(click.Group):
+class _ImportGroup(Group):
     """A group whose first argument, when it names no sub-command, is a bank file."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -41,7 +41,4 @@ import_cli.add_command(import_command, "bank")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_sie(file: Path) -> None:
     """Import a SIE 4 file's chart of accounts and opening balances (#KONTO, #IB)."""
-    try:
-        import_sie_command(file)
-    except LedgerError as exc:
-        raise click.ClickException(exc.message) from exc
+    import_sie_command(file)

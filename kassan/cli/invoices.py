@@ -11,8 +11,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from kassan.cli.errors import Group
 from kassan.web.database import get_engine
-from ledger.errors import LedgerError
 from ledger.services import invoice_run
 from reports import invoice_pdf
 
@@ -23,7 +23,7 @@ def _day(value: datetime | None) -> date:
     return value.date() if value is not None else date.today()
 
 
-@click.group("invoices")
+@click.group("invoices", cls=Group)
 def invoices_cli() -> None:
     """Invoices for pledges, and reminders."""
 
@@ -35,11 +35,8 @@ def _batch(
     one renderer, and say what it did; a ``LedgerError`` becomes the command's error message."""
     day = _day(on)
     config = current_app.config
-    try:
-        with invoice_pdf.batch_renderer(config) as render:
-            report = job(get_engine(current_app), day, config=config, render=render)
-    except LedgerError as exc:
-        raise click.ClickException(exc.message) from exc
+    with invoice_pdf.batch_renderer(config) as render:
+        report = job(get_engine(current_app), day, config=config, render=render)
     click.echo(f"{day.isoformat()}: {counted} {count(report)}, mailed {report.mailed}")
     if report.without_email:
         numbers = ", ".join(str(n) for n in report.without_email)

@@ -6,12 +6,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from kassan.cli.errors import Group
 from kassan.web.database import get_engine
-from ledger.errors import MailConfigError
 from ledger.services import mail
 
 
-@click.group("mail")
+@click.group("mail", cls=Group)
 def mail_cli() -> None:
     """The e-mail outbox."""
 
@@ -21,10 +21,7 @@ def mail_cli() -> None:
 @with_appcontext
 def mail_send(limit: int) -> None:
     """Send the mails that are due; failures stay queued and are retried later."""
-    try:
-        report = mail.send_due(get_engine(current_app), current_app.config, limit=limit)
-    except MailConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    report = mail.send_due(get_engine(current_app), current_app.config, limit=limit)
     click.echo(f"sent {report.sent}, failed {report.failed}")
     if report.failed:
         raise SystemExit(1)

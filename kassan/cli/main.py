@@ -11,11 +11,11 @@ from datetime import datetime
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
 from sqlalchemy import Engine
 
 from kassan.cli.collections import collections_cli
 from kassan.cli.demo import demo_cli
+from kassan.cli.errors import FlaskGroup
 from kassan.cli.exports import export_cli
 from kassan.cli.imports import import_cli
 from kassan.cli.invoices import invoices_cli
@@ -25,7 +25,6 @@ from kassan.cli.stripe import webhooks_cli
 from kassan.cli.swish import swish_cli
 from kassan.web.app import create_app, get_engine
 from ledger import migrate
-from ledger.errors import LedgerError
 from ledger.services import users as user_service
 
 
@@ -82,11 +81,8 @@ def _read_password(prompt: bool) -> str:
 def users_create(email: str, role: str) -> None:
     """Create a staff user; the password is read from stdin or asked for."""
     password = _read_password(prompt=True)
-    try:
-        with _engine().begin() as conn:
-            user = user_service.create_user(conn, email, password, role)
-    except LedgerError as exc:
-        raise click.ClickException(exc.message) from exc
+    with _engine().begin() as conn:
+        user = user_service.create_user(conn, email, password, role)
     click.echo(f"created {user.email} ({user.role})")
 
 
@@ -100,11 +96,8 @@ def tokens() -> None:
 @click.option("--label", default="cli", show_default=True)
 def tokens_create(email: str, label: str) -> None:
     """Print a new API token for the user (shown once; only its hash is stored)."""
-    try:
-        with _engine().begin() as conn:
-            token = user_service.create_token(conn, email, label)
-    except LedgerError as exc:
-        raise click.ClickException(exc.message) from exc
+    with _engine().begin() as conn:
+        token = user_service.create_token(conn, email, label)
     click.echo(token)
 
 
@@ -112,11 +105,8 @@ def tokens_create(email: str, label: str) -> None:
 @click.argument("email")
 def tokens_revoke(email: str) -> None:
     """Revoke every API token of the user."""
-    try:
-        with _engine().begin() as conn:
-            count = user_service.revoke_tokens(conn, email)
-    except LedgerError as exc:
-        raise click.ClickException(exc.message) from exc
+    with _engine().begin() as conn:
+        count = user_service.revoke_tokens(conn, email)
     click.echo(f"revoked {count} token(s)")
 
 
@@ -164,9 +154,6 @@ def ledger_close(through: datetime) -> None:
     """Close the books through a date: nothing more can be booked on or before it."""
     from ledger.services.periods import close_through
 
-    try:
-        with _engine().begin() as conn:
-            close_through(conn, through.date())
-    except LedgerError as exc:
-        raise click.ClickException(exc.message) from exc
+    with _engine().begin() as conn:
+        close_through(conn, through.date())
     click.echo(f"books closed through {through.date().isoformat()}")

@@ -18,10 +18,9 @@ from typing import Any
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
+from kassan.cli.errors import AppGroup
 from kassan.web.database import get_engine
-from ledger.errors import LedgerError
 from reports import board_pdf, dashboard
 from reports.funding import DEFAULT_MONTHLY_GIFT_ORE, FundingGap, funding_gap, today_in_stockholm
 from reports.funding.render import to_csv, to_json
@@ -93,17 +92,14 @@ def funding_gap_command(
     report PDF."""
     config = current_app.config
     fallback = int(config.get("FUNDING_GAP_MONTHLY_GIFT_ORE", DEFAULT_MONTHLY_GIFT_ORE))
-    try:
-        with get_engine(current_app).connect() as conn:
-            report = funding_gap(
-                conn,
-                year,
-                network=network,
-                as_of=as_of.date() if as_of else None,
-                fallback_gift_ore=fallback,
-            )
-    except LedgerError as exc:
-        raise click.ClickException(exc.message) from exc
+    with get_engine(current_app).connect() as conn:
+        report = funding_gap(
+            conn,
+            year,
+            network=network,
+            as_of=as_of.date() if as_of else None,
+            fallback_gift_ore=fallback,
+        )
     write_atomically(output, FUNDING_GAP_FORMATS[fmt](report, config))
     click.echo(
         f"Finansieringsgap {year} ({len(report.networks)} nätverk, per "

@@ -8,8 +8,8 @@ from types import FrameType
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
+from kassan.cli.errors import AppGroup
 from kassan.web.database import get_engine
 from webhooks.stripe import inbox, worker
 

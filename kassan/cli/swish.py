@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
+from kassan.cli.errors import AppGroup
 from kassan.web.database import get_engine
-from ledger.errors import LedgerError
 from ledger.money import parse_amount
 from webhooks.swish import refunds
 
@@ -23,9 +22,6 @@ def refund(instruction_id: str, amount: str | None) -> None:
         money = parse_amount(amount) if amount is not None else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--amount") from exc
-    try:
-        with get_engine(current_app).begin() as conn:
-            refund_id = refunds.start(conn, current_app.config, instruction_id, money)
-    except LedgerError as exc:
-        raise click.ClickException(exc.message) from exc
+    with get_engine(current_app).begin() as conn:
+        refund_id = refunds.start(conn, current_app.config, instruction_id, money)
     click.echo(f"refund {refund_id} sent to Swish; it is booked when Swish confirms it")
