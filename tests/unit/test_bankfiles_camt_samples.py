@@ -97,7 +97,9 @@ def test_each_sample_is_read_whole_or_refused_with_one_clear_message(name):
 
 def test_a_batch_whose_details_carry_no_amounts_is_one_line_for_the_desk():
     # ISO 20022's own example: one debit of 200 000 kr, three TxDtls without amounts.
-    (line,) = parse_camt(_sample("genkgo__camt054.v2.xml"), "n.xml").lines
+    parsed = parse_camt(_sample("genkgo__camt054.v2.xml"), "n.xml")
+    assert parsed.file.accounts == ("CH2801234000123456789",)
+    (line,) = parsed.lines
     assert line.amount.ore == -200_000_00
     assert line.detail("batch") == "3"
     assert line.key == "bank:AAAASESS-FP-ACCR001"
@@ -143,6 +145,20 @@ def test_keys_come_from_the_transaction_else_its_end_to_end_id_else_the_entry():
     assert [line.key for line in multi] == ["e2e:000000001", "e2e:000000002"]
     davider = parse_camt(_in_kronor(_sample("ofxiso__davider80.xml"))).lines
     assert davider[0].key == "bank:210564431020000000024556150000"
+
+
+def test_an_amount_instructed_in_another_currency_stays_on_the_line_beside_the_kronor():
+    data = _in_kronor(_sample("ofxiso__simple.xml"))
+    data = re.sub(rb'(<InstdAmt>\s*<Amt Ccy=")SEK', rb"\1EUR", data)
+    lines = parse_camt(data).lines
+    assert [line.amount.ore for line in lines] == [-29, -29, -2819, -15224]
+    assert [line.detail("instructed_amount") for line in lines] == [
+        "0.29",
+        "0.29",
+        "28.19",
+        "152.24",
+    ]
+    assert {line.detail("instructed_currency") for line in lines} == {"EUR"}
 
 
 def test_a_file_without_any_reference_is_refused_naming_what_is_missing():
