@@ -18,6 +18,7 @@ from kassan.web import (
     donor_documents,
     errors,
     finance,
+    input_guard,
     invoices,
     pages,
     stripe_webhook,
@@ -61,6 +62,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         raise ConfigError("SECRET_KEY must not be empty")
     app.extensions[ENGINE_KEY] = make_engine(app.config["DATABASE_URL"])
 
+    app.before_request(_bank_file_limit)  # before anything reads the body
+    input_guard.init_app(app)  # the int converter, before any route is added
     babel.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -79,7 +82,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(donate.bp)
     app.register_blueprint(collections.bp)
     init_api(app)
-    app.before_request(_bank_file_limit)
     app.after_request(_security_headers)
     return app
 

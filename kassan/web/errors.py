@@ -125,7 +125,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def is_api_request() -> bool:
-    return request.path.startswith(API_PREFIX)
+    return request.path.startswith((API_PREFIX, "/webhooks/"))
 
 
 def api_error(
@@ -208,7 +208,8 @@ def _handle_http_exception(exc: HTTPException) -> Response | HTTPException | tup
                 "Ladda om sidan och försök igen."
             ),
         )
-    return _page(status)
+    # a refusal of our own (kassan.web.input_guard) says in Swedish what was wrong
+    return _page(status, getattr(exc, "detail", None))
 
 
 def _api_http_error(exc: HTTPException, status: int) -> Response:
