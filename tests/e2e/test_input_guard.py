@@ -8,9 +8,18 @@ import re
 import pytest
 
 from kassan.web.input_guard import MAX_ID, MAX_JSON_DEPTH, bad_text_path, json_depth
-from tests.e2e.test_api import ENTRIES, entry_count, error_of, finance, gift, tokens  # noqa: F401
+from ledger.services import users
+from tests.e2e.test_api import ENTRIES, entry_count, error_of, gift
 
 DEEP = ("[" * 1000 + "]" * 1000).encode()
+
+
+@pytest.fixture
+def finance(engine):
+    with engine.begin() as conn:
+        users.create_user(conn, "ekonomi@kassan.test", "long-enough-password", "finance")
+        token = users.create_token(conn, "ekonomi@kassan.test", "test")
+    return {"Authorization": f"Bearer {token}"}
 
 
 def test_json_depth_is_read_without_parsing_and_ignores_brackets_in_strings():
