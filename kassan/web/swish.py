@@ -30,7 +30,7 @@ from flask import (
 from sqlalchemy import select
 
 from kassan.web.database import get_engine
-from kassan.web.errors import api_error
+from kassan.web.errors import api_error, code_of, status_of
 from ledger.db import tables as t
 from webhooks.errors import (
     SwishNotConfigured,
@@ -69,12 +69,16 @@ def receive() -> Response:
         status = callback.sync(engine, current_app.config, swish_id)
     except (SwishRequestNotFound, SwishNotFound) as exc:
         log.warning("Swish callback for an unknown id from %s: %s", request.remote_addr, exc)
-        return api_error(404, "UnknownRequest", "no such Swish payment request or refund")
+        return api_error(
+            status_of(exc), "UnknownRequest", "no such Swish payment request or refund"
+        )
     except SwishRequestConflict as exc:
         log.error("Swish callback %s does not agree with our request: %s", swish_id, exc)
-        return api_error(409, "Mismatch", exc.message, field=exc.field)
+        return api_error(status_of(exc), code_of(exc), exc.message, field=exc.field)
     except (SwishUnavailable, SwishNotConfigured, SwishRefused) as exc:
         log.warning("Swish callback %s could not be confirmed: %s", swish_id, exc)
+        # Not the table's status: whatever kept us from asking Swish (its refusal included),
+        # the callback is answered 503 so that Swish calls again later.
         return api_error(503, "SwishUnavailable", "Swish could not be asked; try again later")
     return jsonify(received=True, id=swish_id, status=status)
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select
 
 from kassan.web.api.auth import current_api_user, require_token
 from kassan.web.database import get_engine
-from kassan.web.errors import api_error
+from kassan.web.errors import api_error, code_of, status_of
 from ledger.db import tables as t
 from webhooks.bankfiles.detect import FORMATS
 from webhooks.bankfiles.importer import import_file
@@ -137,7 +137,7 @@ def _refused(exc: BankFileInvalid) -> Response:
     for e in exc.errors:
         where = f"{e.file}:{e.line}" if e.line is not None else e.file
         listed.setdefault(f"{where}:{e.field}" if e.field else where, []).append(e.message)
-    return api_error(422, "BankFileError", exc.message, fields=listed)
+    return api_error(status_of(exc), code_of(exc), exc.message, fields=listed)
 
 
 @blp.route("/bank-imports/<int:import_id>")
