@@ -29,4 +29,4 @@ def close_expired(on: datetime | None) -> None:
     day = on.date() if on is not None else date.today()
     with get_engine(current_app).begin() as conn:
         closed = collections.close_expired(conn, day)
-    click.echo(f"closed {closed} collection(s) ending before {day.isoformat()}")
+    click.echo(f"stängde {closed} insamling(ar) som slutade före {day.isoformat()}")

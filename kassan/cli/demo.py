@@ -8,7 +8,7 @@ from datetime import date
 import click
 from flask import current_app
 
-from kassan.cli.errors import AppGroup
+from kassan.cli.errors import AppGroup, Refusal
 from kassan.demo.plan import build_plan
 from kassan.demo.seeding import SeedSummary, seed
 from kassan.web.app import get_engine
@@ -52,7 +52,7 @@ demo_cli = AppGroup("demo", help="Demo data for trying Kassan out on a laptop.")
 def seed_command(gifts: int) -> None:
     """Seed networks, budgets, contributors, staff logins and gifts; safe to run again."""
     if current_app.config.get("KASSAN_ENV") == "production":
-        raise click.ClickException("refusing to seed demo data: KASSAN_ENV is production")
+        raise Refusal("lägger inte in demodata: KASSAN_ENV är production")
     today = date.today()
     plan = build_plan(gifts, today)
     with (

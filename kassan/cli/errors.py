@@ -2,8 +2,10 @@
 
 Every group of the ``kassan`` command is made from the classes here, so a refusal raised by
 any command (a ``LedgerError`` from ``ledger``, ``webhooks`` or ``reports``, or a mail setting
-that cannot work) ends it the way click ends its own usage errors: ``Error: <message>`` on
-standard error and exit code 1. Commands call their service and let the refusal pass.
+that cannot work) ends it as a ``Refusal``: ``Fel: <message>`` on standard error (the command
+line speaks Swedish to finance staff) and exit code 1. Commands call their service and let the
+refusal pass; a command that refuses on its own raises ``Refusal`` too. Click's own usage
+errors (an unknown option) keep click's words, as the commands' help does.
 """
 
 from __future__ import annotations
@@ -21,13 +23,20 @@ from ledger.errors import LedgerError, MailConfigError
 ANSWERED: tuple[type[Exception], ...] = (LedgerError, MailConfigError)
 
 
+class Refusal(click.ClickException):
+    """A command's refusal: ``Fel: <message>`` on standard error, exit code 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Fel: {self.format_message()}", err=True, file=file)
+
+
 class _AnswersRefusals(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ANSWERED as exc:
             message = exc.message if isinstance(exc, LedgerError) else str(exc)
-            raise click.ClickException(message) from exc
+            raise Refusal(message) from exc
 
 
 class Group(_AnswersRefusals, click.Group):

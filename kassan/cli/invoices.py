@@ -37,10 +37,10 @@ def _batch(
     config = current_app.config
     with invoice_pdf.batch_renderer(config) as render:
         report = job(get_engine(current_app), day, config=config, render=render)
-    click.echo(f"{day.isoformat()}: {counted} {count(report)}, mailed {report.mailed}")
+    click.echo(f"{day.isoformat()}: {counted} {count(report)}, e-postade {report.mailed}")
     if report.without_email:
         numbers = ", ".join(str(n) for n in report.without_email)
-        click.echo(f"no e-mail address, send by post: {numbers}")
+        click.echo(f"ingen e-postadress, skicka med post: {numbers}")
 
 
 @invoices_cli.command("run")
@@ -48,7 +48,7 @@ def _batch(
 @with_appcontext
 def invoices_run(on: datetime | None) -> None:
     """Invoice the pledge instalments due by DATE plus the lead days, and mail each invoice."""
-    _batch(invoice_run.run, on, "issued", lambda report: report.issued)
+    _batch(invoice_run.run, on, "utfärdade", lambda report: report.issued)
 
 
 @invoices_cli.command("remind")
@@ -56,4 +56,4 @@ def invoices_run(on: datetime | None) -> None:
 @with_appcontext
 def invoices_remind(on: datetime | None) -> None:
     """Remind about unpaid invoices past their due date (each reminder once)."""
-    _batch(invoice_run.remind, on, "reminders", lambda report: report.reminded)
+    _batch(invoice_run.remind, on, "påminnelser", lambda report: report.reminded)

@@ -22,6 +22,6 @@ def mail_cli() -> None:
 def mail_send(limit: int) -> None:
     """Send the mails that are due; failures stay queued and are retried later."""
     report = mail.send_due(get_engine(current_app), current_app.config, limit=limit)
-    click.echo(f"sent {report.sent}, failed {report.failed}")
+    click.echo(f"skickade {report.sent}, misslyckades {report.failed}")
     if report.failed:
         raise SystemExit(1)

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from kassan.cli.collections import collections_cli
 from kassan.cli.demo import demo_cli
-from kassan.cli.errors import FlaskGroup
+from kassan.cli.errors import FlaskGroup, Refusal
 from kassan.cli.exports import export_cli
 from kassan.cli.imports import import_cli
 from kassan.cli.invoices import invoices_cli
@@ -58,7 +58,7 @@ def db() -> None:
 def db_upgrade(revision: str) -> None:
     """Create or upgrade the schema with the migrations."""
     migrate.upgrade(_engine(), revision)
-    click.echo(f"database at revision {migrate.current(_engine())}")
+    click.echo(f"databasen har version {migrate.current(_engine())}")
 
 
 @main.group()
@@ -68,10 +68,14 @@ def users() -> None:
 
 def _read_password(prompt: bool) -> str:
     if sys.stdin.isatty() and prompt:
-        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return click.prompt(
+            "Lösenord",
+            hide_input=True,
+            confirmation_prompt="Upprepa lösenordet",
+        )
     password = sys.stdin.readline().rstrip("\n")
     if not password:
-        raise click.ClickException("no password given on standard input")
+        raise Refusal("inget lösenord på standard in")
     return password
 
 
@@ -83,7 +87,7 @@ def users_create(email: str, role: str) -> None:
     password = _read_password(prompt=True)
     with _engine().begin() as conn:
         user = user_service.create_user(conn, email, password, role)
-    click.echo(f"created {user.email} ({user.role})")
+    click.echo(f"skapade {user.email} ({user.role})")
 
 
 @main.group()
@@ -107,7 +111,7 @@ def tokens_revoke(email: str) -> None:
     """Revoke every API token of the user."""
     with _engine().begin() as conn:
         count = user_service.revoke_tokens(conn, email)
-    click.echo(f"revoked {count} token(s)")
+    click.echo(f"återkallade {count} token")
 
 
 @main.group()
@@ -135,10 +139,13 @@ def ledger_verify() -> None:
     with _engine().connect() as conn:
         report = verify(conn)
     if report.ok:
-        click.echo(f"ledger OK: {report.entries} entries, {report.lines} lines, hash chain intact")
+        click.echo(
+            f"bokföringen OK: {report.entries} verifikationer, {report.lines} rader, "
+            "hashkedjan obruten"
+        )
         return
     for problem in report.problems:
-        click.echo(f"FAIL {problem}", err=True)
+        click.echo(f"FEL {problem}", err=True)
     raise click.exceptions.Exit(1)
 
 
@@ -156,4 +163,4 @@ def ledger_close(through: datetime) -> None:
 
     with _engine().begin() as conn:
         close_through(conn, through.date())
-    click.echo(f"books closed through {through.date().isoformat()}")
+    click.echo(f"bokföringen stängd till och med {through.date().isoformat()}")

@@ -18,8 +18,8 @@ webhooks_cli = AppGroup("webhooks", help="Webhook inboxes (Stripe).")
 
 def _echo_counts(counts: dict[inbox.Outcome, int]) -> None:
     click.echo(
-        f"{counts[inbox.Outcome.PROCESSED]} processed, {counts[inbox.Outcome.FAILED]} failed, "
-        f"{counts[inbox.Outcome.DONE_BEFORE]} done before"
+        f"{counts[inbox.Outcome.PROCESSED]} bokförda, {counts[inbox.Outcome.FAILED]} misslyckade, "
+        f"{counts[inbox.Outcome.DONE_BEFORE]} klara sedan tidigare"
     )
 
 
@@ -57,7 +57,7 @@ def work(interval: float, once: bool) -> None:
         applier.stop(timeout=0)
 
     previous = signal.signal(signal.SIGTERM, _stop)
-    click.echo(f"applying Stripe events from the inbox every {interval:g} s")
+    click.echo(f"bokför Stripe-händelser från inkorgen var {interval:g}:e sekund")
     try:
         applier.run()
     except KeyboardInterrupt:

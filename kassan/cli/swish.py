@@ -24,4 +24,4 @@ def refund(instruction_id: str, amount: str | None) -> None:
         raise click.BadParameter(str(exc), param_hint="--amount") from exc
     with get_engine(current_app).begin() as conn:
         refund_id = refunds.start(conn, current_app.config, instruction_id, money)
-    click.echo(f"refund {refund_id} sent to Swish; it is booked when Swish confirms it")
+    click.echo(f"återbetalning {refund_id} skickad till Swish; den bokförs när Swish bekräftar den")

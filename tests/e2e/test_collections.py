@@ -271,8 +271,8 @@ def test_close_expired_closes_once(cli, engine, setup, client):
     later = (found.end_date + timedelta(days=1)).isoformat()
     first = cli.invoke(main, ["collections", "close-expired", "--date", later])
     second = cli.invoke(main, ["collections", "close-expired", "--date", later])
-    assert "closed 1 collection" in first.output
-    assert "closed 0 collection" in second.output
+    assert "stängde 1 insamling" in first.output
+    assert "stängde 0 insamling" in second.output
     assert _only(engine).status == "closed"
 
 

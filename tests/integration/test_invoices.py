@@ -115,14 +115,14 @@ def test_the_invoice_run_twice_issues_nothing_twice(engine, org, cli, app):
     pledge_id = _invoice_pledge(engine, org)
     first = cli.invoke(invoices_cli, ["run", "--date", "2026-12-15"])
     assert first.exit_code == 0, first.output
-    assert "issued 1, mailed 1" in first.output
+    assert "utfärdade 1, e-postade 1" in first.output
     again = cli.invoke(invoices_cli, ["run", "--date", "2026-12-15"])
-    assert "issued 0, mailed 0" in again.output
+    assert "utfärdade 0, e-postade 0" in again.output
     assert _count(engine, t.invoices) == 1
     assert _count(engine, t.journal_entries) == 1
     assert _count(engine, t.email_outbox) == 1
     later = cli.invoke(invoices_cli, ["run", "--date", "2027-01-10"])
-    assert "issued 1, mailed 1" in later.output  # February's instalment is now within 30 days
+    assert "utfärdade 1, e-postade 1" in later.output  # February's instalment is now within 30 days
     with engine.connect() as conn:
         view = pledge_status.get(conn, pledge_id, today=date(2027, 1, 10))
         attachments = conn.execute(select(t.email_attachments.c.filename)).scalars().all()
@@ -190,11 +190,11 @@ def test_reminders_go_out_once_per_number_after_the_due_date(engine, org, cli):
     before = cli.invoke(invoices_cli, ["remind", "--date", "2027-01-20"])
     assert "reminders 0" in before.output
     first = cli.invoke(invoices_cli, ["remind", "--date", "2027-01-28"])
-    assert "reminders 1, mailed 1" in first.output, first.output
+    assert "påminnelser 1, e-postade 1" in first.output, first.output
     same = cli.invoke(invoices_cli, ["remind", "--date", "2027-02-05"])
     assert "reminders 0" in same.output
     second = cli.invoke(invoices_cli, ["remind", "--date", "2027-02-11"])
-    assert "reminders 1, mailed 1" in second.output
+    assert "påminnelser 1, e-postade 1" in second.output
     third = cli.invoke(invoices_cli, ["remind", "--date", "2027-06-01"])
     assert "reminders 0" in third.output  # at most two
     with engine.connect() as conn:

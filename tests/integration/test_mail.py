@@ -156,7 +156,7 @@ def test_the_mail_send_command_sends_the_queue(app, cli, engine, smtp):
     app.config["SMTP_URL"] = url
     result = cli.invoke(mail_cli, ["send"])
     assert result.exit_code == 0, result.output
-    assert "sent 1, failed 0" in result.output
+    assert "skickade 1, misslyckades 0" in result.output
     assert len(inbox.messages) == 1
 
 

@@ -208,12 +208,12 @@ def test_kassan_webhooks_retry_books_what_failed_once_stripe_answers(world, netw
     appliers.stop(world.app)  # from here on only the command applies
 
     failing = cli.invoke(webhooks_cli, ["retry"])
-    assert failing.exit_code == 1 and "0 processed, 1 failed" in failing.output
+    assert failing.exit_code == 1 and "0 bokförda, 1 misslyckade" in failing.output
     for obj in (payment.intent, payment.charge, payment.txn):
         world.fake.add(obj)
     result = cli.invoke(webhooks_cli, ["retry"])
 
-    assert result.exit_code == 0 and "1 processed, 0 failed" in result.output
+    assert result.exit_code == 0 and "1 bokförda, 0 misslyckade" in result.output
     row = world.inbox(completed["id"])
     assert row.processed_at is not None and row.attempts == 3 and row.last_error is None
     assert len(world.entries()) == 2
@@ -232,7 +232,7 @@ def test_a_replay_after_a_crash_between_inbox_and_booking_books_once(world, netw
     retried = cli.invoke(webhooks_cli, ["retry"])
 
     assert again.status_code == 200 and again.get_json()["outcome"] == "duplicate"
-    assert retried.exit_code == 0 and "0 processed" in retried.output
+    assert retried.exit_code == 0 and "0 bokförda" in retried.output
     assert len(world.entries()) == 2
     assert world.inbox(completed["id"]).attempts == 1
 
@@ -287,7 +287,7 @@ def test_worker_mode_only_stores_and_kassan_webhooks_work_books(world, network_i
 
     assert response.get_json()["outcome"] == "queued" and stored_only == {}
     assert appliers.EXTENSION_KEY not in world.app.extensions  # no applier thread was started
-    assert result.exit_code == 0 and "1 processed, 0 failed" in result.output
+    assert result.exit_code == 0 and "1 bokförda, 0 misslyckade" in result.output
     assert len(world.entries()) == 2
 
 

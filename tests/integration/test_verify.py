@@ -54,7 +54,7 @@ def _script_info(app):
 def test_verify_passes_on_untouched_books(app, three):
     result = run_verify(app)
     assert result.exit_code == 0, result.output
-    assert "3 entries, 6 lines" in result.output
+    assert "3 verifikationer, 6 rader, hashkedjan obruten" in result.output
 
 
 def test_verify_names_an_entry_whose_text_was_changed(app, engine, three):
@@ -191,7 +191,7 @@ def test_verify_reports_a_missing_head_row_instead_of_crashing(app, engine, thre
         conn.execute(text("DELETE FROM ledger_head"))
     result = run_verify(app)
     assert result.exit_code == 1
-    assert "FAIL ledger: the ledger's head row is missing" in result.output
+    assert "FEL ledger: the ledger's head row is missing" in result.output
     assert "Traceback" not in result.output
 
 
@@ -200,4 +200,4 @@ def test_verify_reports_a_head_row_that_was_moved_back(app, engine, three):
         conn.execute(text("UPDATE ledger_head SET last_entry_id = 2"))
     result = run_verify(app)
     assert result.exit_code == 1
-    assert "FAIL ledger: the head row does not point at the last entry" in result.output
+    assert "FEL ledger: the head row does not point at the last entry" in result.output
