@@ -618,6 +618,7 @@ def _env(url: str, stripe_url: str, api_key: str, tmp: Path) -> dict[str, str]:
         KASSAN_INSTANCE_PATH=str(tmp),
         SECRET_KEY=secrets.token_urlsafe(48),
         KASSAN_PII_KEYS=Fernet.generate_key().decode(),
+        KASSAN_ORGANISATION_NUMBER="802000-1239",  # production refuses the placeholder
         DATABASE_URL=url,
         STRIPE_WEBHOOK_SECRET=SECRET,
         STRIPE_SECRET_KEY=api_key,

@@ -1,8 +1,8 @@
 """The chart of accounts (BAS) Kassan starts from, the voucher series, and the posting rules.
 
-The accounts are seeded by the first migration. Code names an account by what it is for
-(``BANK``, ``GIFT_INCOME``, ``SUSPENSE``, ...), never by its number, and ``POSTING_RULES`` is the
-one place that says which accounts an event moves.
+The accounts are seeded by the migrations (the first, and 0014 for 2068). Code names an account
+by what it is for (``BANK``, ``GIFT_INCOME``, ``SUSPENSE``, ...), never by its number, and
+``POSTING_RULES`` is the one place that says which accounts an event moves.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ RECEIVABLES: Final = "1510"  # invoices issued to organisations and not yet paid
 CARD_PROCESSOR: Final = "1580"  # the Stripe balance: card gifts until Stripe pays them out
 PETTY_CASH: Final = "1910"
 BANK: Final = "1930"  # the bank account; the ledger's balance here equals the bank's
+PRIOR_RESULT: Final = "2068"  # earlier years' results not yet moved elsewhere (migration 0014)
 YEAR_RESULT: Final = "2069"  # the year's result as a non-profit association books it
 EARMARKED: Final = "2070"  # funds given for a purpose, where the organisation keeps them apart
 YEAR_RESULT_COMPANY: Final = "2099"  # the same for a company; in the chart for imported files
@@ -63,6 +64,7 @@ BAS_ACCOUNTS: tuple[AccountDef, ...] = (
     AccountDef(CARD_PROCESSOR, "Fordringar för kontokort och kuponger", AccountType.ASSET),
     AccountDef(PETTY_CASH, "Kassa", AccountType.ASSET),
     AccountDef(BANK, "Företagskonto/checkkonto/affärskonto", AccountType.ASSET),
+    AccountDef(PRIOR_RESULT, "Vinst eller förlust från föregående år", AccountType.EQUITY),
     AccountDef(YEAR_RESULT, "Årets resultat (ideell förening)", AccountType.EQUITY),
     AccountDef(EARMARKED, "Ändamålsbestämda medel", AccountType.EQUITY),
     AccountDef(YEAR_RESULT_COMPANY, "Årets resultat", AccountType.EQUITY),

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ledger import organisation
 from ledger.errors import ConfigError
 from ledger.payment_instructions import is_valid_bankgiro, is_valid_swish_number
 
@@ -50,6 +51,7 @@ def from_environment(
                 "first encrypts (python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())')"
             )
+        _require_organisation_number(env)
     elif not secret:
         # Development and tests only: a per-process random key (sessions end on restart).
         import secrets
@@ -65,7 +67,7 @@ def from_environment(
         "SESSION_COOKIE_SECURE": kassan_env == "production",
         "REMEMBER_COOKIE_SECURE": kassan_env == "production",
         "ORGANISATION_NAME": env.get("KASSAN_ORGANISATION_NAME", "Solidaritetsorganisationen"),
-        "ORGANISATION_NUMBER": env.get("KASSAN_ORGANISATION_NUMBER", "802000-0000"),
+        "ORGANISATION_NUMBER": env.get("KASSAN_ORGANISATION_NUMBER") or organisation.PLACEHOLDER,
         "API_PAGE_SIZE_MAX": int(env.get("KASSAN_API_PAGE_SIZE_MAX", "500")),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
         "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY"),
@@ -85,6 +87,22 @@ def from_environment(
         # Skatteverket has approved us as a gift recipient: receipts mention the tax reduction
         "TAX_APPROVED_RECIPIENT": env.get("KASSAN_TAX_APPROVED_RECIPIENT") in ("1", "true", "ja"),
     }
+
+
+def _require_organisation_number(env: dict[str, str]) -> None:
+    """Production books for one real organisation: SIE files are checked against its number,
+    and receipts and invoices print it, so the placeholder or a mistyped number stops the start."""
+    number = env.get("KASSAN_ORGANISATION_NUMBER") or ""
+    if not number or organisation.same(number, organisation.PLACEHOLDER):
+        raise ConfigError(
+            "KASSAN_ORGANISATION_NUMBER must be set to the organisation's own number in "
+            f"production, not the placeholder {organisation.PLACEHOLDER}"
+        )
+    if not organisation.is_valid(number):
+        raise ConfigError(
+            f"KASSAN_ORGANISATION_NUMBER {number!r} is not a Swedish organisation number "
+            "(check digit)"
+        )
 
 
 def _giro_settings(env: dict[str, str]) -> dict[str, Any]:

@@ -112,9 +112,11 @@ def import_sie_command(path: Path, engine: Engine | None = None) -> None:
     """Import a SIE file's chart of accounts and opening balances, and print the outcome.
 
     Raises ``LedgerError`` (``SieImportInvalid`` listing file and line of each problem) when the
-    file is refused; nothing is changed then.
+    file is refused (another organisation's file, opening balances the year already has, ...);
+    nothing is changed then.
     """
     data = Path(path).read_bytes()
+    ours = str(current_app.config["ORGANISATION_NUMBER"])
     with (engine or get_engine(current_app)).begin() as conn:
-        result = sie_import.import_sie(conn, data, Path(path).name)
+        result = sie_import.import_sie(conn, data, Path(path).name, organisation_number=ours)
     print(sie_import.render(result))

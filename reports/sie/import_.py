@@ -1,21 +1,29 @@
 """Importing a SIE 4 file: the chart of accounts and the opening balances it carries.
 
-Everything is checked before anything is written: the file's own problems (a voucher that
-does not balance, a field that cannot be read), the opening balances (#IB 0) against the
-chart, and their sum. Then, in the caller's transaction, the accounts Kassan lacks are
-added (ours are left as they are) and the opening balances are booked as one entry in
-series M through ``ledger.services.posting``, under a source key naming the organisation
-and year, so importing the same file twice books nothing twice.
+Only a file of this organisation is read: its ``#ORGNR`` must be ours
+(``KASSAN_ORGANISATION_NUMBER``, compared through ``ledger.organisation``). Everything is
+checked before anything is written: the file's own problems (a voucher that does not balance,
+a field that cannot be read), the opening balances (#IB 0) against the chart, and their sum,
+and that the books hold no opening balances for that year yet (no stacking of two files'
+balances, nor of a file's on the balances the ledger itself carries into the year). Then, in
+the caller's transaction, the accounts Kassan lacks are added (ours are left as they are) and
+the opening balances are booked as one entry in series M through ``ledger.services.posting``,
+under a source key naming the organisation and year, so importing the same file twice books
+nothing twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 
+from ledger import organisation
 from ledger.chart import NORMAL_SIDE, AccountType
-from ledger.entries import MAX_ORE, Draft, LineDraft
+from ledger.db import tables as t
+from ledger.entries import MAX_ORE, Draft, LineDraft, PostedLine
 from ledger.services import journal, posting
 from reports.errors import SieImportInvalid
 from reports.sie.model import (
@@ -78,8 +86,67 @@ def _kassan_account(code: str) -> bool:
 
 
 def _source_key(sie: SieFile, year: int) -> str:
-    who = sie.org_number.replace(" ", "") or sie.company_name.strip() or "okänd"
-    return f"sie-ib:{who[:150]}:{year}"
+    return f"sie-ib:{sie.org_number.replace(' ', '')[:150]}:{year}"
+
+
+def _foreign(sie: SieFile, ours: str) -> SieProblem | None:
+    """A file without our organisation number is another organisation's books, or nobody's."""
+    if not sie.org_number:
+        return SieProblem(
+            sie.org_number_line or 1,
+            f"filen anger inget organisationsnummer (#ORGNR); Kassan läser bara in SIE-filer "
+            f"för den egna organisationen, {ours} (KASSAN_ORGANISATION_NUMBER)",
+        )
+    if organisation.same(sie.org_number, ours):
+        return None
+    return SieProblem(
+        sie.org_number_line,
+        f"filen gäller organisationsnummer {sie.org_number}, men bokföringen är för "
+        f"{ours} (KASSAN_ORGANISATION_NUMBER); en annan organisations balanser läses inte in",
+    )
+
+
+def _already_opened(
+    conn: Connection, sie: SieFile, start: date, key: str, lines: list[LineDraft]
+) -> SieProblem | None:
+    """Opening balances for the year that the books already hold, from this file or another.
+
+    The same file again (same key, same lines) is no problem: it books nothing. The same key
+    with other amounts, another file's opening entry for the year, or entries before the year
+    (whose balances the ledger carries into it) would stack one set of balances on another.
+    """
+    e = t.journal_entries.c
+    line = min((b.line for b in sie.balances if b.kind == "IB" and b.year == 0), default=1)
+    for other_key in conn.scalars(
+        select(e.source_key).where(e.source_kind == SOURCE_KIND, e.date == start)
+    ):
+        booked = journal.find_by_source_key(conn, other_key)
+        if booked is None:
+            continue
+        if other_key == key and _same_lines(booked.lines, lines):
+            return None
+        return SieProblem(
+            line,
+            f"ingående balanser för räkenskapsåret som börjar {start.isoformat()} finns redan "
+            f"i bokföringen ({booked.voucher}: {booked.text}) med andra belopp eller från en "
+            "annan fil; de läggs inte ovanpå varandra",
+        )
+    earlier = conn.scalar(select(e.date).where(e.date < start).order_by(e.date).limit(1))
+    if earlier is not None:
+        return SieProblem(
+            line,
+            f"bokföringen har redan verifikationer före {start.isoformat()} (från "
+            f"{earlier.isoformat()}), och deras saldon är årets ingående balanser; filens "
+            "ingående balanser läggs inte ovanpå dem",
+        )
+    return None
+
+
+def _same_lines(booked: Sequence[PostedLine], lines: list[LineDraft]) -> bool:
+    def amounts(rows: Iterable[PostedLine | LineDraft]) -> list[tuple[str, int, int]]:
+        return sorted((r.account, r.debit_ore, r.credit_ore) for r in rows)
+
+    return amounts(booked) == amounts(lines)
 
 
 def _opening_lines(
@@ -110,9 +177,14 @@ def _opening_lines(
     if not total:
         return lines, 0
     # Books not closed for the year before: the opening balances are off by exactly that
-    # year's result, which the file states in #RES -1. Anything else is an error in the file.
+    # year's result, which the file states in #RES -1, plus whatever the year before's own
+    # opening balances (#IB -1) were already off by (BL Administration's files carry two
+    # unclosed years so). Anything else is an error in the file.
     result_before = sum(sie.balances_of("RES", -1).values())
-    if result_before and total + result_before == 0:
+    off_before = sum(
+        ore for account, ore in sie.balances_of("IB", -1).items() if is_balance_account(account)
+    )
+    if (result_before or off_before) and total == off_before - result_before:
         lines.append(LineDraft(CARRIED_RESULT_ACCOUNT, max(-total, 0), max(total, 0)))
         return lines, -total
     first = min(latest.values(), key=lambda b: b.line)
@@ -126,9 +198,18 @@ def _opening_lines(
     return lines, 0
 
 
-def import_sie(conn: Connection, data: bytes, filename: str) -> SieImportResult:
-    """Check the file whole, then add missing accounts and book the opening balances."""
+def import_sie(
+    conn: Connection, data: bytes, filename: str, *, organisation_number: str
+) -> SieImportResult:
+    """Check the file whole, then add missing accounts and book the opening balances.
+
+    ``organisation_number`` is ours (``KASSAN_ORGANISATION_NUMBER``); a file for another is
+    refused before anything else is looked at.
+    """
     sie = parse(data)
+    foreign = _foreign(sie, organisation_number)
+    if foreign is not None:
+        raise SieImportInvalid(filename, [foreign])
     problems = list(sie.problems)
     year0 = sie.years.get(0)
     if year0 is None:
@@ -157,6 +238,10 @@ def import_sie(conn: Connection, data: bytes, filename: str) -> SieImportResult:
     lines, carried = _opening_lines(sie, chart, problems)
     if problems or year0 is None:
         raise SieImportInvalid(filename, problems)
+    key = _source_key(sie, year0.start.year)
+    stacked = _already_opened(conn, sie, year0.start, key, lines) if lines else None
+    if stacked is not None:
+        raise SieImportInvalid(filename, [stacked])
 
     for code, name, kind in new_accounts:
         created = conn.execute(
@@ -177,7 +262,7 @@ def import_sie(conn: Connection, data: bytes, filename: str) -> SieImportResult:
             text=f"Ingående balanser {year0.start.year} från SIE ({who})"[:500],
             series="M",
             source_kind=SOURCE_KIND,
-            source_key=_source_key(sie, year0.start.year),
+            source_key=key,
             lines=tuple(lines),
         )
         entry, booked = posting.post_once(conn, draft)
@@ -211,7 +296,8 @@ def render(result: SieImportResult) -> str:
         what = "vinst" if result.carried_result_ore < 0 else "förlust"
         out.append(
             f"  föregående års {what}, {kr(abs(result.carried_result_ore))}, bokfördes på "
-            f"{CARRIED_RESULT_ACCOUNT} (året före var inte bokslutat i filen)"
+            f"{CARRIED_RESULT_ACCOUNT} (vinst eller förlust från föregående år): de ingående "
+            "balanserna skilde sig med just det, året före var inte bokslutat i filen"
         )
     return "\n".join(out).rstrip()
 

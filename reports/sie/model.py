@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ledger.chart import YEAR_RESULT
+from ledger.chart import PRIOR_RESULT
 from ledger.money import Money
 from reports.display import format_money
 
@@ -19,10 +19,11 @@ KTYP_LETTERS = ("T", "S", "K", "I")
 
 # Kassan books no year-end closing entries, so at the start of a year the results of the
 # years before still sit on the income and expense accounts. In SIE's opening balances they
-# belong to equity: the export carries them to this account (BAS "Årets resultat" for an
-# ideell förening), and the import books there the difference a file's #IB 0 leaves when
-# that difference is exactly the year before's result (a file from books not yet closed).
-CARRIED_RESULT_ACCOUNT = YEAR_RESULT
+# belong to equity: the export carries them to this account (BAS 2068 "Vinst eller förlust
+# från föregående år"; 2069 "Årets resultat" is the year's own result, not earlier years'), and
+# the import books there the difference a file's #IB 0 leaves when that difference is exactly
+# the year before's result (a file from books not yet closed).
+CARRIED_RESULT_ACCOUNT = PRIOR_RESULT
 
 
 def is_balance_account(code: str) -> bool:
@@ -101,6 +102,7 @@ class SieFile:
     generated: date | None = None
     sie_type: str = ""
     org_number: str = ""
+    org_number_line: int = 0  # the #ORGNR record's line, 0 when the file has none
     company_name: str = ""
     chart_type: str = ""
     currency: str = "SEK"

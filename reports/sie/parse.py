@@ -224,6 +224,7 @@ class _Reader:
             sie.objects[(_text(fields, 0), _text(fields, 1))] = _text(fields, 2)
         elif label == "#ORGNR":
             sie.org_number = _text(fields, 0).strip()
+            sie.org_number_line = no
         elif label == "#FNAMN":
             sie.company_name = _text(fields, 0).strip()
         elif label == "#PROGRAM":

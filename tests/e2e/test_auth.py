@@ -239,6 +239,7 @@ def test_production_starts_with_its_secrets_and_sends_hsts(monkeypatch, tmp_path
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'kassan.db'}")
     monkeypatch.setenv("KASSAN_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("KASSAN_PII_KEYS", "k" * 43 + "=")
+    monkeypatch.setenv("KASSAN_ORGANISATION_NUMBER", "556265-1892")
     app = create_app()
     try:
         assert app.config["SESSION_COOKIE_SECURE"] is True

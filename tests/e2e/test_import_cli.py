@@ -18,7 +18,8 @@ def _entries(engine) -> int:  # type: ignore[no-untyped-def]
         return int(conn.scalar(select(func.count()).select_from(t.journal_entries)))
 
 
-def test_kassan_import_sie_books_the_opening_balances_once(cli, engine):
+def test_kassan_import_sie_books_the_opening_balances_once(app, cli, engine):
+    app.config["ORGANISATION_NUMBER"] = "556265-1892"  # the file's #ORGNR
     path = SAMPLES / "sie" / "BL0001_typ4.SE"
     first = cli.invoke(main, ["import", "sie", str(path)])
     assert first.exit_code == 0, first.output
@@ -29,11 +30,23 @@ def test_kassan_import_sie_books_the_opening_balances_once(cli, engine):
     assert _entries(engine) == 1
 
 
-def test_kassan_import_sie_refuses_an_unbalanced_voucher_by_name_and_changes_nothing(cli, engine):
+def test_kassan_import_sie_refuses_an_unbalanced_voucher_by_name_and_changes_nothing(
+    app, cli, engine
+):
+    app.config["ORGANISATION_NUMBER"] = "555555-5555"  # the file's #ORGNR
     path = SAMPLES / "sie" / "transaktioner_ovnbolag-bad-balance.se"
     result = cli.invoke(main, ["import", "sie", str(path)])
     assert result.exit_code == 1
     assert "rad 3905: verifikation B 1 (2011-01-07) balanserar inte" in result.output
+    assert _entries(engine) == 0
+
+
+def test_kassan_import_sie_refuses_another_organisations_file_and_changes_nothing(cli, engine):
+    path = SAMPLES / "sie" / "BL0001_typ4.SE"
+    result = cli.invoke(main, ["import", "sie", str(path)])
+    assert result.exit_code == 1
+    assert "organisationsnummer 556265-1892, men bokföringen är för 802000-0000" in result.output
+    assert "Traceback" not in result.output
     assert _entries(engine) == 0
 
 

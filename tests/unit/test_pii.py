@@ -38,7 +38,12 @@ def test_development_and_test_derive_a_stable_key_when_none_is_set():
 def test_production_refuses_to_run_without_pii_keys():
     with pytest.raises(ConfigError, match="KASSAN_PII_KEYS"):
         pii.cipher({"KASSAN_ENV": "production"})
-    env = {"KASSAN_ENV": "production", "SECRET_KEY": "s" * 48, "DATABASE_URL": "sqlite://"}
+    env = {
+        "KASSAN_ENV": "production",
+        "SECRET_KEY": "s" * 48,
+        "DATABASE_URL": "sqlite://",
+        "KASSAN_ORGANISATION_NUMBER": "556265-1892",
+    }
     with pytest.raises(ConfigError, match="KASSAN_PII_KEYS"):
         from_environment("/tmp", env)
     config = from_environment("/tmp", {**env, "KASSAN_PII_KEYS": Fernet.generate_key().decode()})

@@ -81,6 +81,7 @@ def test_production_refuses_swish_handel_without_its_certificate_or_with_an_http
         "SECRET_KEY": "s" * 40,
         "DATABASE_URL": "sqlite:///x.db",
         "KASSAN_PII_KEYS": Fernet.generate_key().decode(),
+        "KASSAN_ORGANISATION_NUMBER": "556265-1892",
         "SWISH_MERCHANT_NUMBER": "1234679304",
     }
     with pytest.raises(ConfigError, match="SWISH_CERT, SWISH_KEY, SWISH_CA"):
