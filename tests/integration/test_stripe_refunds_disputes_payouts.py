@@ -122,7 +122,7 @@ def test_a_lost_dispute_books_nothing_more_than_its_opening(world, paid):
     assert world.balance("3993") == 0
 
 
-def _payout(world, payment, amount):
+def add_payout(world, payment, amount):
     payout = resource(
         "payout",
         id=new_id("po"),
@@ -132,6 +132,7 @@ def _payout(world, payment, amount):
         currency="sek",
         status="paid",
     )
+    world.fake.add(payout)  # Kassan reads the payout back for its status now
     world.fake.add(payment.txn, payout=payout["id"])
     world.fake.add(
         resource(
@@ -154,7 +155,7 @@ def _payout(world, payment, amount):
 def test_a_payout_is_booked_to_the_bank_and_reconciled_against_its_transactions(world, paid):
     _, payment = paid
     world.deliver(event("checkout.session.completed", payment.session))
-    payout = _payout(world, payment, GIFT - FEE)
+    payout = add_payout(world, payment, GIFT - FEE)
 
     world.deliver(event("payout.paid", payout))
     world.deliver(event("payout.paid", payout))
@@ -179,7 +180,7 @@ def test_a_payout_is_booked_to_the_bank_and_reconciled_against_its_transactions(
 def test_a_payout_that_does_not_add_up_is_flagged_for_finance(world, paid, caplog):
     _, payment = paid
     world.deliver(event("checkout.session.completed", payment.session))
-    payout = _payout(world, payment, GIFT - FEE - 100)
+    payout = add_payout(world, payment, GIFT - FEE - 100)
 
     with caplog.at_level(logging.WARNING, logger="webhooks.stripe.payouts"):
         world.deliver(event("payout.paid", payout))

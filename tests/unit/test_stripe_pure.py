@@ -3,8 +3,10 @@ Swedish booking day, and payout reconciliation."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 import stripe
@@ -59,10 +61,29 @@ def test_every_event_the_issue_names_has_a_route():
         "invoice.payment_failed",
         "customer.subscription.deleted",
         "charge.refunded",
+        "charge.refund.updated",
+        "refund.created",
+        "refund.updated",
+        "refund.failed",
         "charge.dispute.created",
+        "charge.dispute.updated",
+        "charge.dispute.funds_withdrawn",
+        "charge.dispute.funds_reinstated",
         "charge.dispute.closed",
         "payout.paid",
+        "payout.failed",
     }
+
+
+def test_the_events_to_enable_in_the_configuration_guide_are_the_routes():
+    guide = (Path(__file__).parents[2] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    section = guide.split("## Events to enable on the Stripe endpoint", 1)[1].split("\n\n")[2]
+    listed = {
+        name
+        for row in section.splitlines()[2:]
+        for name in re.findall(r"`([a-z_.]+)`", row.split("|")[1])
+    }
+    assert listed == set(ROUTES)
 
 
 def _txn(kind, net, source="ch_1"):

@@ -10,12 +10,15 @@ fact                       source key                      lines (``POSTING_RULE
 gift paid (charge)         ``stripe:charge:<ch_id>``       1580 / 3993 (network, donor)
 Stripe's fee on it         ``stripe:fee:<txn_id>``         6570 / 1580
 refund (each one)          ``stripe:refund:<re_id>``       3993 (network, donor) / 1580
-dispute opened             ``stripe:dispute:<dp_id>``      3993 + 6570 fee / 1580
-dispute won                ``stripe:dispute_won:<dp_id>``  1580 / 3993 (and fee back)
+funds withdrawn (dispute)  ``stripe:dispute:<dp_id>``      3993 + 6570 fee / 1580
+funds reinstated           ``stripe:dispute_won:<dp_id>``  1580 / 3993 (and fee back)
 payout to the bank         ``stripe:payout:<po_id>``       1930 / 1580
 ========================== =============================== ============================
 
 Amounts are Stripe's own (öre for SEK); the fee comes from the charge's balance transaction.
+Disputes are booked in ``disputes``. A refund that fails and a payout that fails after it was
+paid are undone by reversing their entry (``posting.reverse``, key ``reversal:<entry id>``,
+at most once): the money is back on 1580.
 """
 
 from __future__ import annotations
@@ -27,10 +30,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from ledger.chart import FEES, GIFT_INCOME, POSTING_RULES
+from ledger.chart import GIFT_INCOME, POSTING_RULES
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft, PostedEntry
-from ledger.errors import LedgerError
+from ledger.errors import AlreadyReversed, LedgerError
 from ledger.services import journal, posting
 from webhooks.errors import NotYetBookable
 
@@ -72,7 +75,7 @@ def _post(key: str, day: date, text: str, lines: tuple[LineDraft, ...], conn: Co
     return posting.post_once(conn, _draft(key, day, text, lines))[1]
 
 
-def _post_follow_up(
+def post_follow_up(
     charge_entry_id: int,
     key: str,
     day: date,
@@ -151,7 +154,7 @@ def gift_dimensions(conn: Connection, charge_id: str) -> dict[str, Any] | None:
     return None if entry is None else _dimensions(conn, entry)
 
 
-def _booked_gift(conn: Connection, charge_id: str) -> tuple[int, dict[str, Any]]:
+def booked_gift(conn: Connection, charge_id: str) -> tuple[int, dict[str, Any]]:
     """The entry id of the charge's booked gift and its network and contributor."""
     entry = journal.find_by_source_key(conn, key("charge", charge_id))
     if entry is None:
@@ -159,12 +162,28 @@ def _booked_gift(conn: Connection, charge_id: str) -> tuple[int, dict[str, Any]]
     return entry.id, _dimensions(conn, entry)
 
 
-def book_refund(conn: Connection, refund: Obj) -> bool:
-    """Book one succeeded refund (partial or whole) against the gift's network and donor."""
-    if refund.get("status") != "succeeded":
+# A refund takes the money from the Stripe balance when it is made (pending), not when the
+# bank says it reached the card (succeeded); a failed or canceled one gives it back.
+REFUND_MOVED = frozenset({"pending", "succeeded"})
+REFUND_UNDONE = frozenset({"failed", "canceled"})
+
+
+def book_refund(conn: Connection, refund: Obj, heard_on: date | None = None) -> bool:
+    """Book one refund (partial or whole) against the gift's network and donor once Stripe has
+    taken the money for it; reverse that booking, dated ``heard_on`` (the event's day), when
+    the refund failed afterwards."""
+    status = refund.get("status")
+    if status in REFUND_UNDONE:
+        return undo(
+            conn,
+            key("refund", refund["id"]),
+            heard_on or booking_date(None),
+            f"Återbetalning misslyckades, gåvan står kvar ({refund['charge']}, {refund['id']})",
+        )
+    if status not in REFUND_MOVED:
         return False
-    charge_entry_id, dims = _booked_gift(conn, str(refund["charge"]))
-    return _post_follow_up(
+    charge_entry_id, dims = booked_gift(conn, str(refund["charge"]))
+    return post_follow_up(
         charge_entry_id,
         key("refund", refund["id"]),
         booking_date(refund.get("created")),
@@ -174,59 +193,23 @@ def book_refund(conn: Connection, refund: Obj) -> bool:
     )
 
 
-def _dispute_fees(dispute: Obj, *, withdrawals: bool) -> int:
-    """Stripe's dispute fee from the dispute's balance transactions (withdrawn or given back)."""
-    total = 0
-    for txn in dispute.get("balance_transactions") or ():
-        if (int(txn["amount"]) < 0) == withdrawals:
-            total += int(txn["fee"])
-    return total if withdrawals else -total
+def undo(conn: Connection, booked_key: str, day: date, text: str) -> bool:
+    """Reverse the entry booked under ``booked_key``, once; False when nothing is booked there
+    or it is reversed already."""
+    entry = journal.find_by_source_key(conn, booked_key)
+    if entry is None or entry.reversed_by_id is not None:
+        return False
+    try:
+        posting.reverse(conn, entry.id, on=max(day, entry.date), text_=text[:500])
+    except AlreadyReversed:
+        return False  # another applier reversed it first
+    return True
 
 
-def book_dispute_opened(conn: Connection, dispute: Obj) -> bool:
-    """Book the disputed amount out of the gift's income, and the dispute fee, from 1580."""
-    charge_entry_id, dims = _booked_gift(conn, str(dispute["charge"]))
-    currency = _currency(dispute)
-    amount = int(dispute["amount"])
-    fee = _dispute_fees(dispute, withdrawals=True)
-    debit, credit = POSTING_RULES["card_dispute"]
-    fee_account = FEES
-    lines = [LineDraft(debit, amount, 0, currency, **dims)]
-    if fee > 0:
-        lines.append(LineDraft(fee_account, fee, 0, currency))
-    lines.append(LineDraft(credit, 0, amount + fee, currency))
-    return _post_follow_up(
-        charge_entry_id,
-        key("dispute", dispute["id"]),
-        booking_date(dispute.get("created")),
-        f"Bestriden kortgåva ({dispute['charge']}, {dispute['id']})",
-        tuple(lines),
-        conn,
-    )
-
-
-def book_dispute_won(conn: Connection, dispute: Obj, day: date) -> bool:
-    """Book the reinstated amount (and any fee Stripe gave back) after a won dispute."""
-    charge_entry_id, dims = _booked_gift(conn, str(dispute["charge"]))
-    currency = _currency(dispute)
-    amount = int(dispute["amount"])
-    fee_back = max(_dispute_fees(dispute, withdrawals=False), 0)
-    credit, debit = POSTING_RULES["card_dispute"]
-    fee_account = FEES
-    lines = [
-        LineDraft(debit, amount + fee_back, 0, currency),
-        LineDraft(credit, 0, amount, currency, **dims),
-    ]
-    if fee_back > 0:
-        lines.append(LineDraft(fee_account, 0, fee_back, currency))
-    return _post_follow_up(
-        charge_entry_id,
-        key("dispute_won", dispute["id"]),
-        day,
-        f"Vunnen tvist, kortgåva återförd ({dispute['charge']}, {dispute['id']})",
-        tuple(lines),
-        conn,
-    )
+def reversal_key(conn: Connection, booked_key: str) -> str | None:
+    """The source key of the reversal of the entry booked under ``booked_key``, if any."""
+    entry = journal.find_by_source_key(conn, booked_key)
+    return None if entry is None or entry.reversed_by_id is None else f"reversal:{entry.id}"
 
 
 def book_payout(conn: Connection, payout: Obj) -> bool:
@@ -237,4 +220,14 @@ def book_payout(conn: Connection, payout: Obj) -> bool:
         f"Utbetalning från Stripe ({payout['id']})",
         _pair("card_payout", int(payout["amount"]), _currency(payout)),
         conn,
+    )
+
+
+def undo_payout(conn: Connection, payout: Obj, day: date) -> bool:
+    """A payout that failed after it was paid: the bank sent it back, so it is on 1580 again."""
+    return undo(
+        conn,
+        key("payout", payout["id"]),
+        day,
+        f"Utbetalning från Stripe misslyckades, tillbaka hos Stripe ({payout['id']})",
     )

@@ -102,6 +102,14 @@ class StripeReads:
         found: Obj | None = self._seen[key]
         return found
 
+    def payout(self, payout_id: str) -> Obj:
+        """The payout as Stripe has it now (its status may have moved on since the event)."""
+        key = ("payout_now", payout_id)
+        if key not in self._seen:
+            self._seen[key] = self.stripe.v1.payouts.retrieve(payout_id).to_dict()
+        found: Obj = self._seen[key]
+        return found
+
     def payout_transactions(self, payout_id: str) -> list[Obj]:
         key = ("payout", payout_id)
         if key not in self._seen:
@@ -136,6 +144,9 @@ class Context:
 
     def session_of_intent(self, payment_intent_id: str) -> Obj | None:
         return self.reads.session_of_intent(payment_intent_id)
+
+    def payout(self, payout_id: str) -> Obj:
+        return self.reads.payout(payout_id)
 
     def payout_transactions(self, payout_id: str) -> Iterator[Obj]:
         yield from self.reads.payout_transactions(payout_id)

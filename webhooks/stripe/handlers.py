@@ -19,7 +19,7 @@ from ledger.services import collection_progress, gifts, mail
 from ledger.services.gifts import Gift
 from ledger.statuses import GiftStatus
 from webhooks.errors import NotYetBookable
-from webhooks.stripe import bookings, gift_state, payouts
+from webhooks.stripe import bookings, disputes, gift_state, payouts
 from webhooks.stripe.context import Context, Obj, StripeReads
 
 log = logging.getLogger(__name__)
@@ -195,43 +195,60 @@ def customer_subscription_deleted(ctx: Context, event: Obj) -> None:
 
 
 def charge_refunded(ctx: Context, event: Obj) -> None:
-    charge = _object(event)
-    _ensure_gift_booked(ctx, charge["id"], charge.get("payment_intent"))
-    refunds = list(ctx.refunds(charge["id"]))
+    """A charge's refunds changed (``charge.refunded``, or a refund's own events): every refund
+    of the charge, read back from Stripe, is booked once its money left and reversed when it
+    failed afterwards; a stale or repeated event therefore books nothing twice."""
+    obj = _object(event)
+    charge_id = str(obj["id"] if obj.get("object") == "charge" else obj["charge"])
+    _ensure_gift_booked(ctx, charge_id, obj.get("payment_intent"))
+    refunds = list(ctx.refunds(charge_id))
+    heard_on = bookings.booking_date(event.get("created"))
     for refund in refunds:
-        bookings.book_refund(ctx.conn, refund)
-    _to_collection(ctx, charge["id"], [bookings.key("refund", r["id"]) for r in refunds])
-    gift = _gift_of_charge(ctx, charge)
-    if gift is not None and charge.get("refunded"):
+        bookings.book_refund(ctx.conn, refund, heard_on)
+    keys = [bookings.key("refund", r["id"]) for r in refunds]
+    undone = [bookings.reversal_key(ctx.conn, k) for k in keys]
+    _to_collection(ctx, charge_id, keys + [k for k in undone if k])
+    gift = _gift_of_charge(ctx, obj)
+    if gift is not None and obj.get("object") == "charge" and obj.get("refunded"):
         gift_state.move(ctx.conn, gift, GiftStatus.REFUNDED)
 
 
-def charge_dispute_created(ctx: Context, event: Obj) -> None:
+def charge_dispute(ctx: Context, event: Obj) -> None:
+    """Any event of a dispute: book what its balance transactions moved, each movement once."""
     dispute = _object(event)
+    if disputes.is_inquiry(dispute):
+        log.info("dispute %s is an inquiry (%s): no money moved", dispute["id"], dispute["status"])
+        return
     _ensure_gift_booked(ctx, dispute["charge"], dispute.get("payment_intent"))
-    bookings.book_dispute_opened(ctx.conn, dispute)
-    _to_collection(ctx, dispute["charge"], [bookings.key("dispute", dispute["id"])])
+    disputes.book_withdrawn(ctx.conn, dispute)
+    disputes.book_reinstated(ctx.conn, dispute, bookings.booking_date(event.get("created")))
+    keys = [bookings.key("dispute", dispute["id"]), bookings.key("dispute_won", dispute["id"])]
+    _to_collection(ctx, dispute["charge"], keys)
     gift = _gift_of_charge(ctx, dispute)
-    if gift is not None:
+    if gift is None:
+        return
+    # From what is booked, not from the event: a late "created" must not undo a won dispute.
+    if dispute.get("status") == "won" or disputes.reinstated(ctx.conn, dispute):
+        gift_state.move(ctx.conn, gift, _paying(gift))
+    else:
         gift_state.move(ctx.conn, gift, GiftStatus.DISPUTED)
 
 
-def charge_dispute_closed(ctx: Context, event: Obj) -> None:
-    dispute = _object(event)
-    charge_dispute_created(ctx, event)
-    if dispute.get("status") != "won":
-        return  # lost: the money left with the dispute; nothing more to book
-    bookings.book_dispute_won(ctx.conn, dispute, bookings.booking_date(event.get("created")))
-    _to_collection(ctx, dispute["charge"], [bookings.key("dispute_won", dispute["id"])])
-    gift = _gift_of_charge(ctx, dispute)
-    if gift is not None:
-        gift_state.move(ctx.conn, gift, _paying(gift))
-
-
 def payout_paid(ctx: Context, event: Obj) -> None:
+    """Book the payout to the bank; if Stripe says now that it failed since (its
+    ``payout.failed`` came first), undo it at once: the bank had it and sent it back."""
     payout = _object(event)
     bookings.book_payout(ctx.conn, payout)
     payouts.record(ctx.conn, payouts.reconcile(payout, ctx.payout_transactions(payout["id"])))
+    if ctx.payout(payout["id"]).get("status") == "failed":
+        bookings.undo_payout(ctx.conn, payout, bookings.booking_date(event.get("created")))
+
+
+def payout_failed(ctx: Context, event: Obj) -> None:
+    """A payout that failed after it was paid is back on 1580; one never paid booked nothing."""
+    payout = _object(event)
+    if not bookings.undo_payout(ctx.conn, payout, bookings.booking_date(event.get("created"))):
+        log.info("payout %s failed; no paid payout of it is booked", payout["id"])
 
 
 ROUTES: dict[str, Handler] = {
@@ -243,9 +260,17 @@ ROUTES: dict[str, Handler] = {
     "invoice.payment_failed": invoice_payment_failed,
     "customer.subscription.deleted": customer_subscription_deleted,
     "charge.refunded": charge_refunded,
-    "charge.dispute.created": charge_dispute_created,
-    "charge.dispute.closed": charge_dispute_closed,
+    "charge.refund.updated": charge_refunded,
+    "refund.created": charge_refunded,
+    "refund.updated": charge_refunded,
+    "refund.failed": charge_refunded,
+    "charge.dispute.created": charge_dispute,
+    "charge.dispute.updated": charge_dispute,
+    "charge.dispute.funds_withdrawn": charge_dispute,
+    "charge.dispute.funds_reinstated": charge_dispute,
+    "charge.dispute.closed": charge_dispute,
     "payout.paid": payout_paid,
+    "payout.failed": payout_failed,
 }
 
 
@@ -279,13 +304,16 @@ def _prefetch_invoice(reads: StripeReads, event: Obj) -> None:
 
 
 def _prefetch_refunds(reads: StripeReads, event: Obj) -> None:
-    if _object(event).get("id"):
-        reads.refunds(str(_object(event)["id"]))
+    obj = _object(event)
+    charge_id = obj.get("id") if obj.get("object") == "charge" else obj.get("charge")
+    if charge_id:
+        reads.refunds(str(charge_id))
 
 
 def _prefetch_payout(reads: StripeReads, event: Obj) -> None:
     if _object(event).get("id"):
         reads.payout_transactions(str(_object(event)["id"]))
+        reads.payout(str(_object(event)["id"]))
 
 
 PREFETCH: dict[str, Prefetch] = {
@@ -294,6 +322,10 @@ PREFETCH: dict[str, Prefetch] = {
     "payment_intent.succeeded": _prefetch_intent,
     "invoice.paid": _prefetch_invoice,
     "charge.refunded": _prefetch_refunds,
+    "charge.refund.updated": _prefetch_refunds,
+    "refund.created": _prefetch_refunds,
+    "refund.updated": _prefetch_refunds,
+    "refund.failed": _prefetch_refunds,
     "payout.paid": _prefetch_payout,
 }
 
