@@ -10,6 +10,7 @@ from flask import Flask, Response, current_app, request
 
 from kassan.web import (
     admin,
+    appliers,
     auth,
     collections,
     csp,
@@ -83,6 +84,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(collections.bp)
     init_api(app)
     app.after_request(_security_headers)
+    appliers.start_with_app(app)
     return app
 
 

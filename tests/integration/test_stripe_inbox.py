@@ -204,8 +204,10 @@ def test_kassan_webhooks_retry_books_what_failed_once_stripe_answers(world, netw
     _, payment = _payment(world, network_id, register=False)
     completed = event("checkout.session.completed", payment.session)
     world.deliver(completed)
-    _eventually(lambda: world.inbox(completed["id"]).attempts == 1, "the first attempt")
+    _eventually(lambda: world.inbox(completed["id"]).attempts >= 1, "the first attempt")
     appliers.stop(world.app)  # from here on only the command applies
+    # the applier may have retried it after its back-off before it stopped
+    tried = world.inbox(completed["id"]).attempts
 
     failing = cli.invoke(webhooks_cli, ["retry"])
     assert failing.exit_code == 1 and "0 bokförda, 1 misslyckade" in failing.output
@@ -215,7 +217,7 @@ def test_kassan_webhooks_retry_books_what_failed_once_stripe_answers(world, netw
 
     assert result.exit_code == 0 and "1 bokförda, 0 misslyckade" in result.output
     row = world.inbox(completed["id"])
-    assert row.processed_at is not None and row.attempts == 3 and row.last_error is None
+    assert row.processed_at is not None and row.attempts == tried + 2 and row.last_error is None
     assert len(world.entries()) == 2
 
 

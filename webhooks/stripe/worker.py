@@ -36,7 +36,10 @@ from webhooks.stripe import inbox
 
 log = logging.getLogger(__name__)
 
-SETTLE_SECONDS = 30  # an event never tried and older than this has lost its applier
+SETTLE_SECONDS = 10  # an event never tried and older than this has lost its applier
+# An applier with nothing handed to it still looks at the inbox this often, so an event
+# answered 200 by a process that then died is booked without waiting for the next delivery.
+SWEEP_SECONDS = 5.0
 SCAN_INTERVAL = 1.0  # seconds; at most one inbox scan per this, per process
 SCAN_LIMIT = 100  # waiting events tried per scan
 BACKOFF_MAX = 300.0  # seconds between tries of a failing event, at most
@@ -90,14 +93,22 @@ class Applier:
 
     # --- the request side ---
 
+    def start(self) -> None:
+        """Start the threads now and sweep what waits (a process's start, after a crash)."""
+        self._started(None)
+
     def submit(self, event_id: str) -> None:
         """Apply this stored event soon, then look at what else waits."""
+        self._started(event_id)
+
+    def _started(self, event_id: str | None) -> None:
         if self._pid != os.getpid():
             # Forked (gunicorn workers) after this object was made: the threads, the queue
             # and the locks stayed in the parent; start afresh here.
             self._reset()
         with self._ready:
-            self._queue[event_id] = None
+            if event_id is not None:
+                self._queue[event_id] = None
             self._scan_due = True
             self._threads = [t for t in self._threads if t.is_alive()]
             wanted = THREADS if dialect.is_postgresql(self.engine) else SQLITE_THREADS
