@@ -78,6 +78,7 @@ def from_environment(
         "MAIL_FROM": env.get("KASSAN_MAIL_FROM", "gavor@kassan.example"),
         "PUBLIC_BASE_URL": env.get("KASSAN_PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "PII_KEYS": env.get("KASSAN_PII_KEYS"),
+        **_login_settings(env),
         **_swish_settings(env, kassan_env),
         **_giro_settings(env),
         **_invoice_settings(env),
@@ -103,6 +104,22 @@ def _require_organisation_number(env: dict[str, str]) -> None:
             f"KASSAN_ORGANISATION_NUMBER {number!r} is not a Swedish organisation number "
             "(check digit)"
         )
+
+
+def _login_settings(env: dict[str, str]) -> dict[str, Any]:
+    """The login throttle (Flask-Limiter): where failed sign-ins are counted and how many are
+    allowed. Memory counts per process, which is right for one process only; production with
+    several workers or servers points ``RATELIMIT_STORAGE_URI`` at a shared store."""
+    return {
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        # a moving window: a lockout ends when the oldest counted failure leaves the window
+        "RATELIMIT_STRATEGY": "moving-window",
+        "RATELIMIT_KEY_PREFIX": "kassan",
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("KASSAN_LOGIN_LIMIT_PER_ACCOUNT") or "10 per 15 minutes",
+        "LOGIN_LIMIT_PER_ADDRESS": env.get("KASSAN_LOGIN_LIMIT_PER_ADDRESS") or "30 per 15 minutes",
+        # reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted
+        "TRUSTED_PROXIES": _days(env, "KASSAN_TRUSTED_PROXIES", 0, 0, 5, "proxies"),
+    }
 
 
 def _giro_settings(env: dict[str, str]) -> dict[str, Any]:

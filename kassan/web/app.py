@@ -21,6 +21,7 @@ from kassan.web import (
     finance,
     input_guard,
     invoices,
+    login_throttle,
     pages,
     stripe_webhook,
     templating,
@@ -65,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.before_request(_bank_file_limit)  # before anything reads the body
     input_guard.init_app(app)  # the int converter, before any route is added
+    login_throttle.init_app(app)  # after the input guard: it reads the login form
     babel.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

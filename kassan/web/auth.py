@@ -24,12 +24,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RateLimitExceeded
 from flask_login import UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from kassan.web import login_throttle
 from kassan.web.database import get_engine
 from kassan.web.extensions import login_manager
 from ledger.services import users
@@ -128,6 +130,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_throttle.throttled
 def login() -> Response | str:
     if current_user.is_authenticated:
         return redirect(url_for(HOME_ENDPOINT))
@@ -140,9 +143,18 @@ def login() -> Response | str:
             session.clear()  # a fresh session for the signed-in user
             login_user(StaffUser(user))
             return redirect(_safe_next(request.args.get("next")))
+        login_throttle.mark_failed()
         # The same words whether the e-mail or the password was wrong.
         error = _("Fel e-postadress eller lösenord.")
     return render_template("login.html", form=form, error=error)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_tries(exc: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:
+    """The login page again, saying how long to wait; the right password is refused as well."""
+    message, seconds = login_throttle.refusal(exc)
+    page = render_template("login.html", form=LoginForm(), error=message)
+    return page, 429, {"Retry-After": str(seconds)}
 
 
 @bp.route("/logout", methods=["POST"])
