@@ -60,6 +60,11 @@ class IntegrityViolation(LedgerError):
     """The database refused a write that the Python checks let through (a bug, or tampering)."""
 
 
+class LedgerDamaged(LedgerError):
+    """The ledger's own structure is broken (its head row is gone): nothing can be booked
+    until it is repaired; ``kassan ledger verify`` names what is wrong."""
+
+
 # --- refusals: the services around the journal -----------------------------------------------
 
 

@@ -90,3 +90,13 @@ def test_the_openapi_document_states_the_id_range(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     (param,) = spec["paths"]["/api/v1/entries/{entry_id}"]["parameters"]
     assert param["schema"] == {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+
+
+def test_posting_on_a_ledger_without_its_head_row_is_refused_clearly(client, engine, finance):
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM ledger_head")
+    response = client.post(ENTRIES, json=gift(), headers=finance)
+    assert response.status_code == 503
+    error = error_of(response)
+    assert error["code"] == "LedgerDamaged" and "head row is missing" in error["message"]
+    assert entry_count(engine) == 0

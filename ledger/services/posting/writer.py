@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Date, TextualSelect, select, text
 from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.entries import Draft, PostedEntry
-from ledger.errors import PeriodClosed, UnknownDimension
+from ledger.errors import LedgerDamaged, PeriodClosed, UnknownDimension
 from ledger.services import journal
 from ledger.services.posting.prepare import (
     ENTRY_COLUMNS,
@@ -48,7 +48,12 @@ class Writer:
             select(t.ledger_head.c.last_entry_id, t.ledger_head.c.last_hash)
             .where(t.ledger_head.c.id == 1)
             .with_for_update()
-        ).one()
+        ).one_or_none()
+        if head is None:
+            raise LedgerDamaged(
+                "the ledger's head row is missing: nothing can be booked until it is repaired "
+                "(kassan ledger verify names what is wrong)"
+            )
         self.last_id: int = head.last_entry_id
         self.last_hash: str = head.last_hash
         self.numbers: dict[tuple[str, int], int] = {}
