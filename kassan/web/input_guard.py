@@ -7,6 +7,9 @@
   write a lone surrogate, so further in either ends as a server error.
 * Integer ids in a URL beyond the database's integer range (404 by the router, through
   ``BoundedInt``): ``/api/v1/entries/99999999999999999999`` names nothing that can exist.
+* Numbers in a JSON body that no column can hold (422, the field named): any integer beyond a
+  64-bit one (an amount of 10^22 öre), and an id (a key ``id`` or ending ``_id``) beyond
+  ``MAX_ID``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from werkzeug.routing import IntegerConverter
 MAX_JSON_DEPTH = 64
 # PostgreSQL's integer (the id columns' type); SQLite's is wider, so the smaller one rules.
 MAX_ID = 2**31 - 1
+MAX_BIGINT = 2**63 - 1  # amounts are bigint columns
 
 
 class BoundedInt(IntegerConverter):
@@ -57,6 +61,17 @@ class TextRefused(UnprocessableEntity):
         )
 
 
+class NumberRefused(UnprocessableEntity):
+    """A number no column can hold; ``data`` for the API's answer, ``detail`` for a page."""
+
+    def __init__(self, field: str) -> None:
+        field = _printable(field)
+        message = f"{field}: the number is out of range"
+        super().__init__(message)
+        self.data = {"message": message, "errors": {"json": {field: [message]}}}
+        self.detail = f"Fältet {field}: talet är för stort."
+
+
 def init_app(app: Flask) -> None:
     """Register the converter (before any route is added) and the check of every request."""
     app.url_map.converters["int"] = BoundedInt
@@ -75,6 +90,9 @@ def check_request() -> None:
         field = bad_text_path(body)
         if field is not None:
             raise TextRefused(field)
+        field = out_of_range_path(body)
+        if field is not None:
+            raise NumberRefused(field)
     for source in (request.args, request.form):
         for key, values in source.lists():
             if _unstorable(key) or any(_unstorable(value) for value in values):
@@ -131,6 +149,27 @@ def bad_text_path(value: Any, path: str = "") -> str | None:
     if isinstance(value, list):
         for index, item in enumerate(value):
             found = bad_text_path(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+def out_of_range_path(value: Any, path: str = "", key: str = "") -> str | None:
+    """The path of the first integer too large for its column (see the module's docstring)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        is_id = key == "id" or key.endswith("_id")
+        limit = MAX_ID if is_id else MAX_BIGINT
+        return (path or "body") if not -limit - 1 <= value <= limit else None
+    if isinstance(value, dict):
+        for name, item in value.items():
+            found = out_of_range_path(item, f"{path}.{name}" if path else str(name), str(name))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = out_of_range_path(item, f"{path}[{index}]", key)
             if found is not None:
                 return found
     return None

@@ -7,7 +7,13 @@ import re
 
 import pytest
 
-from kassan.web.input_guard import MAX_ID, MAX_JSON_DEPTH, bad_text_path, json_depth
+from kassan.web.input_guard import (
+    MAX_ID,
+    MAX_JSON_DEPTH,
+    bad_text_path,
+    json_depth,
+    out_of_range_path,
+)
 from ledger.services import users
 from tests.e2e.test_api import ENTRIES, entry_count, error_of, gift
 
@@ -99,4 +105,21 @@ def test_posting_on_a_ledger_without_its_head_row_is_refused_clearly(client, eng
     assert response.status_code == 503
     error = error_of(response)
     assert error["code"] == "LedgerDamaged" and "head row is missing" in error["message"]
+    assert entry_count(engine) == 0
+
+
+def test_numbers_no_column_can_hold_are_named():
+    assert out_of_range_path({"lines": [{"debit_ore": 10**22}]}) == "lines[0].debit_ore"
+    assert out_of_range_path({"contributor_id": MAX_ID + 1}) == "contributor_id"
+    assert out_of_range_path({"amount_ore": MAX_ID + 1, "ok": True}) is None
+    assert out_of_range_path({"id": -(2**40)}) == "id"
+
+
+def test_an_amount_of_ten_to_the_twenty_two_is_answered_422_and_books_nothing(
+    client, engine, finance
+):
+    body = gift(ore=10**22)
+    response = client.post(ENTRIES, json=body, headers=finance)
+    assert response.status_code == 422
+    assert error_of(response)["field"] == "lines[0].debit_ore"
     assert entry_count(engine) == 0
