@@ -142,6 +142,22 @@ class PostedEntry:
         """How a Swedish bookkeeper names it: series and number, ``B123``."""
         return f"{self.series}{self.number}"
 
+    def content_hash(self) -> str:
+        """The hash its content and ``prev_hash`` should have (``hash`` itself left out)."""
+        return entry_hash(
+            id=self.id,
+            series=self.series,
+            number=self.number,
+            fiscal_year=self.fiscal_year,
+            date=self.date,
+            text=self.text,
+            source_kind=self.source_kind,
+            source_key=self.source_key,
+            reverses_id=self.reverses_id,
+            prev_hash=self.prev_hash,
+            lines=self.lines,
+        )
+
 
 def entry_hash(
     *,

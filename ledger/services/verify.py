@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from ledger.db import tables as t
-from ledger.entries import GENESIS_HASH, PostedEntry, PostedLine, entry_hash
+from ledger.entries import GENESIS_HASH, PostedEntry, PostedLine
 from ledger.services import journal
 
 BalanceKey = tuple[str, int, int, int, str]  # account, network (0: none), year, month, currency
@@ -128,20 +128,7 @@ class _Checker:
             self.problem("order", "entry ids are out of order", en)
         if en.prev_hash != self.last_hash:
             self.problem("chain", "prev_hash does not match the previous entry's hash", en)
-        recomputed = entry_hash(
-            id=en.id,
-            series=en.series,
-            number=en.number,
-            fiscal_year=en.fiscal_year,
-            date=en.date,
-            text=en.text,
-            source_kind=en.source_kind,
-            source_key=en.source_key,
-            reverses_id=en.reverses_id,
-            prev_hash=en.prev_hash,
-            lines=en.lines,
-        )
-        if recomputed != en.hash:
+        if en.content_hash() != en.hash:
             self.problem("hash", "its content does not match its hash: changed after posting", en)
         if len(en.lines) < 2:
             self.problem("lines", f"has {len(en.lines)} line(s); an entry needs two", en)

@@ -9,9 +9,10 @@ tested without a database (tests/unit/test_posting_prepare.py).
 from __future__ import annotations
 
 from collections.abc import Container, Mapping
+from dataclasses import replace
 from datetime import date
 
-from ledger.entries import Draft, PostedEntry, PostedLine, entry_hash
+from ledger.entries import Draft, PostedEntry, PostedLine
 from ledger.errors import UnknownAccount, UnknownDimension
 
 __all__ = [
@@ -95,7 +96,7 @@ def posted_entry(
     reverses_id: int | None = None,
 ) -> PostedEntry:
     """The entry as it will be stored, with its hash over its content and ``prev_hash``."""
-    digest = entry_hash(
+    unhashed = PostedEntry(
         id=entry_id,
         series=draft.series,
         number=number,
@@ -106,22 +107,10 @@ def posted_entry(
         source_key=key,
         reverses_id=reverses_id,
         prev_hash=prev_hash,
+        hash="",
         lines=lines,
     )
-    return PostedEntry(
-        id=entry_id,
-        series=draft.series,
-        number=number,
-        fiscal_year=fiscal_year,
-        date=draft.date,
-        text=draft.text,
-        source_kind=draft.source_kind,
-        source_key=key,
-        reverses_id=reverses_id,
-        prev_hash=prev_hash,
-        hash=digest,
-        lines=lines,
-    )
+    return replace(unhashed, hash=unhashed.content_hash())
 
 
 def entry_row(
