@@ -227,7 +227,11 @@ def _get(number: int) -> invoices.Invoice:
 @bp.get("/invoices/<int:number>")
 @role_required(*WRITERS)
 def invoice_show(number: int) -> str:
-    invoice = _get(number)
+    return _invoice_page(_get(number), {})
+
+
+def _invoice_page(invoice: invoices.Invoice, errors: dict[str, str], **extra: Any) -> str:
+    """The invoice's page, with what its credit form got wrong (``errors``), if anything."""
     with get_engine(current_app).connect() as conn:
         next_reminder = invoice_run.next_reminder(conn, invoice.id)
     return render_template(
@@ -235,7 +239,8 @@ def invoice_show(number: int) -> str:
         invoice=invoice,
         status=invoice.status(date.today()),
         next_reminder=next_reminder,
-        errors={},
+        errors=errors,
+        **extra,
     )
 
 
@@ -314,16 +319,7 @@ def invoice_credit(number: int) -> Any:
     if len(reason) > 150:
         errors["reason"] = "Skälet får vara högst 150 tecken."
     if errors:
-        with get_engine(current_app).connect() as conn:
-            next_reminder = invoice_run.next_reminder(conn, invoice.id)
-        return render_template(
-            "invoices/invoice.html",
-            invoice=invoice,
-            status=invoice.status(date.today()),
-            next_reminder=next_reminder,
-            errors=errors,
-            form=request.form,
-        ), 422
+        return _invoice_page(invoice, errors, form=request.form), 422
     with get_engine(current_app).begin() as conn:
         note = invoices.credit(
             conn,
