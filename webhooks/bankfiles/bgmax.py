@@ -25,8 +25,8 @@ from webhooks.bankfiles.records import (
     ExtraReference,
     ParsedFile,
 )
-from webhooks.bankfiles.text import decode
-from webhooks.errors import BankFileInvalid, ParseError
+from webhooks.bankfiles.text import read_lines
+from webhooks.errors import ParseError
 
 __all__ = ["FORMAT", "parse_bgmax"]
 
@@ -275,10 +275,7 @@ class _Reader:
 def parse_bgmax(data: bytes, filename: str = "bgmax") -> ParsedFile:
     """Every payment in a BgMax file, or ``BankFileInvalid`` listing every fault found."""
     reader = _Reader(filename)
-    reader.read(decode(data))
-    if reader.errors:
-        raise BankFileInvalid(reader.errors)
-    lines = tuple(reader.lines)
+    lines = read_lines(reader, data)
     # A file may hold SEK and EUR deposits; totals are only shown for a file in one currency.
     single = len({line.amount.currency for line in lines}) <= 1
     zero = Money.zero(reader.currency)

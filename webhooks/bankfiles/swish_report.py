@@ -20,8 +20,8 @@ from datetime import date, datetime
 
 from ledger.money import Money, parse_amount
 from webhooks.bankfiles.records import SWISH, BankFile, BankLine, ControlTotal, ParsedFile
-from webhooks.bankfiles.text import decode, ocr_reference
-from webhooks.errors import BankFileInvalid, ParseError
+from webhooks.bankfiles.text import ocr_reference, read_lines
+from webhooks.errors import ParseError
 
 __all__ = ["FORMAT", "parse_swish_report"]
 
@@ -180,10 +180,7 @@ class _Reader:
 def parse_swish_report(data: bytes, filename: str = "swish-report.csv") -> ParsedFile:
     """Every Swish payment in the report, or ``BankFileInvalid`` listing every fault found."""
     reader = _Reader(filename)
-    reader.read(decode(data))
-    if reader.errors:
-        raise BankFileInvalid(reader.errors)
-    lines = tuple(reader.lines)
+    lines = read_lines(reader, data)
     zero = Money.zero(reader.currency)
     return ParsedFile(
         file=BankFile(
