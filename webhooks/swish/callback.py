@@ -129,16 +129,8 @@ def apply_payment(
         return status  # settled before: a repeated or late callback changes nothing
     values: dict[str, Any] = {"status": status, "updated_at": datetime.now(UTC)}
     if status == "PAID":
-        reference = str(fetched.get("paymentReference") or "")
-        if not reference or len(reference) > 36:
-            raise SwishRequestConflict(
-                f"Swish says PAID without a payment reference ({swish_id})", "status"
-            )
-        values |= {
-            "payment_reference": reference,
-            "date_paid": _when(fetched.get("datePaid")),
-            "entry_id": bookings.book_payment(conn, row, dict(fetched)),
-        }
+        values |= _paid(fetched, f"Swish says PAID without a payment reference ({swish_id})")
+        values["entry_id"] = bookings.book_payment(conn, row, dict(fetched))
     elif status in PAYMENT_FINAL:
         values |= _error_values(fetched)
     _update(conn, t.swish_payments, swish_id, values)
@@ -171,20 +163,21 @@ def apply_refund(
         return status
     values: dict[str, Any] = {"status": status, "updated_at": datetime.now(UTC)}
     if status == "PAID":
-        reference = str(fetched.get("paymentReference") or "")
-        if not reference or len(reference) > 36:
-            raise SwishRequestConflict(
-                f"Swish: refund PAID without a reference ({swish_id})", "status"
-            )
-        values |= {
-            "payment_reference": reference,
-            "date_paid": _when(fetched.get("datePaid")),
-            "entry_id": bookings.book_refund(conn, refund, payment, dict(fetched)),
-        }
+        values |= _paid(fetched, f"Swish: refund PAID without a reference ({swish_id})")
+        values["entry_id"] = bookings.book_refund(conn, refund, payment, dict(fetched))
     elif status == "ERROR":
         values |= _error_values(fetched)
     _update(conn, t.swish_refunds, swish_id, values)
     return status
+
+
+def _paid(fetched: Mapping[str, Any], refused: str) -> dict[str, Any]:
+    """What a PAID answer records, payment or refund alike: Swish's payment reference (there
+    must be one, and it fits the column) and when it was paid; ``refused`` when it has none."""
+    reference = str(fetched.get("paymentReference") or "")
+    if not reference or len(reference) > 36:
+        raise SwishRequestConflict(refused, "status")
+    return {"payment_reference": reference, "date_paid": _when(fetched.get("datePaid"))}
 
 
 def _update(conn: Connection, table: Table, swish_id: str, values: dict[str, Any]) -> None:
