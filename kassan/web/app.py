@@ -33,6 +33,7 @@ from kassan.web.database import ENGINE_KEY, get_engine
 from kassan.web.extensions import babel, csrf, login_manager
 from ledger.config import from_environment
 from ledger.db.engine import make_engine
+from ledger.services.collections import IMAGE_MAX_BYTES
 from ledger.errors import ConfigError
 
 __all__ = ["create_app", "get_engine"]
@@ -90,14 +91,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-# Where a bank file is uploaded: the API and the finance desk's form. Everything else keeps
-# MAX_CONTENT_LENGTH (1 MiB). Werkzeug spools file parts to disk, so the limit is not memory.
+# Where a bank file is uploaded: the API and the finance desk's form; a collection's image: its
+# start form. Everything else keeps MAX_CONTENT_LENGTH (1 MiB).
+# Werkzeug spools file parts to disk, so the limit is not memory.
 BANK_FILE_UPLOADS = frozenset({"/api/v1/bank-imports", "/finance/imports"})
+# The image's own limit (stated on the form) plus room for the form's other fields: an image
+# within the stated limit is never refused by the request's size.
+IMAGE_FORM_MAX_BYTES = IMAGE_MAX_BYTES + 256 * 1024
 
 
 def _bank_file_limit() -> None:
-    if request.method == "POST" and request.path in BANK_FILE_UPLOADS:
+    if request.method != "POST":
+        return
+    if request.path in BANK_FILE_UPLOADS:
         request.max_content_length = current_app.config["BANK_FILE_MAX_BYTES"]
+    elif request.path == "/insamling/ny":
+        request.max_content_length = IMAGE_FORM_MAX_BYTES
 
 
 def _security_headers(response: Response) -> Response:

@@ -57,6 +57,15 @@ def _public_or_404(slug: str) -> collections.Collection:
 # --- start ------------------------------------------------------------------------------------
 
 
+@bp.context_processor
+def _image_limits() -> dict[str, int]:
+    """The limits the forms state are the ones the server checks."""
+    return {
+        "image_max_mb": collections.IMAGE_MAX_MB,
+        "image_max_megapixels": collections.IMAGE_MAX_PIXELS // 1_000_000,
+    }
+
+
 @bp.route("/insamling/ny", methods=["GET", "POST"])
 def start() -> str | tuple[str, int]:
     engine = get_engine(current_app)

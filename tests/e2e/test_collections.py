@@ -7,11 +7,16 @@ poster read back from the PDF, the API and ``kassan collections close-expired``.
 from __future__ import annotations
 
 import io
+import random
 import re
+import struct
+import zlib
 from datetime import date, timedelta
 
 import pytest
 from PIL import Image
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -97,6 +102,69 @@ def test_the_start_form_refuses_a_bad_organisation_number_and_a_fake_image(clien
     assert "JPEG-, PNG- eller WebP-bild" in page
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(t.collections)) == 0
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that says it is width x height (Pillow reads the size before any pixel)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize("size", [(20_000, 20_000), (12_000, 12_000), (6_000, 5_000)])
+def test_an_image_with_too_many_pixels_is_refused_in_swedish_and_nothing_is_stored(
+    client, engine, setup, size
+):
+    bomb = (io.BytesIO(_png_header(*size)), "bild.png")
+    response = _form(client, image=bomb)
+    assert response.status_code == 422
+    assert "Bilden har för många bildpunkter (högst 24 megapixlar)" in response.get_data(
+        as_text=True
+    )
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(t.collections)) == 0
+
+
+def test_an_image_within_the_stated_limit_is_never_refused_for_the_requests_size(
+    client, engine, setup
+):
+    form = client.get("/insamling/ny").get_data(as_text=True)
+    assert "högst 2 MB och 24 megapixlar" in form
+    noise = Image.frombytes("RGB", (800, 700), random.Random(7).randbytes(800 * 700 * 3))
+    png = io.BytesIO()
+    noise.save(png, "PNG")
+    assert 1024 * 1024 < png.tell() < 2 * 1024 * 1024  # above the app's usual 1 MiB
+    png.seek(0)
+    page = client.get("/insamling/ny").get_data(as_text=True)
+    values = {
+        "csrf_token": _CSRF.search(page).group(1),
+        "org_name": "Verkstadsklubben Volvo",
+        "organisation_number": ORGNR,
+        "contact_name": "Karin Berg",
+        "contact_email": "karin@example.se",
+        "title": "Stor bild",
+        "body": "Vi samlar in på jobbet.",
+        "goal": "5 000",
+        "end_date": (date.today() + timedelta(days=30)).isoformat(),
+        "image": FileStorage(png, filename="bild.png", content_type="image/png"),
+    }
+    # encoded here, in memory: the test client would spool a body this large to a temporary
+    # file of its own that it never closes
+    boundary, body = encode_multipart(values)
+    response = client.post(
+        "/insamling/ny", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 200
+    assert _only(engine).has_image
 
 
 def test_the_start_form_needs_its_csrf_token(client, setup):

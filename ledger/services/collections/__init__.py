@@ -43,6 +43,8 @@ from ledger.services.collections.records import PUBLIC, STATUSES, Collection
 from ledger.services.collections.start_form import (
     EDITABLE,
     IMAGE_MAX_BYTES,
+    IMAGE_MAX_MB,
+    IMAGE_MAX_PIXELS,
     IMAGE_TYPES,
     MAX_GOAL_ORE,
     RATE_LIMIT,
@@ -57,6 +59,8 @@ from ledger.services.collections.start_form import (
 __all__ = [
     "EDITABLE",
     "IMAGE_MAX_BYTES",
+    "IMAGE_MAX_MB",
+    "IMAGE_MAX_PIXELS",
     "IMAGE_TYPES",
     "MAX_GOAL_ORE",
     "PUBLIC",

@@ -4,6 +4,7 @@ the rate limit per address, and the new ``pending`` collection it makes."""
 from __future__ import annotations
 
 import hashlib
+import warnings
 import io
 import re
 import secrets
@@ -24,6 +25,10 @@ from ledger.statuses import CollectionStatus
 
 EDITABLE = {"title": 120, "body": 4000, "goal": 0, "end_date": 0, "thanks_text": 2000}
 IMAGE_MAX_BYTES = 2 * 1024 * 1024
+# A phone photo is 12-48 megapixels; a poster needs far less. Beyond this a small file can still
+# unpack to gigabytes (a "decompression bomb"), so it is refused before it is decoded.
+IMAGE_MAX_PIXELS = 24_000_000
+IMAGE_MAX_MB = IMAGE_MAX_BYTES // (1024 * 1024)
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 RATE_LIMIT = 3  # start forms per address per hour: a club needs one
 MAX_GOAL_ORE = 100_000_000_00
@@ -48,11 +53,22 @@ def rate_limited(conn: Connection, address_hash: str, now: datetime) -> bool:
 def check_image(data: bytes) -> str:
     """The content type of an uploaded image, judged by its content (never its name)."""
     if len(data) > IMAGE_MAX_BYTES:
-        raise CollectionInvalid({"image": "Bilden är för stor (högst 2 MB)."})
+        raise CollectionInvalid({"image": f"Bilden är för stor (högst {IMAGE_MAX_MB} MB)."})
+    too_many_pixels = CollectionInvalid(
+        {"image": f"Bilden har för många bildpunkter (högst {IMAGE_MAX_PIXELS // 1_000_000} "
+         "megapixlar): förminska den först."}
+    )
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            kind = img.format
-            img.verify()
+        with warnings.catch_warnings():
+            # Pillow warns past its own limit and raises past twice that: either is too large.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                if img.width * img.height > IMAGE_MAX_PIXELS:
+                    raise too_many_pixels
+                kind = img.format
+                img.verify()
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise too_many_pixels from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         kind = None
     if kind not in IMAGE_TYPES:
