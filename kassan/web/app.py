@@ -33,8 +33,8 @@ from kassan.web.database import ENGINE_KEY, get_engine
 from kassan.web.extensions import babel, csrf, login_manager
 from ledger.config import from_environment
 from ledger.db.engine import make_engine
-from ledger.services.collections import IMAGE_MAX_BYTES
 from ledger.errors import ConfigError
+from ledger.services.collections import IMAGE_MAX_BYTES
 
 __all__ = ["create_app", "get_engine"]
 

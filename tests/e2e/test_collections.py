@@ -15,10 +15,10 @@ from datetime import date, timedelta
 
 import pytest
 from PIL import Image
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 from pypdf import PdfReader
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from kassan.cli.main import main
 from ledger.db import tables as t

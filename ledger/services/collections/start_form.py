@@ -4,11 +4,11 @@ the rate limit per address, and the new ``pending`` collection it makes."""
 from __future__ import annotations
 
 import hashlib
-import warnings
 import io
 import re
 import secrets
 import unicodedata
+import warnings
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -55,8 +55,10 @@ def check_image(data: bytes) -> str:
     if len(data) > IMAGE_MAX_BYTES:
         raise CollectionInvalid({"image": f"Bilden är för stor (högst {IMAGE_MAX_MB} MB)."})
     too_many_pixels = CollectionInvalid(
-        {"image": f"Bilden har för många bildpunkter (högst {IMAGE_MAX_PIXELS // 1_000_000} "
-         "megapixlar): förminska den först."}
+        {
+            "image": f"Bilden har för många bildpunkter (högst {IMAGE_MAX_PIXELS // 1_000_000} "
+            "megapixlar): förminska den först."
+        }
     )
     try:
         with warnings.catch_warnings():
