@@ -48,6 +48,20 @@ class PeriodClosed(LedgerError):
     """The accounting date falls in a locked period."""
 
 
+class FiscalYearNotOpen(LedgerError):
+    """The accounting date falls in a fiscal year nobody opened (``kassan ledger open-year``).
+
+    ``year`` is the year to open; the message names it and the command.
+    """
+
+    def __init__(self, year: int, field: str | None = "date") -> None:
+        super().__init__(
+            f"fiscal year {year} is not open; open it with `kassan ledger open-year {year}`",
+            field,
+        )
+        self.year = year
+
+
 class AlreadyReversed(LedgerError):
     """The entry has been reversed already; a second reversal would double the correction."""
 

@@ -1,7 +1,8 @@
 """Test fixtures. The whole suite runs once per database: ``KASSAN_TEST_DB=sqlite`` (default)
 or ``postgresql`` (a throwaway cluster started for the session, see ``tests/support``).
 
-The schema comes from the real migrations, migrated once into a template per session;
+The schema comes from the real migrations, migrated once into a template per session, with
+the fiscal years the tests book in opened (``TEST_YEARS``);
 each test gets a fresh copy (a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on
 PostgreSQL), so the triggers under test are the ones production runs.
 """
@@ -12,6 +13,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,10 @@ from ledger import migrate
 from ledger.db.engine import make_engine
 
 BACKEND = os.environ.get("KASSAN_TEST_DB", "sqlite")
+# A new ledger opens the current and the next year only; the tests book sample files and
+# fixed dates back to 2004, so the template opens every year from 2000 on. A test of a year
+# that is not open uses one before 2000.
+TEST_YEARS = range(2000, date.today().year + 2)
 _counter = itertools.count()
 
 
@@ -48,14 +54,24 @@ def _template(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureR
         pg.create_database("kassan_template")
         engine = make_engine(pg.url_for("kassan_template"), poolclass=_null_pool())
         migrate.upgrade(engine)
+        _open_test_years(engine)
         engine.dispose()
         return "kassan_template"
     path = tmp_path_factory.mktemp("template") / "kassan.db"
     engine = make_engine(f"sqlite:///{path}", poolclass=_null_pool())
     migrate.upgrade(engine)
+    _open_test_years(engine)
     engine.dispose()  # the last connection to close checkpoints the WAL into the file
     assert not Path(f"{path}-wal").exists()
     return str(path)
+
+
+def _open_test_years(engine: Engine) -> None:
+    from ledger.services.periods import open_year
+
+    with engine.begin() as conn:
+        for year in TEST_YEARS:
+            open_year(conn, year)
 
 
 def _null_pool() -> type:

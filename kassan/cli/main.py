@@ -163,4 +163,18 @@ def ledger_close(through: datetime) -> None:
 
     with _engine().begin() as conn:
         close_through(conn, through.date())
-    click.echo(f"bokföringen stängd till och med {through.date().isoformat()}")
+    click.echo(f"bokföringen stängd till och med {through.date().isoformat()}, i alla räkenskapsår")
+
+
+@ledger.command("open-year")
+@click.argument("year", type=int)
+def ledger_open_year(year: int) -> None:
+    """Open a fiscal year (1 January to 31 December) so that it takes entries."""
+    from ledger.services.periods import open_year
+
+    with _engine().begin() as conn:
+        opened = open_year(conn, year)
+    if opened:
+        click.echo(f"räkenskapsåret {year} är öppnat")
+    else:
+        click.echo(f"räkenskapsåret {year} var redan öppet")

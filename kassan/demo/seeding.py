@@ -18,7 +18,7 @@ from ledger.chart import POSTING_RULES
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.money import Money
-from ledger.services import dimensions, posting
+from ledger.services import dimensions, periods, posting
 from ledger.services import users as user_service
 from webhooks.stripe import bookings
 
@@ -144,6 +144,10 @@ def seed(
             user_service.create_user(conn, email, password, role)
         works = created or user_service.authenticate(conn, email, password) is not None
         summary.logins.append(DemoLogin(email, role, password, created, works))
+
+    # The demo books its history from 2025 on; a new ledger opens only this year and next.
+    for year in sorted({g.day.year for g in plan.gifts}):
+        periods.open_year(conn, year)
 
     names = {spec.slug: spec.name for spec in plan.networks}
     labels = {spec.contributor: monthly.public_id(spec.contributor) for spec in plan.monthly}

@@ -1,6 +1,6 @@
 """The stable codes the database's guards raise, and how to read one back from an error.
 
-Every trigger that refuses a write names the rule it enforces with a code (migration 0012;
+Every trigger that refuses a write names the rule it enforces with a code (migrations 0012, 0015;
 the list with each rule is in docs/ledger.md). A caller recognises a refusal by this code,
 never by the message's wording, which may change.
 
@@ -42,6 +42,7 @@ class Guard(StrEnum):
     PERIOD_REOPENED = "KA015"
     ROW_USED_BY_LINES = "KA016"
     KEPT_ROW_REMOVED = "KA017"
+    YEAR_OPENED_IN_CLOSED_PERIOD = "KA018"
 
 
 _SQLITE_CODE = re.compile(r"^(KA\d{3}): ")

@@ -42,6 +42,7 @@ from ledger.db.schema.ledger_core import (
     journal_entries,
     journal_lines,
     ledger_head,
+    period_closings,
 )
 from ledger.db.schema.metadata import metadata
 from ledger.db.schema.payments import (
@@ -94,6 +95,7 @@ __all__ = [
     "network_memberships",
     "network_partners",
     "networks",
+    "period_closings",
     "pledge_instalments",
     "pledges",
     "reference_counters",

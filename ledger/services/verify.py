@@ -3,8 +3,9 @@
 Walks every entry in id order and checks, independently of the triggers that should have
 prevented any of it: the hash chain and each entry's own hash (recomputed from the stored
 rows), balance per currency, line sides, numbering without gaps per series and year, dates
-inside the fiscal year, reversal links, lines without an entry, the head row, and that the
-kept balances equal the sums of the lines. The first problem of each kind is reported with
+inside the fiscal year, reversal links, lines without an entry, the head row, that no entry
+dated in a closed period was written after the close, and that the kept balances equal the
+sums of the lines. The first problem of each kind is reported with
 the entry it concerns, so an auditor can go straight to it.
 """
 
@@ -192,6 +193,8 @@ def verify(conn: Connection, progress: Callable[[int], None] | None = None) -> R
     elif (heads[0].last_entry_id, heads[0].last_hash) != (checker.last_id, checker.last_hash):
         checker.problem("head", "the head row does not point at the last entry")
 
+    _late_in_closed_period(conn, checker)
+
     kept = {
         (r.account, r.network_id, r.fiscal_year, r.period, r.currency): [r.debit_ore, r.credit_ore]
         for r in conn.execute(select(t.account_balances))
@@ -210,3 +213,24 @@ def verify(conn: Connection, progress: Callable[[int], None] | None = None) -> R
             f"{year}-{month:02d} {currency} differs from the sum of its lines",
         )
     return checker.report
+
+
+def _late_in_closed_period(conn: Connection, checker: _Checker) -> None:
+    """An entry dated on or before a closing's date but written after it got past the guard
+    (a trigger dropped, rows written by hand): the closed books changed after the close."""
+    e, c = t.journal_entries.c, t.period_closings.c
+    late = conn.execute(
+        select(e.id, e.series, e.number, e.date, c.through, c.closed_at)
+        .join(t.period_closings, (e.date <= c.through) & (e.created_at > c.closed_at))
+        .order_by(e.id, c.closed_at)
+        .limit(1)
+    ).first()
+    if late is not None:
+        checker.report.problems.append(
+            Problem(
+                late.id,
+                f"{late.series}{late.number}",
+                f"dated {late.date.isoformat()}, in the period closed through "
+                f"{late.through.isoformat()} at {late.closed_at}, but written after the close",
+            )
+        )

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, update
 
+from kassan.cli.main import main as kassan
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.services import journal, posting, users
@@ -369,6 +370,45 @@ def test_an_entry_in_a_closed_period_is_refused_with_409(client, engine, finance
     assert response.status_code == 409
     assert (error_of(response)["code"], error_of(response)["field"]) == ("PeriodClosed", "date")
     assert entry_count(engine) == 1
+
+
+def test_after_closing_through_a_date_no_earlier_year_takes_an_entry(client, engine, finance, cli):
+    # Issue 12: closing through 2026-11-30 once closed 2026 only; 2025 and 2019 took entries
+    # (2019 was created on the way) and verify said OK.
+    assert client.post(ENTRIES, json=gift(day="2025-06-01"), headers=finance).status_code == 201
+    assert cli.invoke(kassan, ["ledger", "close", "--through", "2026-11-30"]).exit_code == 0
+    for day in ("2025-06-01", "2019-03-01", "2026-11-30"):
+        response = client.post(ENTRIES, json=gift(day=day), headers=finance)
+        assert response.status_code == 409, day
+        assert (error_of(response)["code"], error_of(response)["field"]) == ("PeriodClosed", "date")
+    assert entry_count(engine) == 1
+    assert client.post(ENTRIES, json=gift(day="2026-12-01"), headers=finance).status_code == 201
+    verified = cli.invoke(kassan, ["ledger", "verify"])
+    assert verified.exit_code == 0, verified.output
+
+
+def test_an_entry_in_a_year_that_is_not_open_is_refused_naming_the_year_and_the_command(
+    client, engine, finance, cli
+):
+    response = client.post(ENTRIES, json=gift(day="1999-06-01"), headers=finance)
+    assert response.status_code == 409
+    error = error_of(response)
+    assert (error["code"], error["field"]) == ("FiscalYearNotOpen", "date")
+    assert "1999" in error["message"] and "kassan ledger open-year 1999" in error["message"]
+    assert entry_count(engine) == 0
+    opened = cli.invoke(kassan, ["ledger", "open-year", "1999"])
+    assert (opened.exit_code, opened.output) == (0, "räkenskapsåret 1999 är öppnat\n")
+    assert client.post(ENTRIES, json=gift(day="1999-06-01"), headers=finance).status_code == 201
+
+
+@pytest.mark.parametrize("day", ["1899-12-31", "0001-01-01", f"{date.today().year + 2}-01-01"])
+def test_a_date_before_1900_or_after_next_year_is_an_input_error_naming_the_field(
+    client, engine, finance, day
+):
+    response = client.post(ENTRIES, json=gift(day=day), headers=finance)
+    assert response.status_code == 422
+    assert (error_of(response)["code"], error_of(response)["field"]) == ("InvalidEntry", "date")
+    assert entry_count(engine) == 0
 
 
 def test_a_retry_with_the_same_source_key_returns_the_first_entry_with_200(client, engine, finance):

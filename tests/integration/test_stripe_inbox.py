@@ -11,6 +11,7 @@ import time
 import pytest
 from sqlalchemy import text
 
+from kassan.cli.main import main as kassan
 from kassan.cli.stripe import webhooks_cli
 from kassan.web import appliers
 from ledger.config import from_environment
@@ -218,6 +219,29 @@ def test_kassan_webhooks_retry_books_what_failed_once_stripe_answers(world, netw
     assert result.exit_code == 0 and "1 bokförda, 0 misslyckade" in result.output
     row = world.inbox(completed["id"])
     assert row.processed_at is not None and row.attempts == tried + 2 and row.last_error is None
+    assert len(world.entries()) == 2
+
+
+def test_an_event_dated_in_a_year_not_open_waits_with_the_error_until_the_year_is_opened(
+    world, network_id, cli
+):
+    _, payment = _payment(world, network_id)
+    for obj in (payment.charge, payment.txn):
+        world.fake.objects[obj["id"]]["created"] = 930_000_000  # 1999-06-21
+    completed = event("checkout.session.completed", payment.session)
+    world.deliver(completed)
+    error = _eventually(lambda: world.inbox(completed["id"]).last_error, "the failure recorded")
+    assert "fiscal year 1999 is not open" in error
+    assert "kassan ledger open-year 1999" in error
+    appliers.stop(world.app)
+    assert world.entries() == {}
+
+    opened = cli.invoke(kassan, ["ledger", "open-year", "1999"])
+    assert opened.exit_code == 0, opened.output
+    result = cli.invoke(webhooks_cli, ["retry"])
+
+    assert result.exit_code == 0 and "1 bokförda, 0 misslyckade" in result.output
+    assert world.inbox(completed["id"]).last_error is None
     assert len(world.entries()) == 2
 
 

@@ -1,5 +1,6 @@
-"""The ledger itself: the chart's accounts, fiscal years, the hash-chain head, journal entries and
-their lines, and the per-period account balances kept beside them."""
+"""The ledger itself: the chart's accounts, fiscal years and the closings of the books, the
+hash-chain head, journal entries and their lines, and the per-period account balances kept
+beside them."""
 
 from __future__ import annotations
 
@@ -37,6 +38,18 @@ fiscal_years = Table(
     Column("start_date", Date, nullable=False),
     Column("end_date", Date, nullable=False),
     Column("locked_through", Date),
+)
+
+
+# Every ``kassan ledger close --through``, kept for good: the latest ``through`` is the date on
+# or before which nothing can be booked (the database refuses), and ``closed_at`` lets
+# ``verify`` find an entry dated in a closed period that was written after the close.
+period_closings = Table(
+    "period_closings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("through", Date, nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=False),
 )
 
 

@@ -15,8 +15,8 @@ from sqlalchemy import Connection, Date, TextualSelect, select, text
 from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.entries import Draft, PostedEntry
-from ledger.errors import LedgerDamaged, PeriodClosed, UnknownDimension
-from ledger.services import journal
+from ledger.errors import FiscalYearNotOpen, LedgerDamaged, PeriodClosed, UnknownDimension
+from ledger.services import journal, periods
 from ledger.services.posting.prepare import (
     ENTRY_COLUMNS,
     LINE_COLUMNS,
@@ -97,16 +97,12 @@ class Writer:
             self.contributors = set(people)
 
     def _year(self, day: date) -> int:
+        periods.check_date(day)
         year = day.year
         if year not in self.years:
-            self.conn.execute(
-                text(
-                    "INSERT INTO fiscal_years (year, start_date, end_date) "
-                    "VALUES (:y, :s, :e) ON CONFLICT (year) DO NOTHING"
-                ),
-                {"y": year, "s": date(year, 1, 1), "e": date(year, 12, 31)},
-            )
-            self.years[year] = journal.fiscal_year_locks(self.conn).get(year)
+            self.years = journal.fiscal_year_locks(self.conn)
+            if year not in self.years:
+                raise FiscalYearNotOpen(year)
         locked = self.years[year]
         if locked is not None and day <= locked:
             raise PeriodClosed(
