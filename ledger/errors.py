@@ -151,6 +151,19 @@ class CollectionConflict(LedgerError):
     """The collection is not in a state that allows this (approve a closed one, and so on)."""
 
 
+class BankAccountInvalid(LedgerError):
+    """Not an IBAN or a Swedish clearing and account number, or a ledger account that is not
+    an asset account in the chart (the message is Swedish: the command line shows it)."""
+
+
+class BankAccountConflict(LedgerError):
+    """The bank account is ours already."""
+
+
+class BankAccountNotFound(LedgerError):
+    """No bank account of ours has that number."""
+
+
 class DeskRefused(LedgerError):
     """An action the finance desk cannot carry out; the message is for the finance officer."""
 

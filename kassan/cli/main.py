@@ -13,6 +13,7 @@ import click
 from flask import current_app
 from sqlalchemy import Engine
 
+from kassan.cli.bank_accounts import bank_accounts_cli
 from kassan.cli.collections import collections_cli
 from kassan.cli.demo import demo_cli
 from kassan.cli.errors import FlaskGroup, Refusal
@@ -46,6 +47,7 @@ main.add_command(swish_cli)
 main.add_command(import_cli)
 main.add_command(export_cli)
 main.add_command(report_cli)
+main.add_command(bank_accounts_cli)
 
 
 @main.group()

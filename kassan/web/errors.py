@@ -31,6 +31,8 @@ from werkzeug.exceptions import HTTPException
 from ledger.errors import (
     AllocationConflict,
     AlreadyReversed,
+    BankAccountConflict,
+    BankAccountNotFound,
     CollectionConflict,
     DimensionConflict,
     DimensionNotFound,
@@ -74,6 +76,8 @@ STATUSES: dict[type[LedgerError], int] = {
     PeriodClosed: 409,
     FiscalYearNotOpen: 409,
     AlreadyReversed: 409,
+    BankAccountConflict: 409,
+    BankAccountNotFound: 404,
     IntegrityViolation: 500,
     LedgerDamaged: 503,
     DimensionNotFound: 404,

@@ -13,6 +13,7 @@ from ledger.db.schema.access_and_mail import (
     users,
 )
 from ledger.db.schema.bank_files import (
+    bank_accounts,
     bank_import_chunks,
     bank_imports,
     bank_line_allocations,
@@ -66,6 +67,7 @@ __all__ = [
     "account_balances",
     "accounts",
     "api_tokens",
+    "bank_accounts",
     "bank_import_chunks",
     "bank_imports",
     "bank_line_allocations",

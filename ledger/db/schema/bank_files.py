@@ -1,4 +1,5 @@
-"""Imported bank files: the import itself, its raw bytes in chunks, each line read from it and
+"""Our bank accounts and imported bank files: the accounts whose statements we import, the
+import itself, its raw bytes in chunks, each line read from it and
 how a line's money was allocated."""
 
 from __future__ import annotations
@@ -18,6 +19,19 @@ from sqlalchemy import (
 )
 
 from ledger.db.schema.metadata import BigId, metadata
+
+# The accounts that are ours: a file for any other is refused (issue 11, rule 4). ``number``
+# is a compact IBAN or a Swedish ``clearing-account``; ``ledger_account`` is where its money books.
+bank_accounts = Table(
+    "bank_accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(34), nullable=False, unique=True),
+    Column("ledger_account", String(4), ForeignKey("accounts.code"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 
 bank_imports = Table(
     "bank_imports",
