@@ -54,24 +54,28 @@ def _template(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureR
         pg.create_database("kassan_template")
         engine = make_engine(pg.url_for("kassan_template"), poolclass=_null_pool())
         migrate.upgrade(engine)
-        _open_test_years(engine)
+        _set_up_template(engine)
         engine.dispose()
         return "kassan_template"
     path = tmp_path_factory.mktemp("template") / "kassan.db"
     engine = make_engine(f"sqlite:///{path}", poolclass=_null_pool())
     migrate.upgrade(engine)
-    _open_test_years(engine)
+    _set_up_template(engine)
     engine.dispose()  # the last connection to close checkpoints the WAL into the file
     assert not Path(f"{path}-wal").exists()
     return str(path)
 
 
-def _open_test_years(engine: Engine) -> None:
+def _set_up_template(engine: Engine) -> None:
+    """The years the tests book in, and the bank account the generated camt files are for."""
+    from ledger.services import bank_accounts
     from ledger.services.periods import open_year
+    from tests.support.camt_files import IBAN
 
     with engine.begin() as conn:
         for year in TEST_YEARS:
             open_year(conn, year)
+        bank_accounts.add(conn, IBAN, "1930", "Testbankens företagskonto")
 
 
 def _null_pool() -> type:

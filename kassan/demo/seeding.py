@@ -18,7 +18,7 @@ from ledger.chart import POSTING_RULES
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.money import Money
-from ledger.services import dimensions, periods, posting
+from ledger.services import bank_accounts, dimensions, periods, posting
 from ledger.services import users as user_service
 from webhooks.stripe import bookings
 
@@ -98,6 +98,11 @@ def _booked(conn: Connection, batch: Sequence[GiftSpec]) -> set[int]:
     return {keys[key] for key in found}
 
 
+# The demo's own bank account (the IBAN of ISO 13616's Swedish example): its statements are
+# imported; the bankgiro and Swish number are ours through KASSAN_BANKGIRO and SWISH_PAYEE_NUMBER.
+DEMO_BANK_ACCOUNTS = (("SE45 5000 0000 0583 9825 7466", "1930", "Företagskonto"),)
+
+
 def seed(
     conn: Connection,
     plan: Plan,
@@ -144,6 +149,11 @@ def seed(
             user_service.create_user(conn, email, password, role)
         works = created or user_service.authenticate(conn, email, password) is not None
         summary.logins.append(DemoLogin(email, role, password, created, works))
+
+    ours = bank_accounts.ledger_accounts(conn)
+    for number, ledger_account, name in DEMO_BANK_ACCOUNTS:
+        if bank_accounts.normalise(number) not in ours:
+            bank_accounts.add(conn, number, ledger_account, name)
 
     # The demo books its history from 2025 on; a new ledger opens only this year and next.
     for year in sorted({g.day.year for g in plan.gifts}):

@@ -10,6 +10,7 @@ from ledger.money import Money
 from ledger.services import expected, users
 from ledger.services.balances import account_totals
 from reports.display import format_money
+from tests.support.bank_accounts import ours_in_app_fixture  # noqa: F401 (fixtures)
 from tests.support.camt_files import Entry, Tx, camt_bytes, ocr
 from tests.support.ledger import add_contributor, add_network
 
@@ -29,7 +30,7 @@ def _shown_suspense(page) -> str:
 
 
 def test_import_accept_and_split_keep_the_desk_in_step_with_the_ledger(
-    engine, live_server, phone, tmp_path
+    engine, ours_in_app, live_server, phone, tmp_path
 ):
     with engine.begin() as conn:
         users.create_user(conn, "ekonomi@example.org", PASSWORD, "finance")

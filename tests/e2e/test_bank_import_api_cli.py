@@ -14,7 +14,10 @@ from werkzeug.test import encode_multipart
 
 from kassan.cli.main import main
 from ledger.services import users
+from tests.support.bank_accounts import ours_in_app_fixture  # noqa: F401 (fixtures)
 from tests.support.camt_files import Entry, Statement, Tx, camt_bytes, generated_entries
+
+pytestmark = pytest.mark.usefixtures("ours_in_app")
 
 URL = "/api/v1/bank-imports"
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples"

@@ -24,9 +24,14 @@ from kassan.cli.main import main
 from ledger.db import tables as t
 from ledger.errors import CollectionConflict
 from ledger.services import collections, dimensions, users
+from tests.support.bank_accounts import (
+    import_ours,
+    ours_in_app_fixture,  # noqa: F401 (fixtures)
+)
 from tests.support.camt_files import Entry, Tx, camt_bytes
 from tests.support.fake_stripe_checkout import FakeStripeServer
-from webhooks.bankfiles.importer import import_file
+
+pytestmark = pytest.mark.usefixtures("ours_in_app")
 
 NBSP = "\u00a0"
 PASSWORD = "korrekt-häst-batteri"
@@ -210,7 +215,7 @@ def test_a_collection_is_started_approved_given_to_and_its_page_agrees_with_the_
         Entry((Tx(30_000, "C1", ocr=found.reference, name="Per"),), date.today(), "E1"),
         Entry((Tx(12_550, "C2", ocr=found.reference, name="Lisa"),), date.today(), "E2"),
     ]
-    import_file(engine, camt_bytes(entries), "dag.054.xml")
+    import_ours(engine, camt_bytes(entries), "dag.054.xml")
     with engine.connect() as conn:
         income = conn.scalar(
             select(func.sum(t.journal_lines.c.credit_ore))
@@ -426,7 +431,7 @@ def test_a_bankgiro_gift_on_the_page_counts_once_paid_with_its_own_reference(
         reference = conn.scalar(
             select(t.expected_payments.c.reference).where(t.expected_payments.c.kind == "gift")
         )
-    import_file(
+    import_ours(
         engine,
         camt_bytes([Entry((Tx(20_000, "G1", ocr=reference),), date.today(), "E9")]),
         "g.xml",

@@ -17,9 +17,14 @@ from ledger.db import tables as t
 from ledger.money import Money
 from ledger.services import expected, users
 from reports.display import format_money
+from tests.support.bank_accounts import (
+    import_ours,
+    ours_in_app_fixture,  # noqa: F401 (fixtures)
+)
 from tests.support.camt_files import Entry, Statement, Tx, camt_bytes
 from tests.support.ledger import add_contributor, add_network
-from webhooks.bankfiles.importer import import_file
+
+pytestmark = pytest.mark.usefixtures("ours_in_app")
 
 NBSP = "\u00a0"
 PASSWORD = "korrekt-häst-batteri"
@@ -81,7 +86,7 @@ def queued(engine):
         Entry((Tx(120_000, "K12", message="Insamling", name="Kommunal avd 12"),), DAY, "N1"),
         Entry((Tx(30_000, "X1", message="Stödet", name="Okänd"),), DAY, "N2"),
     ]
-    import_file(engine, camt_bytes(entries), "dag.054.xml")
+    import_ours(engine, camt_bytes(entries), "dag.054.xml")
     with engine.begin() as conn:
         network = add_network(conn, "fred", "Fred och demokrati")
         who = add_contributor(conn, "Kommunal avdelning 12", "organisation")
@@ -181,7 +186,7 @@ def test_several_lines_marked_in_the_queue_go_to_one_reference(finance, engine):
         Entry((Tx(40_000, "P1", message="del 1", name="Seko"),), DAY, "N1"),
         Entry((Tx(60_000, "P2", message="del 2", name="Seko"),), DAY, "N2"),
     ]
-    import_file(engine, camt_bytes(entries), "dag.054.xml")
+    import_ours(engine, camt_bytes(entries), "dag.054.xml")
     with engine.begin() as conn:
         plan = expected.create(
             conn, kind="gift", amount=Money(100_000), network_id=None, contributor_id=None
@@ -240,7 +245,7 @@ def test_a_bad_file_shows_file_line_and_reason_and_stores_nothing(finance, engin
 def test_the_import_page_compares_the_closing_balance_with_the_bank_account(finance, engine):
     entries = [Entry((Tx(25_000, "S1", message="Gåva", name="Anna"),), DAY, "N1")]
     data = camt_bytes([], kind="053", version="08", statement=Statement(entries, opening_ore=0))
-    result = import_file(engine, data, "konto.053.xml")
+    result = import_ours(engine, data, "konto.053.xml")
     page = finance.get(f"/finance/imports/{result.id}").get_data(as_text=True)
     balances = page[page.index('id="balance-heading"') :]
     assert balances.count(kr("250,00 kr")) == 2

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from kassan.cli.main import main
 from ledger.db import tables as t
+from tests.support.bank_accounts import ours_in_app_fixture  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.usefixtures("ours_in_app")
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples"
 SWISH = SAMPLES / "swish" / "handelsbanken-swishrapport-kommaseparerad-daglig.csv"

@@ -14,9 +14,9 @@ from ledger.chart import BANK, SUSPENSE
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.money import Money
-from ledger.services import posting
+from ledger.services import bank_accounts, posting
+from tests.support.bank_accounts import import_ours
 from tests.support.camt_files import Entry, Statement, Tx, camt_bytes
-from webhooks.bankfiles.importer import import_file
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples"
 # Bankgirot's two example files give BGC serial 10 of bankgiro 9912346 on 2004-05-25 to a
@@ -63,9 +63,9 @@ def _entry_of(engine: Engine, key: str) -> int:
 def test_a_payment_with_a_booked_serial_but_another_amount_is_a_conflict_not_a_confirmation(
     engine,
 ):
-    first = import_file(engine, BGMAX_1000.read_bytes(), BGMAX_1000.name)
+    first = import_ours(engine, BGMAX_1000.read_bytes(), BGMAX_1000.name)
     before = _bank(engine)
-    second = import_file(engine, BGMAX_100.read_bytes(), BGMAX_100.name)
+    second = import_ours(engine, BGMAX_100.read_bytes(), BGMAX_100.name)
     kind, entry_id, conflict_with, open_ore, note = _line(engine, second.id, SERIAL_10)
     assert (kind, entry_id, open_ore) == ("conflict", None, 0)
     assert conflict_with == _entry_of(engine, SERIAL_10)
@@ -79,9 +79,9 @@ def test_a_payment_with_a_booked_serial_but_another_amount_is_a_conflict_not_a_c
 
 
 def test_a_transaction_booked_under_its_reference_for_another_amount_is_a_conflict(engine):
-    import_file(engine, camt_bytes([Entry((Tx(1_000_00, "T1"),), DAY, "E1")]), "a.xml")
+    import_ours(engine, camt_bytes([Entry((Tx(1_000_00, "T1"),), DAY, "E1")]), "a.xml")
     before = _bank(engine)
-    result = import_file(engine, camt_bytes([Entry((Tx(100_00, "T1"),), DAY, "E1")]), "b.xml")
+    result = import_ours(engine, camt_bytes([Entry((Tx(100_00, "T1"),), DAY, "E1")]), "b.xml")
     assert (result.counts.conflict_count, result.counts.booked_count) == (1, 0)
     assert _line(engine, result.id, "bank:T1")[:2] == ("conflict", None)
     assert _bank(engine) == before
@@ -90,10 +90,12 @@ def test_a_transaction_booked_under_its_reference_for_another_amount_is_a_confli
 def test_a_transaction_booked_on_another_bank_account_is_a_conflict(engine):
     entries = [Entry((Tx(250_00, "T1"),), DAY, "E1")]
     statement = camt_bytes([], kind="053", version="08", statement=Statement(entries))
-    import_file(engine, statement, "ours.053.xml")
+    import_ours(engine, statement, "ours.053.xml")
     elsewhere = statement.replace(b"SE4550000000058398257466", b"SE3550000000054910000003")
+    with engine.begin() as conn:  # our second account, so its statement is imported at all
+        bank_accounts.add(conn, "SE3550000000054910000003", "1930", "Sparkonto")
     before = _bank(engine)
-    result = import_file(engine, elsewhere, "theirs.053.xml")
+    result = import_ours(engine, elsewhere, "theirs.053.xml")
     assert (result.counts.conflict_count, result.counts.confirmed_count) == (1, 0)
     assert _bank(engine) == before
 
@@ -101,7 +103,7 @@ def test_a_transaction_booked_on_another_bank_account_is_a_conflict(engine):
 def test_a_key_another_source_booked_for_the_same_amount_and_day_is_already_booked(engine):
     with engine.begin() as conn:
         booked = _post(conn, "bank:T7", 300_00)
-    result = import_file(engine, camt_bytes([Entry((Tx(300_00, "T7"),), DAY, "E7")]), "a.xml")
+    result = import_ours(engine, camt_bytes([Entry((Tx(300_00, "T7"),), DAY, "E7")]), "a.xml")
     assert (result.counts.confirmed_count, result.counts.booked_count) == (1, 0)
     assert _line(engine, result.id, "bank:T7")[:3] == ("confirmed", booked, None)
     assert _bank(engine) == 300_00
@@ -110,7 +112,7 @@ def test_a_key_another_source_booked_for_the_same_amount_and_day_is_already_book
 def test_a_key_another_source_booked_for_another_amount_is_a_conflict(engine):
     with engine.begin() as conn:
         booked = _post(conn, "bank:T7", 300_00)
-    result = import_file(engine, camt_bytes([Entry((Tx(350_00, "T7"),), DAY, "E7")]), "a.xml")
+    result = import_ours(engine, camt_bytes([Entry((Tx(350_00, "T7"),), DAY, "E7")]), "a.xml")
     assert (result.counts.conflict_count, result.counts.booked_count) == (1, 0)
     assert _line(engine, result.id, "bank:T7")[:3] == ("conflict", None, booked)
     assert _bank(engine) == 300_00
@@ -118,7 +120,7 @@ def test_a_key_another_source_booked_for_another_amount_is_a_conflict(engine):
 
 def test_two_lines_of_one_file_with_one_reference_and_other_amounts_book_the_first_only(engine):
     entries = [Entry((Tx(400_00, "T1"),), DAY, "E1"), Entry((Tx(40_00, "T1"),), DAY, "E2")]
-    result = import_file(engine, camt_bytes(entries), "a.xml")
+    result = import_ours(engine, camt_bytes(entries), "a.xml")
     assert (result.counts.booked_count, result.counts.conflict_count) == (1, 1)
     b = t.bank_lines.c
     with engine.connect() as conn:
@@ -132,9 +134,9 @@ def test_two_lines_of_one_file_with_one_reference_and_other_amounts_book_the_fir
 
 
 def test_a_conflict_does_not_stand_in_for_the_key_when_the_next_file_says_it_again(engine):
-    import_file(engine, camt_bytes([Entry((Tx(1_000_00, "T1"),), DAY, "E1")]), "a.xml")
-    import_file(engine, camt_bytes([Entry((Tx(100_00, "T1"),), DAY, "E1")]), "b.xml")
-    again = import_file(
+    import_ours(engine, camt_bytes([Entry((Tx(1_000_00, "T1"),), DAY, "E1")]), "a.xml")
+    import_ours(engine, camt_bytes([Entry((Tx(100_00, "T1"),), DAY, "E1")]), "b.xml")
+    again = import_ours(
         engine, camt_bytes([Entry((Tx(1_000_00, "T1"),), DAY, "E1")], version="08"), "c.xml"
     )
     assert (again.counts.confirmed_count, again.counts.conflict_count) == (1, 0)

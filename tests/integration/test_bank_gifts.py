@@ -11,8 +11,8 @@ from sqlalchemy import Engine, select
 from ledger.db import tables as t
 from ledger.money import Money
 from ledger.services import expected, gifts, pii, reconcile
+from tests.support.bank_accounts import import_ours
 from tests.support.camt_files import Entry, Statement, Tx, camt_bytes
-from webhooks.bankfiles.importer import import_file
 
 DAY = date(2026, 12, 1)
 CRYPT = pii.cipher({"KASSAN_ENV": "test"})
@@ -68,17 +68,17 @@ def _mails(engine: Engine) -> list[tuple[str, str]]:
 def test_a_bankgiro_gift_paid_by_a_bank_line_is_paid_and_thanked_once(engine):
     public_id, plan = _gift(engine, "200", "bankgiro")
     part = Entry((Tx(5_000, "P1", ocr=plan.reference, name="Anna"),), DAY, "E1")
-    import_file(engine, camt_bytes([part]), "dag1.054.xml", mail_config=CONFIG)
+    import_ours(engine, camt_bytes([part]), "dag1.054.xml", mail_config=CONFIG)
     assert _status(engine, public_id) == "pending"  # 50 of 200 kr: it waits for the rest
     assert _mails(engine) == []
     rest = Entry((Tx(15_000, "P2", ocr=plan.reference, name="Anna"),), DAY, "E2")
-    import_file(engine, camt_bytes([rest]), "dag2.054.xml", mail_config=CONFIG)
+    import_ours(engine, camt_bytes([rest]), "dag2.054.xml", mail_config=CONFIG)
     assert _status(engine, public_id) == "paid"
     assert _mails(engine) == [(f"receipt:{public_id}:bank:P2", "anna@example.se")]
     # the day's statement reports both payments again: confirmed, nothing booked or sent twice
     both = [part, rest]
     statement = camt_bytes(both, kind="053", statement=Statement(both))
-    result = import_file(engine, statement, "dag.053.xml", mail_config=CONFIG)
+    result = import_ours(engine, statement, "dag.053.xml", mail_config=CONFIG)
     assert result.counts.confirmed_count == 2
     assert len(_mails(engine)) == 1
 
@@ -88,7 +88,7 @@ def test_a_monthly_bankgiro_giver_becomes_active_and_is_thanked_for_each_payment
     for month, ref in enumerate(("M1", "M2"), start=1):
         day = date(2026, month, 25)
         entry = Entry((Tx(10_000, ref, ocr=plan.reference),), day, f"E{ref}")
-        import_file(engine, camt_bytes([entry]), f"{ref}.054.xml", mail_config=CONFIG)
+        import_ours(engine, camt_bytes([entry]), f"{ref}.054.xml", mail_config=CONFIG)
         assert _status(engine, public_id) == "active"
     assert [k for k, _ in _mails(engine)] == [
         f"receipt:{public_id}:bank:M1",
@@ -99,7 +99,7 @@ def test_a_monthly_bankgiro_giver_becomes_active_and_is_thanked_for_each_payment
 def test_a_swish_qr_gift_matched_at_the_desk_is_paid_and_thanked(engine):
     public_id, plan = _gift(engine, "300", "swish")
     # the payer wrote no reference: the line waits in suspense
-    import_file(engine, camt_bytes([Entry((Tx(30_000, "Q1"),), DAY, "EQ1")]), "q.054.xml")
+    import_ours(engine, camt_bytes([Entry((Tx(30_000, "Q1"),), DAY, "EQ1")]), "q.054.xml")
     assert _status(engine, public_id) == "pending"
     with engine.connect() as conn:
         line_id = conn.scalar(select(t.bank_lines.c.id).where(t.bank_lines.c.key == "bank:Q1"))
@@ -136,7 +136,7 @@ def test_a_swish_report_line_matches_on_the_order_id_our_swish_request_sent(engi
             ("4469411476093492", 15_000, "Tack", "ORDER-77"),
         ]
     )
-    import_file(engine, data, "swish.csv", mail_config=CONFIG)
+    import_ours(engine, data, "swish.csv", mail_config=CONFIG)
     with engine.connect() as conn:
         b = t.bank_lines.c
         rows = conn.execute(select(b.key, b.match_kind, b.expected_payment_id).order_by(b.line_no))

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select, text
 from ledger.db import tables as t
 from ledger.money import Money
 from ledger.services import expected
+from tests.support.bank_accounts import import_ours
 from tests.support.camt_files import Entry, Statement, Tx, camt_bytes
 from tests.support.ledger import add_contributor, add_network
 from tests.support.swish_world import (  # noqa: F401 (fixtures)
@@ -23,7 +24,7 @@ from tests.support.swish_world import (  # noqa: F401 (fixtures)
     swish_world_fixture,
 )
 from webhooks.bankfiles import parse
-from webhooks.bankfiles.importer import cash_balance, import_file
+from webhooks.bankfiles.importer import cash_balance
 from webhooks.errors import BankFileConflict, BankFileInvalid
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples"
@@ -78,7 +79,7 @@ def _account(engine: Engine, account: str) -> int:
 def test_every_sample_file_imports_with_the_files_own_totals(engine, path):
     data = path.read_bytes()
     parsed = parse(data, path.name)
-    result = import_file(engine, data, path.name)
+    result = import_ours(engine, data, path.name)
     c = result.counts
     credits = [ln.amount.ore for ln in parsed.lines if ln.amount.ore > 0]
     debits = [-ln.amount.ore for ln in parsed.lines if ln.amount.ore < 0]
@@ -117,7 +118,7 @@ def test_ocr_text_and_amount_name_match_and_the_rest_waits_in_suspense(engine):
             Entry((Tx(-4_000, "T6", message="Hyra", name="Folkets Hus"),), DAY, "E6"),
         ]
     )
-    result = import_file(engine, data, "dag.xml")
+    result = import_ours(engine, data, "dag.xml")
     assert [(k, m, e, o) for k, m, e, o, _ in _lines(engine)] == [
         ("bank:T1", "ocr", by_ocr.id, 5_000),  # 50 kr more than the gift: surplus to suspense
         ("bank:T2", "text", by_text.id, 0),
@@ -140,17 +141,17 @@ def test_ocr_text_and_amount_name_match_and_the_rest_waits_in_suspense(engine):
 def test_amount_and_name_match_only_when_exactly_one_payment_fits(engine):
     _plan(engine, 7_500, "Lisa Berg")
     _plan(engine, 7_500, "Lisa Berg")
-    import_file(engine, camt_bytes([Entry((Tx(7_500, "T1", name="Lisa Berg"),), DAY, "E1")]), "a")
+    import_ours(engine, camt_bytes([Entry((Tx(7_500, "T1", name="Lisa Berg"),), DAY, "E1")]), "a")
     assert [r[1] for r in _lines(engine)] == ["unmatched"]
 
 
 def test_the_same_file_twice_is_refused_and_books_nothing(engine):
     plan = _plan(engine, 25_000)
     data = camt_bytes([Entry((Tx(25_000, "T1", ocr=plan.reference),), DAY, "E1")])
-    first = import_file(engine, data, "a.xml")
+    first = import_ours(engine, data, "a.xml")
     before = _counts(engine)
     with pytest.raises(BankFileConflict, match=f"import {first.id}, a.xml"):
-        import_file(engine, data, "b.xml")
+        import_ours(engine, data, "b.xml")
     assert _counts(engine) == before
 
 
@@ -160,9 +161,9 @@ def test_camt054_then_camt053_of_the_same_day_books_each_payment_once(engine):
         Entry((Tx(25_000, "T1", ocr=plan.reference),), DAY, "E1"),
         Entry((Tx(9_900, "T2", message="Stödet"),), DAY, "E2"),
     ]
-    notification = import_file(engine, camt_bytes(entries), "dag.054.xml")
+    notification = import_ours(engine, camt_bytes(entries), "dag.054.xml")
     statement = camt_bytes([], kind="053", version="08", statement=Statement(entries))
-    result = import_file(engine, statement, "dag.053.xml")
+    result = import_ours(engine, statement, "dag.053.xml")
     assert notification.counts.booked_count == 2
     assert (result.counts.booked_count, result.counts.confirmed_count) == (0, 2)
     rows = _lines(engine)
@@ -182,7 +183,7 @@ def test_a_bad_line_refuses_the_whole_file_and_changes_nothing(engine):
     data = camt_bytes([good, *many, bad])
     before = _counts(engine)
     with pytest.raises(BankFileInvalid) as caught:
-        import_file(engine, data, "trasig.xml", batch_lines=10)
+        import_ours(engine, data, "trasig.xml", batch_lines=10)
     first = caught.value.errors[0]
     assert first.file == "trasig.xml" and first.line is not None
     assert _counts(engine) == before
@@ -198,15 +199,15 @@ def test_a_crash_in_the_middle_leaves_nothing(engine):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        import_file(engine, data, "mitt.xml", progress=crash, batch_lines=10)
+        import_ours(engine, data, "mitt.xml", progress=crash, batch_lines=10)
     assert calls and _counts(engine) == before
-    import_file(engine, data, "mitt.xml")  # and the same file imports afterwards
+    import_ours(engine, data, "mitt.xml")  # and the same file imports afterwards
     assert _counts(engine)["bank_lines"] == 30
 
 
 def test_a_payment_booked_twice_over_files_of_different_formats_is_confirmed_by_key(engine):
     report = SAMPLES / "swish" / "handelsbanken-swishrapport-kommaseparerad-daglig.csv"
-    first = import_file(engine, report.read_bytes(), report.name)
+    first = import_ours(engine, report.read_bytes(), report.name)
     entries = [
         Entry(
             (Tx(150_000, "X1", clearing_ref="4469411476093487", name="Anna Swish"),),
@@ -215,7 +216,7 @@ def test_a_payment_booked_twice_over_files_of_different_formats_is_confirmed_by_
             swish=True,
         )
     ]
-    again = import_file(engine, camt_bytes(entries), "swish.054.xml")
+    again = import_ours(engine, camt_bytes(entries), "swish.054.xml")
     assert first.counts.booked_count == 2
     assert (again.counts.booked_count, again.counts.confirmed_count) == (0, 1)
     assert _account(engine, "1930") == 380_050
@@ -236,7 +237,7 @@ def test_a_swish_payment_booked_by_the_callback_is_confirmed_not_booked_again(sw
         )
     ]
     before = _account(engine, "1930")
-    result = import_file(engine, camt_bytes(entries), "swish.054.xml")
+    result = import_ours(engine, camt_bytes(entries), "swish.054.xml")
     assert (result.counts.booked_count, result.counts.confirmed_count) == (0, 1)
     assert _lines(engine)[0][1:] == ("confirmed", None, 0, booked)
     assert _account(engine, "1930") == before == 30_000
@@ -246,9 +247,10 @@ def test_a_swish_payment_booked_by_the_callback_is_confirmed_not_booked_again(sw
 _IMPORT = """
 import sys
 from ledger.db.engine import make_engine
-from webhooks.bankfiles.importer import BankFileConflict, import_file
+from tests.support.bank_accounts import import_ours
+from webhooks.bankfiles.importer import BankFileConflict
 try:
-    import_file(make_engine(sys.argv[1]), open(sys.argv[2], "rb"), "samma.xml")
+    import_ours(make_engine(sys.argv[1]), open(sys.argv[2], "rb"), "samma.xml")
 except BankFileConflict:
     sys.exit(3)
 """

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from ledger.db import tables as t
 from ledger.services import collections, users
 from reports.funding import funding_gap
+from tests.support.bank_accounts import import_ours
 from tests.support.camt_files import Entry, Tx, camt_bytes
 from tests.support.collection_world import approved_collection
 from tests.support.stripe_events import (  # noqa: F401 (fixtures)
@@ -25,7 +26,6 @@ from tests.support.stripe_events import (  # noqa: F401 (fixtures)
     network_id_fixture,
     world_fixture,
 )
-from webhooks.bankfiles.importer import import_file
 
 NBSP = "\u00a0"
 CARD, SWISH_MESSAGE, SWISH_ORDER, BANKGIRO = 50_000, 20_000, 7_500, 12_550
@@ -81,11 +81,11 @@ def _give_through_every_channel(world, collection):
             ("4469411476093492", SWISH_ORDER, "Sven Svensson", "", reference),
         ]
     )
-    import_file(world.engine, swish, "swish.csv", mail_config=world.app.config)
+    import_ours(world.engine, swish, "swish.csv", mail_config=world.app.config)
     camt = camt_bytes(
         [Entry((Tx(BANKGIRO, "C1", ocr=reference, name="Per"),), date(2026, 11, 22), "E1")]
     )
-    import_file(world.engine, camt, "dag.054.xml", mail_config=world.app.config)
+    import_ours(world.engine, camt, "dag.054.xml", mail_config=world.app.config)
     return gift_id
 
 

@@ -29,9 +29,9 @@ from ledger.services import collections, posting
 from reports.collections_report import UNRESTRICTED, collections_report
 from reports.dashboard import build
 from reports.funding import funding_gap
+from tests.support.bank_accounts import import_ours
 from tests.support.camt_files import Entry, Tx, camt_bytes
 from tests.support.invoicing import add_network
-from webhooks.bankfiles.importer import import_file
 
 AS_OF = date(2026, 11, 28)
 
@@ -92,7 +92,7 @@ def _link(conn: Any, collection_id: int, entry: Any, ore: int, of: Any = None) -
 
 def _bank_gift(engine: Engine, reference: str, ore: int, day: date, ref: str) -> None:
     camt = camt_bytes([Entry((Tx(ore, f"C{ref}", ocr=reference, name="Per"),), day, ref)])
-    import_file(engine, camt, f"{ref}.054.xml")
+    import_ours(engine, camt, f"{ref}.054.xml")
 
 
 def build_collections(engine: Engine) -> dict[str, Any]:

@@ -205,10 +205,10 @@ def test_reminders_go_out_once_per_number_after_the_due_date(engine, org, cli):
 
 
 def _pay(engine, reference, ore, key):
-    from webhooks.bankfiles.importer import import_file
+    from tests.support.bank_accounts import import_ours
 
     data = camt_bytes([Entry((Tx(ore, key, ocr=reference, name="IF Metall avd 3"),), DAY, key)])
-    return import_file(engine, data, f"{key}.054.xml")
+    return import_ours(engine, data, f"{key}.054.xml")
 
 
 @pytest.mark.parametrize(

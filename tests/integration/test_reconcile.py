@@ -17,9 +17,9 @@ from ledger.money import Money
 from ledger.services import expected, journal, reconcile, suspense
 from ledger.services.balances import account_totals
 from reports import bank_reconciliation
+from tests.support.bank_accounts import import_ours
 from tests.support.camt_files import Entry, Statement, Tx, camt_bytes
 from tests.support.ledger import add_contributor, add_network
-from webhooks.bankfiles.importer import import_file
 
 DAY = date(2026, 12, 1)
 NBSP = "\u00a0"
@@ -32,7 +32,7 @@ def kr(s: str) -> str:
 
 def _import(engine: Engine, txs: list[Tx], name: str = "dag.054.xml") -> int:
     entries = [Entry((tx,), DAY, f"E-{tx.ref}") for tx in txs]
-    return import_file(engine, camt_bytes(entries), name).id
+    return import_ours(engine, camt_bytes(entries), name).id
 
 
 def _line(engine: Engine, ref: str) -> suspense.QueueLine:
@@ -276,7 +276,7 @@ def test_the_import_report_sets_the_files_closing_balance_beside_the_ledgers_ban
         Entry((Tx(-5_000, "S2", message="Avgift", name="Banken"),), DAY, "N2"),
     ]
     data = camt_bytes([], kind="053", version="08", statement=Statement(entries, opening_ore=0))
-    result = import_file(engine, data, "konto.053.xml")
+    result = import_ours(engine, data, "konto.053.xml")
     with engine.connect() as conn:
         report = bank_reconciliation.import_report(conn, result.id)
     assert report.read_in == (1, 25_000) and report.read_out == (1, 5_000)

@@ -29,6 +29,7 @@ from ledger.services import journal
 from webhooks.bankfiles.camt import CamtReader
 from webhooks.bankfiles.detect import detect, parse
 from webhooks.bankfiles.ledgering import BatchCounts, book_batch
+from webhooks.bankfiles.ours import OurAccounts
 from webhooks.bankfiles.records import BankFile, BankLine
 from webhooks.errors import BankFileConflict
 
@@ -166,8 +167,11 @@ def import_file(
     """Import one bank file; raises ``BankFileConflict`` (409) for a file imported before and
     ``BankFileInvalid`` (422, naming file, line and field) for a file with any bad line.
 
-    ``mail_config`` is the app configuration the receipt e-mails of gifts paid by the file are
-    written with; None: the running Flask app's."""
+    ``mail_config`` is the app configuration: the receipt e-mails of gifts paid by the file are
+    written with it, and it names our bankgiro (``BANKGIRO``) and Swish numbers
+    (``SWISH_PAYEE_NUMBER``, ``SWISH_MERCHANT_NUMBER``). A file for an account that is not ours
+    (``webhooks.bankfiles.ours``) is refused whole with ``BankFileInvalid``; with None, no
+    bankgiro and no Swish number are ours."""
     spool, sha256, size = _spool(data_or_stream)
     with spool:
         kind = format or detect(spool.read(4096))
@@ -247,13 +251,17 @@ def _import(
         lines: Iterable[BankLine] = parsed.lines if parsed else reader  # type: ignore[assignment]
         total = len(parsed.lines) if parsed else 0
         slugs = journal.network_slugs(conn)
+        ours = OurAccounts.read(conn, mail_config)
+        fmt = parsed.file.format if parsed else "camt"
         counts = BatchCounts()
         for batch in _batches(lines, batch_lines):
+            ours.refuse_others(fmt, filename, batch)
             book_batch(conn, import_id, batch, slugs, user_id, counts, mail_config)
             if progress is not None:
                 done = spool.tell() if reader else size * counts.line_count // max(total, 1)
                 progress(min(done, size), size)
         file = parsed.file if parsed else reader.file  # type: ignore[union-attr]
+        ours.refuse_other_accounts(fmt, filename, file.accounts)
         summary = _summary(file)
         conn.execute(
             t.bank_imports.update()

@@ -1,0 +1,107 @@
+"""Only our accounts' files are imported (issue 11, rule 4): a camt file for an account that is
+not in ``bank_accounts``, a BgMax file for another bankgiro than ours and a Swish report for
+another Swish number are refused whole, naming the account, and nothing is stored."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from kassan.cli.main import main as kassan
+from ledger.services import bank_accounts
+from tests.support.bank_accounts import OURS, import_ours
+from tests.support.camt_files import IBAN, Entry, Statement, Tx, camt_bytes
+from webhooks.bankfiles.importer import import_file
+from webhooks.errors import BankFileInvalid
+
+SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples"
+BGMAX = SAMPLES / "bgmax" / "bankgiroinbetalningar_exempelfil_avtal-om-ocr-kontroll_sv.txt"
+SWISH = SAMPLES / "swish" / "handelsbanken-swishrapport-kommaseparerad-daglig.csv"
+TABLES = ("bank_imports", "bank_import_chunks", "bank_lines", "journal_entries")
+THEIRS = "CH9300762011623852957"
+DAY = date(2026, 11, 2)
+
+
+def _stored(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {n: conn.execute(text(f"SELECT count(*) FROM {n}")).scalar_one() for n in TABLES}
+
+
+def _statement(iban: str = THEIRS) -> bytes:
+    entries = [Entry((Tx(250_00, "T1"),), DAY, "E1")]
+    data = camt_bytes([], kind="053", version="08", statement=Statement(entries))
+    return data.replace(IBAN.encode(), iban.encode())
+
+
+def test_a_statement_for_an_account_that_is_not_ours_is_refused_naming_it(engine):
+    with pytest.raises(BankFileInvalid) as err:
+        import_ours(engine, _statement(), "theirs.053.xml")
+    assert f"kontot {THEIRS} är inte vårt" in err.value.message
+    assert f"kassan bank-accounts add {THEIRS}" in err.value.message
+    assert err.value.errors[0].field == "account"
+    assert set(_stored(engine).values()) == {0}
+
+
+def test_the_same_statement_is_imported_once_the_account_is_ours(engine):
+    with engine.begin() as conn:
+        bank_accounts.add(conn, "CH93 0076 2011 6238 5295 7", "1930", "Schweiziskt konto")
+    result = import_ours(engine, _statement(), "ours.053.xml")
+    assert result.counts.booked_count == 1
+
+
+def test_a_statement_without_entries_for_another_account_is_refused_too(engine):
+    data = camt_bytes([], kind="053", version="08", statement=Statement([]))
+    with pytest.raises(BankFileInvalid, match="inte vårt"):
+        import_ours(engine, data.replace(IBAN.encode(), THEIRS.encode()), "tom.053.xml")
+    assert set(_stored(engine).values()) == {0}
+
+
+def test_a_removed_account_is_no_longer_ours(engine):
+    with engine.begin() as conn:
+        bank_accounts.remove(conn, IBAN)
+    with pytest.raises(BankFileInvalid, match=f"kontot {IBAN} är inte vårt"):
+        import_ours(engine, _statement(IBAN), "ours.053.xml")
+
+
+@pytest.mark.parametrize("config", [None, {"BANKGIRO": "5050-1055"}])
+def test_a_bgmax_file_for_another_bankgiro_is_refused(engine, config):
+    with pytest.raises(BankFileInvalid, match="bankgirot 9912346 är inte vårt"):
+        import_file(engine, BGMAX.read_bytes(), BGMAX.name, mail_config=config)
+    assert set(_stored(engine).values()) == {0}
+
+
+def test_a_camt_notification_for_another_bankgiro_is_refused(engine):
+    data = camt_bytes([Entry((Tx(100_00, "T1"),), DAY, "E1")])
+    with pytest.raises(BankFileInvalid, match="kontot 9912346 är inte vårt"):
+        import_file(engine, data, "bg.054.xml", mail_config={"BANKGIRO": "5050-1055"})
+    assert import_file(engine, data, "bg.054.xml", mail_config=OURS).counts.booked_count == 1
+
+
+@pytest.mark.parametrize(
+    "config", [None, {"SWISH_PAYEE_NUMBER": "1231181189", "SWISH_MERCHANT_NUMBER": "1234679304"}]
+)
+def test_a_swish_report_for_another_swish_number_is_refused(engine, config):
+    with pytest.raises(BankFileInvalid, match="Swishnumret 1235524400 är inte vårt"):
+        import_file(engine, SWISH.read_bytes(), SWISH.name, mail_config=config)
+    assert set(_stored(engine).values()) == {0}
+
+
+def test_a_swish_report_for_our_merchant_number_is_imported(engine):
+    result = import_file(
+        engine, SWISH.read_bytes(), SWISH.name, mail_config={"SWISH_MERCHANT_NUMBER": "1235524400"}
+    )
+    assert result.counts.line_count > 0
+
+
+def test_kassan_import_refuses_another_account_with_exit_1_and_stores_nothing(
+    cli, engine, tmp_path
+):
+    path = tmp_path / "theirs.053.xml"
+    path.write_bytes(_statement())
+    result = cli.invoke(kassan, ["import", str(path)])
+    assert result.exit_code == 1
+    assert f"kontot {THEIRS} är inte vårt" in result.output
+    assert set(_stored(engine).values()) == {0}
