@@ -92,6 +92,28 @@ def users_create(email: str, role: str) -> None:
     click.echo(f"skapade {user.email} ({user.role})")
 
 
+@users.command("password")
+@click.argument("email")
+def users_password(email: str) -> None:
+    """Give the user a new password (read as for create); every session of the user ends."""
+    password = _read_password(prompt=True)
+    with _engine().begin() as conn:
+        ended = user_service.set_password(conn, email, password)
+    click.echo(f"nytt lösenord för {email.strip().lower()}; avslutade {ended} inloggningar")
+
+
+@users.command("deactivate")
+@click.argument("email")
+def users_deactivate(email: str) -> None:
+    """The user can no longer sign in; all of their sessions and API tokens end at once."""
+    with _engine().begin() as conn:
+        done = user_service.deactivate_user(conn, email)
+    click.echo(
+        f"avaktiverade {done.user.email}: avslutade {done.sessions} inloggningar, "
+        f"återkallade {done.tokens} token"
+    )
+
+
 @main.group()
 def tokens() -> None:
     """API tokens."""

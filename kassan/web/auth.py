@@ -47,11 +47,16 @@ login_manager.localize_callback = _
 
 
 class StaffUser(UserMixin):
-    """A signed-in staff member, as Flask-Login wants one."""
+    """A signed-in staff member, as Flask-Login wants one: the id Flask-Login keeps in the
+    cookie is the server-side session's token, so ending that session signs the cookie out."""
 
-    def __init__(self, user: users.User) -> None:
+    def __init__(self, user: users.User, session_token: str) -> None:
         self.user = user
         self.id = user.id
+        self.session_token = session_token
+
+    def get_id(self) -> str:
+        return self.session_token
 
     @property
     def email(self) -> str:
@@ -67,15 +72,11 @@ class StaffUser(UserMixin):
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> StaffUser | None:
-    # Read on every request, so a deactivated user is signed out at once.
-    try:
-        uid = int(user_id)
-    except ValueError:
-        return None
+def _load_user(session_token: str) -> StaffUser | None:
+    # Read on every request, so a logout, a deactivation or a new password signs out at once.
     with get_engine(current_app).connect() as conn:
-        user = users.get_user(conn, uid)
-    return StaffUser(user) if user is not None and user.active else None
+        user = users.user_for_session(conn, session_token)
+    return StaffUser(user, session_token) if user is not None else None
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -139,9 +140,10 @@ def login() -> Response | str:
     if form.validate_on_submit():
         with get_engine(current_app).begin() as conn:
             user = users.authenticate(conn, form.email.data or "", form.password.data or "")
-        if user is not None:
+            token = users.start_session(conn, user) if user is not None else None
+        if user is not None and token is not None:
             session.clear()  # a fresh session for the signed-in user
-            login_user(StaffUser(user))
+            login_user(StaffUser(user, token))
             return redirect(_safe_next(request.args.get("next")))
         login_throttle.mark_failed()
         # The same words whether the e-mail or the password was wrong.
@@ -159,6 +161,9 @@ def too_many_tries(exc: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
+    if current_user.is_authenticated:
+        with get_engine(current_app).begin() as conn:
+            users.end_session(conn, current_user.session_token)
     logout_user()
     session.clear()
     flash(_("Du är utloggad."), "info")

@@ -10,6 +10,7 @@ from ledger.db.schema.access_and_mail import (
     api_tokens,
     email_attachments,
     email_outbox,
+    user_sessions,
     users,
 )
 from ledger.db.schema.bank_files import (
@@ -105,5 +106,6 @@ __all__ = [
     "stripe_events",
     "swish_payments",
     "swish_refunds",
+    "user_sessions",
     "users",
 ]

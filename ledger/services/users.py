@@ -1,8 +1,10 @@
-"""Staff users (admin, finance, leadership), their passwords and their API tokens.
+"""Staff users (admin, finance, leadership), their passwords, sign-in sessions and API tokens.
 
-Passwords are hashed with argon2 (argon2-cffi). API tokens are 256-bit random strings shown
-once; only their SHA-256 is stored, which is enough for a secret with that much entropy and
-keeps the per-request check cheap.
+Passwords are hashed with argon2 (argon2-cffi). API tokens and session tokens are 256-bit
+random strings; only their SHA-256 is stored, which is enough for a secret with that much
+entropy and keeps the per-request check cheap. A session lives on the server: it ends at
+logout, and all of a user's end when the user is deactivated or the password changes, whoever
+holds a copy of the cookie.
 """
 
 from __future__ import annotations
@@ -59,16 +61,81 @@ def create_user(conn: Connection, email: str, password: str, role: str) -> User:
     return User(user_id, email, role, True)
 
 
-def set_password(conn: Connection, email: str, password: str) -> None:
+@dataclass(frozen=True, slots=True)
+class Deactivated:
+    """What deactivating a user ended."""
+
+    user: User
+    sessions: int
+    tokens: int
+
+
+def set_password(conn: Connection, email: str, password: str) -> int:
+    """A new password; every session of the user ends (it is set from the command line, from
+    no session of theirs). Returns how many sessions ended."""
     if len(password) < MIN_PASSWORD:
         raise UserRefused(f"the password needs at least {MIN_PASSWORD} characters", "password")
-    done = conn.execute(
-        t.users.update()
-        .where(t.users.c.email == email.strip().lower())
-        .values(password_hash=_hasher.hash(password))
+    user = _existing(conn, email)
+    conn.execute(
+        t.users.update().where(t.users.c.id == user.id).values(password_hash=_hasher.hash(password))
     )
-    if done.rowcount != 1:
+    return end_sessions(conn, user.id)
+
+
+def deactivate_user(conn: Connection, email: str) -> Deactivated:
+    """The user can no longer sign in; every session and API token of theirs ends at once."""
+    user = _existing(conn, email)
+    conn.execute(t.users.update().where(t.users.c.id == user.id).values(active=False))
+    sessions = end_sessions(conn, user.id)
+    tokens = revoke_tokens(conn, user.email)
+    return Deactivated(User(user.id, user.email, user.role, False), sessions, tokens)
+
+
+def _existing(conn: Connection, email: str) -> User:
+    user = get_user_by_email(conn, email)
+    if user is None:
         raise UserRefused(f"no user {email}", "email")
+    return user
+
+
+def start_session(conn: Connection, user: User) -> str:
+    """A new sign-in session for ``user``; the token goes into the session cookie."""
+    token = secrets.token_urlsafe(32)
+    conn.execute(t.user_sessions.insert().values(user_id=user.id, token_hash=_token_digest(token)))
+    return token
+
+
+def user_for_session(conn: Connection, token: str) -> User | None:
+    """The active user whose session ``token`` names, while the session has not ended."""
+    ses = t.user_sessions.c
+    row = conn.execute(
+        select(t.users)
+        .join(t.user_sessions, ses.user_id == t.users.c.id)
+        .where(ses.token_hash == _token_digest(token), ses.ended_at.is_(None))
+    ).first()
+    if row is None or not row.active:
+        return None
+    return _row_to_user(row)
+
+
+def end_session(conn: Connection, token: str) -> None:
+    ses = t.user_sessions.c
+    conn.execute(
+        t.user_sessions.update()
+        .where(ses.token_hash == _token_digest(token), ses.ended_at.is_(None))
+        .values(ended_at=datetime.now(UTC))
+    )
+
+
+def end_sessions(conn: Connection, user_id: int) -> int:
+    """End every open session of the user; returns how many ended."""
+    ses = t.user_sessions.c
+    done = conn.execute(
+        t.user_sessions.update()
+        .where(ses.user_id == user_id, ses.ended_at.is_(None))
+        .values(ended_at=datetime.now(UTC))
+    )
+    return done.rowcount
 
 
 def get_user(conn: Connection, user_id: int) -> User | None:

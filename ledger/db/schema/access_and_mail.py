@@ -1,4 +1,5 @@
-"""Who may sign in (users and their API tokens) and the mail outbox with its attachments."""
+"""Who may sign in (users, their sign-in sessions and their API tokens) and the mail outbox
+with its attachments."""
 
 from __future__ import annotations
 
@@ -37,6 +38,20 @@ api_tokens = Table(
     Column("label", String(100), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+)
+
+
+# One row per staff sign-in: the session cookie carries the token, the table its SHA-256. A
+# session ends (logout, deactivation, a password change) by setting ended_at, on the server, so
+# a copied cookie ends with it.
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
 )
 
 
