@@ -3,16 +3,16 @@ token the session cookie carries (only its SHA-256 is stored). Logout ends that 
 of the cookie taken before it opens nothing; deactivating a user or changing a password ends
 the user's rows. Cookies from before this migration name no row and sign their holder out.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-03
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
