@@ -138,6 +138,29 @@ def test_ocr_text_and_amount_name_match_and_the_rest_waits_in_suspense(engine):
         assert expected.by_id(conn, invoice.id).paid_ore == 150_000
 
 
+def test_no_entry_text_names_the_payer_only_the_bank_line(engine):
+    """Entries are hash-chained and kept seven years; the payer's name stays on the bank line,
+    where it can be erased (issue 12, item 8)."""
+    gift = _plan(engine, 25_000)
+    data = camt_bytes(
+        [
+            Entry((Tx(25_000, "T1", ocr=gift.reference, name="Anna Andersson"),), DAY, "E1"),
+            Entry((Tx(9_900, "T2", message="Stödet", name="Bertil Ek"),), DAY, "E2"),
+            Entry((Tx(-4_000, "T3", message="Hyra", name="Cecilia Holm"),), DAY, "E3"),
+        ]
+    )
+    import_file(engine, data, "dag.xml")
+    with engine.connect() as conn:
+        texts = conn.execute(select(t.journal_entries.c.text).order_by(t.journal_entries.c.id))
+        assert list(texts.scalars()) == [
+            f"Gåva {gift.reference}, bankrad bank:T1",
+            "Oidentifierad inbetalning, bankrad bank:T2",
+            "Utbetalning, bankrad bank:T3, ej fördelad",
+        ]
+        names = conn.execute(select(t.bank_lines.c.payer_name).order_by(t.bank_lines.c.line_no))
+        assert list(names.scalars()) == ["Anna Andersson", "Bertil Ek", "Cecilia Holm"]
+
+
 def test_amount_and_name_match_only_when_exactly_one_payment_fits(engine):
     _plan(engine, 7_500, "Lisa Berg")
     _plan(engine, 7_500, "Lisa Berg")

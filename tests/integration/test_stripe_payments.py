@@ -70,6 +70,18 @@ def test_a_paid_checkout_books_the_gift_and_stripes_real_fee(world, network_id):
     assert read[0].stripe_version == STRIPE_API_VERSION
 
 
+def test_a_card_gifts_entries_name_the_gift_never_the_donor(world, network_id):
+    public_id, payment = _paid_gift(world, network_id)
+    world.deliver(event("checkout.session.completed", payment.session))
+    with world.engine.connect() as conn:
+        texts = conn.execute(text("SELECT text FROM journal_entries ORDER BY id")).scalars().all()
+    assert texts == [
+        f"Kortgåva {public_id} ({payment.charge['id']})",
+        f"Stripe-avgift {public_id} ({payment.txn['id']})",
+    ]
+    assert not any("Sara" in x or "Lind" in x or EMAIL in x for x in texts)
+
+
 def test_a_duplicate_stripe_event_books_nothing_twice(world, network_id):
     _, payment = _paid_gift(world, network_id)
     completed = event("checkout.session.completed", payment.session)

@@ -62,6 +62,17 @@ def test_a_paid_e_commerce_request_books_the_gift_once_on_1930_and_3993(swish):
     assert (plan.status, plan.paid_ore) == ("paid", 25_000)
 
 
+def test_a_swish_gifts_entry_names_the_payment_never_the_donor_or_the_number(swish):
+    gift = swish.gift(25_000)
+    instruction_id = swish.start(gift, payer="070-123 45 67")
+    assert swish.fake.complete(instruction_id, "PAID") == 200
+    reference = swish.fake.payments[instruction_id]["paymentReference"]
+    with swish.engine.connect() as conn:
+        texts = conn.execute(text("SELECT text FROM journal_entries ORDER BY id")).scalars().all()
+    assert texts == [f"Swishgåva {swish.expected_of(gift).reference} ({reference})"]
+    assert not any(bit in texts[0] for bit in ("Sara", "Lind", "sara@", "0701234567", "46701"))
+
+
 def test_the_same_callback_twice_books_nothing_twice(swish):
     gift = swish.gift(10_000)
     instruction_id = swish.start(gift)

@@ -11,7 +11,9 @@ beyond what was expected         ``bank-surplus:<key>`` 3993 or 1510 / 2890
 ================================ ==================== ==========================================
 
 The key names the payment in the world (``bank:<AcctSvcrRef>``, ``swish:<16 digits>``,
-``bgc:...``), so whichever file arrives first books it and the others confirm it.
+``bgc:...``), so whichever file arrives first books it and the others confirm it. The entry text
+names the line by that key, never by the payer: entries are hash-chained and kept for seven
+years, while the payer's name and account stay on the bank line, where they can be erased.
 """
 
 from __future__ import annotations
@@ -31,10 +33,6 @@ def _series(line: BankLine) -> str:
     return "S" if line.channel == SWISH else "B"
 
 
-def _who(line: BankLine) -> str:
-    return line.payer_name or line.payer_account or "okänd betalare"
-
-
 def _credit_side(expected: ExpectedPayment, amount: Money, slugs: dict[int, str]) -> LineDraft:
     if expected.kind == "invoice":
         return LineDraft.credit(RECEIVABLES, amount, contributor_id=expected.payer_id)
@@ -46,14 +44,14 @@ def cash_draft(line: BankLine, expected: ExpectedPayment | None, slugs: dict[int
     """The entry that books this line's money in (or out of) the bank account."""
     amount = Money(abs(line.amount.ore), line.amount.currency)
     if not line.is_credit:
-        text = f"Utbetalning till {_who(line)}, ej fördelad"
+        text = f"Utbetalning, bankrad {line.key}, ej fördelad"
         lines = (LineDraft.debit(SUSPENSE, amount), LineDraft.credit(BANK, amount))
     elif expected is None:
-        text = f"Oidentifierad inbetalning från {_who(line)}"
+        text = f"Oidentifierad inbetalning, bankrad {line.key}"
         lines = (LineDraft.debit(BANK, amount), LineDraft.credit(SUSPENSE, amount))
     else:
         what = "Fakturabetalning" if expected.kind == "invoice" else "Gåva"
-        text = f"{what} {expected.reference} från {_who(line)}"
+        text = f"{what} {expected.reference}, bankrad {line.key}"
         lines = (LineDraft.debit(BANK, amount), _credit_side(expected, amount, slugs))
     return Draft(
         date=line.booking_date,

@@ -64,7 +64,7 @@ def credit(
         conn,
         Draft(
             date=on,
-            text=f"Kreditfaktura {cn_number} för faktura {number} {invoice.recipient.name}"[:500],
+            text=f"Kreditfaktura {cn_number} för faktura {number}, givare {who}",
             series=SERIES,
             source_kind="credit_note",
             source_key=f"invoice:{cn_number}",

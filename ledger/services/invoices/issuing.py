@@ -69,7 +69,7 @@ def issue(
                 conn,
                 Draft(
                     date=issue_date,
-                    text=f"Faktura {number} {recipient.name}"[:500],
+                    text=f"Faktura {number}, givare {contributor_id}",
                     series=SERIES,
                     source_kind="invoice",
                     source_key=f"invoice:{number}",

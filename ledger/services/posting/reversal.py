@@ -35,7 +35,9 @@ def reverse(
     slugs = journal.network_slugs(conn)
     draft = Draft(
         date=on or date.today(),
-        text=text_ or f"Rättelse av {original.voucher}: {original.text}"[:500],
+        # the original's text is not copied: an entry booked before names left the texts may
+        # carry a payer's name, and a correction must not write it into the chain again
+        text=text_ or f"Rättelse av {original.voucher} ({original.fiscal_year})",
         series=original.series,
         source_kind="reversal",
         source_key=f"reversal:{original.id}",

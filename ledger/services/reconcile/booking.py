@@ -37,8 +37,8 @@ def lock_line(conn: Connection, line_id: int) -> Any:
 
 
 def _describe(line: Any) -> str:
-    who = line.payer_name or line.reference or line.key
-    return f"{kr(int(line.amount_ore))} {line.booking_date.isoformat()} {who}"
+    # by id, never by the payer's name: the entry outlives the name, which can be erased
+    return f"{line.id} ({kr(int(line.amount_ore))} {line.booking_date.isoformat()})"
 
 
 def _draft(
@@ -49,7 +49,7 @@ def _draft(
     slugs = journal.network_slugs(conn)
     about = _describe(line)
     if target.kind == "returned":
-        text_ = f"Återbetald till avsändaren: {about}. {note or ''}".strip()
+        text_ = f"Återbetald till avsändaren: bankrad {about}. {note or ''}".strip()
         lines = (LineDraft.debit(SUSPENSE, money), LineDraft.credit(BANK, money))
         return Draft(day, text_[:500], lines, SERIES, SOURCE_KIND, key), None, "returned"
     if target.kind == "network":
