@@ -111,15 +111,7 @@ class Invoices(MethodView):
     @blp.response(200, InvoicePageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """A page of invoices and credit notes, newest number first."""
-        page = paging.requested(args)
-        with get_engine(current_app).connect() as conn:
-            items, total = invoices.list_invoices(
-                conn,
-                contributor_id=args["contributor"],
-                limit=page.size,
-                offset=page.offset,
-            )
-        return page.body(items, total)
+        return paging.contributor_page(args, invoices.list_invoices)
 
     @blp.arguments(NewInvoiceSchema)
     @blp.response(201, InvoiceSchema)

@@ -3,6 +3,7 @@ the offset it means, and the ``{"items", "pagination"}`` body every list endpoin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import ceil
 from typing import Any
@@ -10,6 +11,9 @@ from typing import Any
 from flask import current_app
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
+
+from kassan.web.database import get_engine
+from kassan.web.input_guard import MAX_ID
 
 DEFAULT_PAGE_SIZE = 50
 
@@ -24,7 +28,7 @@ class PageQuerySchema(Schema):
 class ContributorPageQuerySchema(PageQuerySchema):
     """A page of a list that can be narrowed to one contributor (``?contributor=<id>``)."""
 
-    contributor = fields.Integer(load_default=None)
+    contributor = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +59,20 @@ def requested(args: dict[str, Any]) -> Page:
     if size > size_max:
         abort(422, messages={"query": {"page_size": [f"page_size is at most {size_max}"]}})
     return Page(args["page"], size)
+
+
+def contributor_page(
+    args: dict[str, Any], list_items: Callable[..., tuple[list[Any], int]], **filters: Any
+) -> dict[str, Any]:
+    """The GET of a list narrowed by ``?contributor=``: ``list_items(conn, contributor_id=,
+    limit=, offset=, **filters)`` read for the requested page, as its body."""
+    page = requested(args)
+    with get_engine(current_app).connect() as conn:
+        items, total = list_items(
+            conn,
+            contributor_id=args["contributor"],
+            limit=page.size,
+            offset=page.offset,
+            **filters,
+        )
+    return page.body(items, total)

@@ -83,16 +83,7 @@ class Pledges(MethodView):
     @blp.response(200, PledgePageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """A page of pledges, newest first, with each instalment's status and the totals."""
-        page = paging.requested(args)
-        with get_engine(current_app).connect() as conn:
-            items, total = pledge_status.list_pledges(
-                conn,
-                today=date.today(),
-                contributor_id=args["contributor"],
-                limit=page.size,
-                offset=page.offset,
-            )
-        return page.body(items, total)
+        return paging.contributor_page(args, pledge_status.list_pledges, today=date.today())
 
     @blp.arguments(NewPledgeSchema)
     @blp.response(201, PledgeSchema)
