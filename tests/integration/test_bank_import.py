@@ -149,7 +149,7 @@ def test_no_entry_text_names_the_payer_only_the_bank_line(engine):
             Entry((Tx(-4_000, "T3", message="Hyra", name="Cecilia Holm"),), DAY, "E3"),
         ]
     )
-    import_file(engine, data, "dag.xml")
+    import_ours(engine, data, "dag.xml")
     with engine.connect() as conn:
         texts = conn.execute(select(t.journal_entries.c.text).order_by(t.journal_entries.c.id))
         assert list(texts.scalars()) == [
