@@ -18,11 +18,19 @@ from schwifty.exceptions import SchwiftyException
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
-from ledger.chart import AccountType
+from ledger.chart import BANK, AccountType
 from ledger.db import tables as t
 from ledger.errors import BankAccountConflict, BankAccountInvalid, BankAccountNotFound
 
-__all__ = ["BankAccount", "add", "all_accounts", "ledger_accounts", "normalise", "remove"]
+__all__ = [
+    "BankAccount",
+    "add",
+    "all_accounts",
+    "ledger_account_of",
+    "ledger_accounts",
+    "normalise",
+    "remove",
+]
 
 _IBAN_START = re.compile(r"^\s*[A-Za-z]{2}")
 _SWEDISH = re.compile(r"^[0-9][0-9 ,.\-]*$")
@@ -113,6 +121,19 @@ def all_accounts(conn: Connection) -> list[BankAccount]:
         BankAccount(r.number, r.ledger_account, r.name)
         for r in conn.execute(select(b.number, b.ledger_account, b.name).order_by(b.number))
     ]
+
+
+def ledger_account_of(conn: Connection, account: str | None) -> str:
+    """The ledger account a bank line's ``account`` books to: its entry in ``bank_accounts``,
+    else 1930 (our bankgiro and Swish numbers, or a line without an account)."""
+    if account is None:
+        return BANK
+    try:
+        number = normalise(account)
+    except BankAccountInvalid:
+        return BANK
+    b = t.bank_accounts.c
+    return conn.scalar(select(b.ledger_account).where(b.number == number)) or BANK
 
 
 def ledger_accounts(conn: Connection) -> dict[str, str]:

@@ -105,3 +105,36 @@ def test_kassan_import_refuses_another_account_with_exit_1_and_stores_nothing(
     assert result.exit_code == 1
     assert f"kontot {THEIRS} är inte vårt" in result.output
     assert set(_stored(engine).values()) == {0}
+
+
+def _balance(engine: Engine, account: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT coalesce(sum(debit_ore - credit_ore), 0) FROM journal_lines "
+                "WHERE account = :a"
+            ),
+            {"a": account},
+        ).scalar_one()
+
+
+def test_each_account_books_to_its_own_ledger_account(engine):
+    second = "SE3550000000054910000003"
+    with engine.begin() as conn:
+        # 1940 as a SIE import of the organisation's chart would have added it
+        conn.execute(
+            text(
+                "INSERT INTO accounts (code, name, type, normal_side, active) "
+                "VALUES ('1940', 'Övriga bankkonton', 'asset', 'debit', true)"
+            )
+        )
+        bank_accounts.add(conn, second, "1940", "Sparkonto")
+    first = import_ours(engine, _statement(IBAN), "foretag.053.xml")
+    other = _statement(second).replace(b"T1", b"T2").replace(b"E1", b"E2")
+    saved = import_ours(engine, other, "spar.053.xml")
+    assert (first.counts.booked_count, saved.counts.booked_count) == (1, 1)
+    assert (_balance(engine, "1930"), _balance(engine, "1940")) == (250_00, 250_00)
+    assert (first.cash_ore, saved.cash_ore) == (250_00, 250_00)
+    again = import_ours(engine, other.replace(b"<MsgId>", b"<MsgId>X"), "spar-igen.053.xml")
+    assert (again.counts.booked_count, again.counts.confirmed_count) == (0, 1)
+    assert _balance(engine, "1940") == 250_00

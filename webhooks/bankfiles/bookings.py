@@ -10,6 +10,9 @@ money out                        the line's key       2890 / 1930 (finance alloc
 beyond what was expected         ``bank-surplus:<key>`` 3993 or 1510 / 2890
 ================================ ==================== ==========================================
 
+1930 stands for the ledger account of the line's bank account (``bank_accounts``: 1930, 1940,
+...; the bankgiro and Swish numbers book to 1930).
+
 The key names the payment in the world (``bank:<AcctSvcrRef>``, ``swish:<16 digits>``,
 ``bgc:...``), so whichever file arrives first books it and the others confirm it. The entry text
 names the line by that key, never by the payer: entries are hash-chained and kept for seven
@@ -40,19 +43,22 @@ def _credit_side(expected: ExpectedPayment, amount: Money, slugs: dict[int, str]
     return LineDraft.credit(GIFT_INCOME, amount, network=network, contributor_id=expected.payer_id)
 
 
-def cash_draft(line: BankLine, expected: ExpectedPayment | None, slugs: dict[int, str]) -> Draft:
-    """The entry that books this line's money in (or out of) the bank account."""
+def cash_draft(
+    line: BankLine, expected: ExpectedPayment | None, slugs: dict[int, str], bank: str = BANK
+) -> Draft:
+    """The entry that books this line's money in (or out of) the bank account: ``bank``, the
+    ledger account of the line's account (``bank_accounts``; 1930 by default)."""
     amount = Money(abs(line.amount.ore), line.amount.currency)
     if not line.is_credit:
         text = f"Utbetalning, bankrad {line.key}, ej fördelad"
-        lines = (LineDraft.debit(SUSPENSE, amount), LineDraft.credit(BANK, amount))
+        lines = (LineDraft.debit(SUSPENSE, amount), LineDraft.credit(bank, amount))
     elif expected is None:
         text = f"Oidentifierad inbetalning, bankrad {line.key}"
-        lines = (LineDraft.debit(BANK, amount), LineDraft.credit(SUSPENSE, amount))
+        lines = (LineDraft.debit(bank, amount), LineDraft.credit(SUSPENSE, amount))
     else:
         what = "Fakturabetalning" if expected.kind == "invoice" else "Gåva"
         text = f"{what} {expected.reference}, bankrad {line.key}"
-        lines = (LineDraft.debit(BANK, amount), _credit_side(expected, amount, slugs))
+        lines = (LineDraft.debit(bank, amount), _credit_side(expected, amount, slugs))
     return Draft(
         date=line.booking_date,
         text=text[:500],

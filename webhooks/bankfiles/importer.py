@@ -57,7 +57,7 @@ class ImportResult:
     currency: str
     counts: BatchCounts
     summary: dict[str, Any] = field(default_factory=dict)
-    cash_ore: int = 0  # the ledger's 1930 balance after the import, in the file's currency
+    cash_ore: int = 0  # the file's bank ledger account's balance after it, in its currency
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -127,12 +127,12 @@ def _summary(file: BankFile) -> dict[str, Any]:
     }
 
 
-def cash_balance(conn: Connection, currency: str = "SEK") -> int:
-    """The ledger's bank account (1930) balance, debit minus credit, in öre."""
+def cash_balance(conn: Connection, currency: str = "SEK", account: str = BANK) -> int:
+    """A bank ledger account's balance (1930 unless ``account``), debit minus credit, in öre."""
     b = t.account_balances.c
     total = conn.execute(
         select(func.coalesce(func.sum(b.debit_ore - b.credit_ore), 0)).where(
-            b.account == BANK, b.currency == currency
+            b.account == account, b.currency == currency
         )
     ).scalar_one()
     return int(total)
@@ -256,7 +256,8 @@ def _import(
         counts = BatchCounts()
         for batch in _batches(lines, batch_lines):
             ours.refuse_others(fmt, filename, batch)
-            book_batch(conn, import_id, batch, slugs, user_id, counts, mail_config)
+            banks = {ln.account: ours.ledger_account(fmt, ln.account) or BANK for ln in batch}
+            book_batch(conn, import_id, batch, slugs, user_id, counts, mail_config, banks)
             if progress is not None:
                 done = spool.tell() if reader else size * counts.line_count // max(total, 1)
                 progress(min(done, size), size)
@@ -273,7 +274,10 @@ def _import(
                 **asdict(counts),
             )
         )
-        cash = cash_balance(conn, file.currency)
+        # The balance of the ledger account the file's money went to (1930 unless the file's
+        # account books elsewhere).
+        cash_account = {ours.ledger_account(fmt, a) or BANK for a in file.accounts}
+        cash = cash_balance(conn, file.currency, *(cash_account if len(cash_account) == 1 else ()))
     if progress is not None:
         progress(size, size)
     return ImportResult(

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from ledger.chart import BANK
 from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.money import Money
@@ -119,13 +120,18 @@ def book_batch(
     user_id: int | None,
     counts: BatchCounts,
     mail_config: Mapping[str, object] | None = None,
+    banks: Mapping[str | None, str] | None = None,
 ) -> None:
     """Match, book and store one batch of lines, adding to ``counts``; a bankgiro or Swish gift
-    paid by a line moves to paid and gets its receipt queued (``mail_config``: the app's)."""
+    paid by a line moves to paid and gets its receipt queued (``mail_config``: the app's).
+    ``banks`` maps a line's account to the ledger account its money books to (default 1930)."""
     matches = match_batch(conn, lines)
     to_book = [(ln, m) for ln, m in zip(lines, matches, strict=True) if m.kind in _BOOKS]
+    banks = banks or {}
     posting.post_many(
-        conn, (cash_draft(ln, m.expected, slugs) for ln, m in to_book), created_by=user_id
+        conn,
+        (cash_draft(ln, m.expected, slugs, banks.get(ln.account, BANK)) for ln, m in to_book),
+        created_by=user_id,
     )
     ids = _entry_ids(conn, [ln.key for ln, _ in to_book])
     open_ore: dict[int, int] = {}

@@ -14,7 +14,7 @@ from ledger.chart import BANK
 from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.money import Money
-from ledger.services import expected
+from ledger.services import bank_accounts, expected
 from webhooks.bankfiles.decide import (
     PAYOUT_DAYS,
     Booked,
@@ -52,7 +52,9 @@ def _booked(conn: Connection, keys: list[str]) -> dict[str, Booked]:
     rest = [k for k in keys if k not in found]
     if not rest:
         return found
-    bank = and_(jl.entry_id == e.id, jl.account == BANK)
+    # Every ledger account a bank account of ours books to (1930, 1940, ...).
+    banks = {BANK, *bank_accounts.ledger_accounts(conn).values()}
+    bank = and_(jl.entry_id == e.id, jl.account.in_(sorted(banks)))
     for entry in conn.execute(
         select(
             e.source_key,

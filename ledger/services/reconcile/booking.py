@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ledger.chart import BANK, GIFT_INCOME, RECEIVABLES, SUSPENSE
+from ledger.chart import GIFT_INCOME, RECEIVABLES, SUSPENSE
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.errors import DeskRefused, LedgerError
 from ledger.money import Money
-from ledger.services import expected, gift_payments, journal, posting
+from ledger.services import bank_accounts, expected, gift_payments, journal, posting
 from ledger.services.reconcile.records import SERIES, SOURCE_KIND, Allocation, Part, from_row, kr
 
 _INVOICE_KINDS = ("invoice",)
@@ -50,7 +50,8 @@ def _draft(
     about = _describe(line)
     if target.kind == "returned":
         text_ = f"Återbetald till avsändaren: bankrad {about}. {note or ''}".strip()
-        lines = (LineDraft.debit(SUSPENSE, money), LineDraft.credit(BANK, money))
+        bank = bank_accounts.ledger_account_of(conn, line.account)
+        lines = (LineDraft.debit(SUSPENSE, money), LineDraft.credit(bank, money))
         return Draft(day, text_[:500], lines, SERIES, SOURCE_KIND, key), None, "returned"
     if target.kind == "network":
         if target.network_id is not None and target.network_id not in slugs:
