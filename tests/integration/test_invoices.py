@@ -188,15 +188,15 @@ def test_crediting_more_than_is_unpaid_is_refused_and_books_nothing(engine, org)
 def test_reminders_go_out_once_per_number_after_the_due_date(engine, org, cli):
     _issue(engine, org)  # due 2027-01-14
     before = cli.invoke(invoices_cli, ["remind", "--date", "2027-01-20"])
-    assert "reminders 0" in before.output
+    assert "påminnelser 0" in before.output
     first = cli.invoke(invoices_cli, ["remind", "--date", "2027-01-28"])
     assert "påminnelser 1, e-postade 1" in first.output, first.output
     same = cli.invoke(invoices_cli, ["remind", "--date", "2027-02-05"])
-    assert "reminders 0" in same.output
+    assert "påminnelser 0" in same.output
     second = cli.invoke(invoices_cli, ["remind", "--date", "2027-02-11"])
     assert "påminnelser 1, e-postade 1" in second.output
     third = cli.invoke(invoices_cli, ["remind", "--date", "2027-06-01"])
-    assert "reminders 0" in third.output  # at most two
+    assert "påminnelser 0" in third.output  # at most two
     with engine.connect() as conn:
         keys = conn.execute(select(t.email_outbox.c.dedupe_key)).scalars().all()
         status = conn.execute(select(t.expected_payments.c.status)).scalar()
