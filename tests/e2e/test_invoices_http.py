@@ -27,7 +27,7 @@ def org(engine):
 def headers(engine):
     with engine.begin() as conn:
         out = {}
-        for role in ("finance", "leadership"):
+        for role in ("finance", "admin", "leadership"):
             users.create_user(conn, f"{role}@kassan.test", PASSWORD, role)
             token = users.create_token(conn, f"{role}@kassan.test", "test")
             out[role] = {"Authorization": f"Bearer {token}"}
@@ -56,9 +56,9 @@ def test_a_pledge_round_trips_through_the_api(client, headers, org):
     assert created.status_code == 201, created.json
     body = created.json
     assert body["promised_ore"] == 1_000_000 and len(body["instalments"]) == 4
-    got = client.get(f"/api/v1/pledges/{body['id']}", headers=headers["leadership"]).json
+    got = client.get(f"/api/v1/pledges/{body['id']}", headers=headers["admin"]).json
     assert got["instalments"][3]["due_date"] == "2027-10-01"
-    listed = client.get("/api/v1/pledges", headers=headers["leadership"]).json
+    listed = client.get("/api/v1/pledges", headers=headers["admin"]).json
     assert [p["id"] for p in listed["items"]] == [body["id"]]
     issued = client.post(
         f"/api/v1/pledges/{body['id']}/instalments/1/invoice", headers=headers["finance"]
@@ -124,14 +124,14 @@ def test_an_invoice_is_issued_sent_credited_and_downloaded_through_the_api(
         "/api/v1/invoices/1/credit", json={"amount_ore": 400_001}, headers=headers["finance"]
     )
     assert too_much.status_code == 422 and too_much.json["error"]["field"] == "amount"
-    after = client.get("/api/v1/invoices/1", headers=headers["leadership"]).json
+    after = client.get("/api/v1/invoices/1", headers=headers["admin"]).json
     assert after["outstanding_ore"] == 400_000 and after["credited_ore"] == 100_000
-    pdf = client.get("/api/v1/invoices/1/pdf", headers=headers["leadership"])
+    pdf = client.get("/api/v1/invoices/1/pdf", headers=headers["admin"])
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert f"OCR-nummer {invoice['reference']}" in pdf_text(pdf.data)
-    listed = client.get("/api/v1/invoices", headers=headers["leadership"]).json
+    listed = client.get("/api/v1/invoices", headers=headers["admin"]).json
     assert [i["number"] for i in listed["items"]] == [2, 1]
-    missing = client.get("/api/v1/invoices/99", headers=headers["leadership"])
+    missing = client.get("/api/v1/invoices/99", headers=headers["admin"])
     assert missing.status_code == 404
 
 

@@ -14,14 +14,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 
-from kassan.web.api.auth import current_api_user, require_token
+from kassan.web.api.auth import current_api_user, require_personal_data_token
 from kassan.web.database import get_engine
 from ledger.services import collections, dimensions
 
 blp = Blueprint(
     "api_collections", __name__, url_prefix="/api/v1", description="Workplace collections"
 )
-blp.before_request(require_token)
+blp.before_request(require_personal_data_token)
 
 
 class NewCollectionSchema(Schema):
@@ -66,6 +66,7 @@ def _found(conn: Any, collection_id: int) -> collections.Collection:
 
 @blp.route("/collections")
 class Collections(MethodView):
+    @blp.alt_response(403, response="FORBIDDEN")
     def get(self) -> dict[str, Any]:
         status = request.args.get("status") or None
         with get_engine(current_app).connect() as conn:
@@ -94,6 +95,7 @@ class Collections(MethodView):
 
 @blp.route("/collections/<int:collection_id>")
 class CollectionItem(MethodView):
+    @blp.alt_response(403, response="FORBIDDEN")
     def get(self, collection_id: int) -> dict[str, Any]:
         with get_engine(current_app).connect() as conn:
             return _record(conn, _found(conn, collection_id))

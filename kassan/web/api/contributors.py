@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from kassan.web.api import paging
-from kassan.web.api.auth import current_api_user, require_token
+from kassan.web.api.auth import current_api_user, require_personal_data_token
 from kassan.web.api.schemas import PaginationSchema
 from kassan.web.database import get_engine
 from ledger.services import contributors, merge, pii
@@ -24,7 +24,7 @@ from ledger.services.contributors import ContributorRecord
 from ledger.services.dimensions import CONTRIBUTOR_KINDS
 
 blp = Blueprint("contributors", __name__, url_prefix="/api/v1", description="Contributors (givare)")
-blp.before_request(require_token)
+blp.before_request(require_personal_data_token)
 
 _TEXT = {"load_default": None, "allow_none": True}
 
@@ -108,6 +108,7 @@ class Contributors(MethodView):
     @blp.arguments(ContributorQuerySchema, location="query")
     @blp.response(200, ContributorPageSchema)
     @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """A page of contributors (not merged away), by name; ``q`` searches."""
         page = paging.requested(args)
@@ -136,6 +137,7 @@ class ContributorById(MethodView):
     @blp.response(200, ContributorSchema)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(403, response="FORBIDDEN")
     def get(self, contributor_id: int) -> dict[str, Any]:
         """One contributor, with the ids of others whose names look alike."""
         with get_engine(current_app).connect() as conn:

@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from kassan.web.api import paging
-from kassan.web.api.auth import current_api_user, require_token
+from kassan.web.api.auth import current_api_user, require_personal_data_token
 from kassan.web.api.schemas import computed
 from kassan.web.database import get_engine
 from ledger.money import Money
@@ -25,7 +25,7 @@ from ledger.services.invoices import Invoice, Recipient
 from reports import invoice_pdf
 
 blp = Blueprint("invoices", __name__, url_prefix="/api/v1", description="Invoices and credit notes")
-blp.before_request(require_token)
+blp.before_request(require_personal_data_token)
 
 _ORE = validate.Range(min=1, max=10**12)
 
@@ -109,6 +109,7 @@ class SentSchema(Schema):
 class Invoices(MethodView):
     @blp.arguments(paging.ContributorPageQuerySchema, location="query")
     @blp.response(200, InvoicePageSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """A page of invoices and credit notes, newest number first."""
         return paging.contributor_page(args, invoices.list_invoices)
@@ -133,6 +134,7 @@ class Invoices(MethodView):
 @blp.route("/invoices/<int:number>")
 class InvoiceByNumber(MethodView):
     @blp.response(200, InvoiceSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
     def get(self, number: int) -> Invoice:
         """One invoice or credit note."""
         with get_engine(current_app).connect() as conn:
@@ -175,6 +177,7 @@ class InvoiceCredit(MethodView):
 @blp.route("/invoices/<int:number>/pdf")
 class InvoicePdf(MethodView):
     @blp.response(200, content_type="application/pdf")
+    @blp.alt_response(403, response="FORBIDDEN")
     def get(self, number: int) -> Response:
         """The document as PDF."""
         with get_engine(current_app).connect() as conn:

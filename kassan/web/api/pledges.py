@@ -16,7 +16,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from kassan.web.api import paging
-from kassan.web.api.auth import current_api_user, require_token
+from kassan.web.api.auth import current_api_user, require_personal_data_token
 from kassan.web.api.invoices import InvoiceSchema
 from kassan.web.database import get_engine
 from ledger.db import tables as t
@@ -26,7 +26,7 @@ from ledger.services.invoices import Invoice
 from ledger.services.pledge_status import PledgeView
 
 blp = Blueprint("pledges", __name__, url_prefix="/api/v1", description="Pledges (åtaganden)")
-blp.before_request(require_token)
+blp.before_request(require_personal_data_token)
 
 
 class NewPledgeSchema(Schema):
@@ -81,6 +81,7 @@ class PledgePageSchema(Schema):
 class Pledges(MethodView):
     @blp.arguments(paging.ContributorPageQuerySchema, location="query")
     @blp.response(200, PledgePageSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """A page of pledges, newest first, with each instalment's status and the totals."""
         return paging.contributor_page(args, pledge_status.list_pledges, today=date.today())
@@ -99,6 +100,7 @@ class Pledges(MethodView):
 @blp.route("/pledges/<int:pledge_id>")
 class PledgeById(MethodView):
     @blp.response(200, PledgeSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
     def get(self, pledge_id: int) -> PledgeView:
         """One pledge with its instalments."""
         with get_engine(current_app).connect() as conn:
