@@ -41,11 +41,17 @@ def receive() -> Response:
         stripe.WebhookSignature.verify_header(
             payload, request.headers.get("Stripe-Signature"), secret, tolerance=TOLERANCE
         )
-        event = inbox.parse(payload)
-    except (stripe.SignatureVerificationError, UnicodeDecodeError, StripeEventInvalid) as exc:
+    except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
         log.warning("Stripe webhook refused from %s: %s", request.remote_addr, exc)
         return api_error(400, "InvalidSignature", "the Stripe signature could not be verified")
     engine = get_engine(current_app)
+    try:
+        event = inbox.parse(payload)
+    except StripeEventInvalid as exc:
+        # Signed by Stripe's secret, yet no event we can book: kept, failed, with the reason.
+        kept = inbox.store_invalid(engine, payload, str(exc))
+        log.error("a signed Stripe webhook is no valid event (%s): kept as %s", exc, kept)
+        return api_error(400, "InvalidEvent", f"the signed body is no valid event: {exc}")
     how = worker.mode(current_app.config)
     if how == "inline":
         outcome = inbox.receive(engine, current_app.config, event, payload)

@@ -9,6 +9,7 @@ import json
 import time
 
 import pytest
+import stripe
 from sqlalchemy import text
 
 from kassan.cli.main import main as kassan
@@ -17,6 +18,7 @@ from kassan.web import appliers
 from ledger.config import from_environment
 from ledger.errors import ConfigError
 from tests.support.stripe_events import (  # noqa: F401 (fixtures)
+    SECRET,
     add_gift,
     card_payment,
     event,
@@ -116,6 +118,49 @@ def test_a_delivery_without_a_signature_is_refused(world):
     response = world.client.post("/webhooks/stripe", data=body)
 
     assert response.status_code == 400 and _inbox_count(world) == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"created": 2**64}, "created time is out of range"),
+        ({"created": -1}, "created time is out of range"),
+        ({"id": "evt_" + "x" * 400}, "id is longer than 255"),
+        ({"type": "charge." + "x" * 200}, "type is longer than 100"),
+        ({"created": "igår"}, "no valid 'created'"),
+        ({"object": "charge"}, "not a Stripe event"),
+        ({"type": "charge.refunded\ud800"}, "NUL or a lone surrogate"),
+        ({"request": {"id": "req\x00"}}, "NUL or a lone surrogate"),
+    ],
+)
+def test_a_signed_but_malformed_event_is_kept_as_failed_with_its_reason_and_answered_400(
+    world, network_id, change, reason
+):
+    _, payment = _payment(world, network_id)
+    evt = {**event("checkout.session.completed", payment.session), **change}
+    payload = json.dumps(evt)  # \u escapes, as JSON may carry a lone surrogate
+    header = stripe.WebhookSignature.generate_signature_header(payload, SECRET)
+
+    def deliver():  # type: ignore[no-untyped-def]
+        return world.client.post(
+            "/webhooks/stripe",
+            data=payload.encode(),
+            headers={"Stripe-Signature": header, "Content-Type": "application/json"},
+        )
+
+    response = deliver()
+    again = deliver()  # Stripe retries a 400: kept once
+
+    assert response.status_code == again.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "InvalidEvent" and reason in error["message"]
+    with world.engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, type, processed_at, last_error FROM stripe_events"))
+        (kept,) = rows.all()
+    assert kept.id.startswith("invalid:") and kept.processed_at is None
+    assert reason in kept.last_error
+    assert world.entries() == {}
+    assert inbox.pending(world.engine) == []  # no applier or retry takes it up
 
 
 def test_a_webhook_without_a_configured_secret_stores_nothing(world):

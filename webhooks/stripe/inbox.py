@@ -16,6 +16,7 @@ transaction, so that a crash between the two loses nothing and a duplicate books
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Collection, Mapping
@@ -60,6 +61,16 @@ class Outcome(StrEnum):
     FAILED = "failed"  # the handler failed; the event waits in the inbox
 
 
+# What the inbox's columns hold (ledger/db/schema/payments.py): a longer id or type, or a
+# ``created`` beyond a bigint, is no event Stripe sends.
+MAX_ID_LENGTH = 255
+MAX_TYPE_LENGTH = 100
+MAX_CREATED = 2**63 - 1
+# The type under which a signed but malformed body is kept, failed, for finance to see; no
+# applier or retry takes it up (``pending``).
+INVALID_TYPE = "kassan.invalid_event"
+
+
 def parse(payload: bytes) -> dict[str, Any]:
     """The event in a verified body; ``StripeEventInvalid`` if it lacks an event's fields."""
     try:
@@ -69,9 +80,50 @@ def parse(payload: bytes) -> dict[str, Any]:
     if not isinstance(event, dict) or event.get("object") != "event":
         raise StripeEventInvalid("the body is not a Stripe event")
     for name, kind in (("id", str), ("type", str), ("created", int)):
-        if not isinstance(event.get(name), kind):
+        value = event.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
             raise StripeEventInvalid(f"the event has no valid {name!r}")
+    if not 0 < len(event["id"]) <= MAX_ID_LENGTH:
+        raise StripeEventInvalid(f"the event's id is longer than {MAX_ID_LENGTH} characters")
+    if not 0 < len(event["type"]) <= MAX_TYPE_LENGTH:
+        raise StripeEventInvalid(f"the event's type is longer than {MAX_TYPE_LENGTH} characters")
+    if not 0 <= event["created"] <= MAX_CREATED:
+        raise StripeEventInvalid("the event's created time is out of range")
+    if _unstorable(event):
+        raise StripeEventInvalid("the event holds text with a NUL or a lone surrogate")
     return event
+
+
+def _unstorable(value: Any) -> bool:
+    """Whether any text in the event is one no database column can keep."""
+    if isinstance(value, str):
+        return "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+    if isinstance(value, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(v) for v in value)
+    return False
+
+
+def store_invalid(engine: Engine, payload: bytes, reason: str) -> str:
+    """Keep a signed body that is no valid event, as failed with ``reason``; its id is the
+    body's hash, so a redelivery is kept once."""
+    event_id = "invalid:" + hashlib.sha256(payload).hexdigest()
+    with engine.begin() as conn:
+        conn.execute(
+            dialect.insert(engine, t.stripe_events)
+            .values(
+                id=event_id,
+                type=INVALID_TYPE,
+                livemode=False,
+                created=0,
+                payload=payload.decode("utf-8", errors="replace"),
+                attempts=AUTO_RETRY_MAX_ATTEMPTS,
+                last_error=f"StripeEventInvalid: {reason}",
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+    return event_id
 
 
 def store(engine: Engine, event: Mapping[str, Any], payload: bytes) -> bool:
@@ -181,7 +233,11 @@ def pending(
     its Stripe reads before finding the row taken.
     """
     e = t.stripe_events.c
-    query = select(e.id).where(e.processed_at.is_(None)).order_by(e.received_at, e.id)
+    query = (
+        select(e.id)
+        .where(e.processed_at.is_(None), e.type != INVALID_TYPE)
+        .order_by(e.received_at, e.id)
+    )
     if max_attempts is not None:
         query = query.where(e.attempts < max_attempts)
     if settled_for is not None:
