@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from kassan.cli.bank_accounts import bank_accounts_cli
 from kassan.cli.collections import collections_cli
+from kassan.cli.contributors import contributors_cli
 from kassan.cli.demo import demo_cli
 from kassan.cli.errors import FlaskGroup, Refusal
 from kassan.cli.exports import export_cli
@@ -43,6 +44,7 @@ main.add_command(webhooks_cli)
 main.add_command(mail_cli)
 main.add_command(invoices_cli)
 main.add_command(collections_cli)
+main.add_command(contributors_cli)
 main.add_command(swish_cli)
 main.add_command(import_cli)
 main.add_command(export_cli)

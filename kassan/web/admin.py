@@ -1,5 +1,6 @@
 """Staff pages under ``/admin`` for the admin and finance roles: contributors (list, search,
-create, edit, merge) and networks (list, edit, budgets, memberships and commitments).
+create, edit, merge, one person's data as JSON) and networks (list, edit, budgets, memberships
+and commitments).
 
 Forms are parsed with the API's marshmallow schemas and handed to the same services; a refused
 field is shown on the form in Swedish, next to the field it names, with status 422.
@@ -7,10 +8,20 @@ field is shown on the form in Swedish, next to the field it names, with status 4
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 from werkzeug.wrappers import Response
@@ -20,7 +31,7 @@ from kassan.web.auth import role_required
 from kassan.web.database import get_engine
 from ledger.errors import DimensionNotFound, DimensionRefused
 from ledger.money import parse_amount
-from ledger.services import contributors, dimensions, merge, networks, pii
+from ledger.services import contributors, dimensions, merge, networks, personal_data, pii
 from ledger.statuses import NetworkStatus
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -146,6 +157,24 @@ def _contributor_page(
         org_kinds=ORG_KIND_NAMES,
     )
     return (html, 422) if errors else html
+
+
+@bp.get("/contributors/<int:contributor_id>/personuppgifter.json")
+@role_required(*STAFF)
+def contributor_export(contributor_id: int) -> Response:
+    """Everything Kassan holds about this contributor, as ``kassan contributors export``."""
+    try:
+        with get_engine(current_app).connect() as conn:
+            data = personal_data.export(conn, pii.cipher(current_app.config), contributor_id)
+    except DimensionNotFound:
+        abort(404)
+    body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    name = f"givare-{contributor_id}-personuppgifter.json"
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @bp.post("/contributors/<int:contributor_id>/merge")

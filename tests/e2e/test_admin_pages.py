@@ -40,6 +40,28 @@ def test_leadership_may_not_open_the_admin_pages(client, engine):
     assert client.get("/admin/contributors").status_code == 403
 
 
+def test_finance_downloads_a_persons_data_as_json_and_leadership_may_not(app, client, engine):
+    with engine.begin() as conn:
+        cid = contributors.create(
+            conn, CRYPT, "person", {"name": "Sara Lind", "personnummer": "198112189876"}
+        )
+    path = f"/admin/contributors/{cid}/personuppgifter.json"
+    leadership = app.test_client()
+    _sign_in(leadership, engine, "leadership")
+    assert leadership.get(path).status_code == 403
+    _sign_in(client, engine, "finance")
+    page = client.get(f"/admin/contributors/{cid}").get_data(as_text=True)
+    assert f'href="{path}" download' in page
+    response = client.get(path)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="givare-{cid}-personuppgifter.json"'
+    )
+    person = response.get_json()["contributor"]
+    assert (person["name"], person["personnummer"]) == ("Sara Lind", "19811218-9876")
+    assert client.get("/admin/contributors/999/personuppgifter.json").status_code == 404
+
+
 def test_a_bad_personnummer_is_named_in_swedish_on_the_form(staff, engine):
     response = _post(
         staff,

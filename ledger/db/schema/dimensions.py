@@ -79,6 +79,7 @@ contributors = Table(
     Column("city", String(100)),
     Column("invoice_email", String(254)),
     Column("merged_into", Integer, ForeignKey("contributors.id")),
+    Column("erased_at", DateTime(timezone=True)),  # personal data erased (migration 0018)
 )
 
 
