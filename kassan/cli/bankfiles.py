@@ -1,5 +1,8 @@
-"""``kassan import FILE [--format F]``: import a bank file and print its totals beside the
-file's own, and for a camt.053 the file's closing balance beside the ledger's 1930 balance."""
+"""``kassan import FILE [--format F]``: import a bank file and print its result: the lines read
+and what became of them, the file's totals beside what the books now hold for it, every line in
+conflict beside the entry it collides with, and for a camt.053 the file's closing balance
+beside the ledger's 1930 balance. Exits 1 when the file and the books disagree (a conflict or
+a difference): what could be booked is booked, the rest waits at the finance desk."""
 
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ from kassan.web.database import get_engine
 from ledger.money import Money
 from reports.display import format_money
 from webhooks.bankfiles.detect import FORMATS
-from webhooks.bankfiles.importer import ImportResult, import_file
+from webhooks.bankfiles.importer import import_file
+from webhooks.bankfiles.result import ImportResult
 
 
 def _kr(ore: int, currency: str) -> str:
@@ -30,8 +34,19 @@ def render(result: ImportResult) -> str:
         f"  bokförda:        {c.booked_count}",
         f"    matchade:      {c.matched_count}",
         f"    omatchade:     {c.unmatched_count} (på 2890)",
-        f"  redan bokförda:  {c.confirmed_count} (bekräftade)",
+        f"  redan bokförda:  {c.confirmed_count} (bekräftade, samma innehåll)",
+        f"  i konflikt:      {c.conflict_count} (inte bokförda, väntar i kassan)",
+        f"  överhoppade:     {result.skipped} (preliminära eller info-poster, inte bokförda)",
+        f"  filens summa:    {_kr(result.total('file_ore'), cur)}",
+        f"  i bokföringen:   {_kr(result.total('booked_ore'), cur)} nu"
+        f" + {_kr(result.total('already_ore'), cur)} redan bokfört",
     ]
+    for conflict in result.conflicts:
+        lines.append(
+            f"  KONFLIKT rad {conflict.line_no} ({conflict.key}): "
+            f"{_kr(conflict.amount_ore, conflict.currency)}, {conflict.note or ''}; "
+            f"krockar med {conflict.entry or 'en rad tidigare i filen'}"
+        )
     for ctl in result.summary.get("controls", []):
         mark = "ok" if ctl["ok"] else "AVVIKER"
         lines.append(f"  filen: {ctl['what']}: {ctl['declared']}, läst: {ctl['computed']} [{mark}]")
@@ -42,6 +57,12 @@ def render(result: ImportResult) -> str:
             f"  utgående saldo {bal['account']}: {_kr(closing, bal['currency'])}, "
             f"1930 i bokföringen: {_kr(result.cash_ore, cur)} [{mark}]"
         )
+    lines.extend(f"  AVVIKER: {problem}" for problem in result.problems)
+    lines.append(
+        "  filen och bokföringen stämmer [ok]"
+        if result.ok
+        else "  filen och bokföringen stämmer inte: se ovan och kön i /finance [AVVIKER]"
+    )
     return "\n".join(lines)
 
 
@@ -72,3 +93,5 @@ def import_command(file: Path, format_: str | None) -> None:
             mail_config=current_app.config,
         )
     click.echo(render(result))
+    if not result.ok:
+        raise SystemExit(1)

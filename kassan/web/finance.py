@@ -25,6 +25,7 @@ from ledger.money import Money, parse_amount
 from ledger.services import dimensions, expected, reconcile, suspense
 from reports import bank_reconciliation
 from reports.display import format_money
+from webhooks.bankfiles import result as import_result
 from webhooks.bankfiles.importer import import_file
 from webhooks.errors import BankFileInvalid
 
@@ -98,6 +99,7 @@ def _desk_page(error: LedgerError | None = None, upload_errors: Any = None) -> P
         networks = dimensions.list_networks(conn)
         ledger_2890 = suspense.suspense_balance(conn)
         out_lines = bank_reconciliation.open_outgoing(conn)
+        conflicts = import_result.conflict_lines(conn)
     status = 200 if error is None and not upload_errors else 422
     return render_template(
         "finance/desk.html",
@@ -106,6 +108,7 @@ def _desk_page(error: LedgerError | None = None, upload_errors: Any = None) -> P
         open_total=open_total,
         ledger_2890=ledger_2890,
         out_lines=out_lines,
+        conflicts=conflicts,
         networks=networks,
         new_token=_token,
         error=error,
@@ -325,6 +328,16 @@ def upload() -> Response | Page:
         return _desk_page(upload_errors=exc.errors)
     except LedgerError as exc:
         return _desk_page(error=exc)
+    if not result.ok:
+        flash(
+            _(
+                "Filen %(name)s är inläst, men filen och bokföringen stämmer inte: "
+                "se kontrollen nedan.",
+                name=sent.filename,
+            ),
+            "error",
+        )
+        return redirect(url_for("finance.import_page", import_id=result.id))
     flash(_("Filen %(name)s är inläst.", name=sent.filename), "info")
     return redirect(url_for("finance.import_page", import_id=result.id))
 
@@ -334,6 +347,7 @@ def upload() -> Response | Page:
 def import_page(import_id: int) -> str:
     with get_engine(current_app).connect() as conn:
         report = bank_reconciliation.import_report(conn, import_id)
-    if report is None:
+        result = import_result.load(conn, import_id)
+    if report is None or result is None:
         abort(404)
-    return render_template("finance/import.html", report=report)
+    return render_template("finance/import.html", report=report, result=result)

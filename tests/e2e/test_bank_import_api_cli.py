@@ -138,3 +138,47 @@ def test_a_bank_file_over_its_own_limit_is_refused_and_stores_nothing(app, clien
     response = _upload(client, tokens["finance"], data, "dag.xml")
     assert response.status_code == 413
     assert _rows(engine, "bank_imports") == 0
+
+
+# Bankgirot's example files give BGC serial 10 to 1 000,00 kr in one and to 100,00 kr in the other.
+BGMAX_1000 = (
+    SAMPLES
+    / "bgmax"
+    / ("bankgiroinbetalningar_exempelfil_avtal-om-ocr-kontroll_checksiffra_langd_sv.txt")
+)
+
+
+def test_a_conflict_makes_kassan_import_exit_1_naming_the_line_and_the_difference(cli, engine):
+    assert cli.invoke(main, ["import", str(BGMAX_1000)]).exit_code == 0
+    result = cli.invoke(main, ["import", str(BGMAX)])
+    assert result.exit_code == 1, result.output
+    assert "i konflikt:      1" in result.output
+    assert "redan bokförda:  0" in result.output
+    assert "KONFLIKT rad 2 (bgc:9912346:2004-05-25:000000000010): 100,00" in result.output
+    assert "krockar med B 1, 2004-05-25: Oidentifierad inbetalning" in result.output
+    assert (
+        "AVVIKER: 9912346 insättning 00054: filen 2\xa0100,00\xa0kr, bokfört nu "
+        "2\xa0000,00\xa0kr och redan bokfört 0,00\xa0kr; skillnad 100,00\xa0kr"
+    ) in result.output
+    assert "[ok]" not in result.output.splitlines()[-1]
+
+
+def test_the_api_says_a_file_with_a_conflict_is_not_ok_and_lists_the_conflict(
+    client, engine, tokens
+):
+    first = _upload(client, tokens["finance"], BGMAX_1000.read_bytes(), BGMAX_1000.name)
+    assert first.status_code == 201 and first.get_json()["ok"] is True
+    response = _upload(client, tokens["finance"], BGMAX.read_bytes(), BGMAX.name)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert (body["ok"], body["conflict_count"], body["confirmed_count"]) == (False, 1, 0)
+    assert (body["file_total_ore"], body["booked_total_ore"]) == (210_000, 200_000)
+    (conflict,) = body["conflicts"]
+    assert (conflict["line_no"], conflict["amount_ore"]) == (2, 10_000)
+    assert conflict["entry_id"] is not None
+    assert conflict["note"] == "krock: belopp 100,00\xa0kr, bokfört 1\xa0000,00\xa0kr"
+    assert body["problems"] and "skillnad 100,00" in body["problems"][0]
+    again = client.get(f"{URL}/{body['id']}", headers=tokens["leadership"]).get_json()
+    assert {k: again[k] for k in ("ok", "conflicts", "problems", "groups")} == {
+        k: body[k] for k in ("ok", "conflicts", "problems", "groups")
+    }

@@ -252,3 +252,25 @@ def test_the_import_page_compares_the_closing_balance_with_the_bank_account(fina
     assert f'<span class="ok">{kr("0,00 kr")}</span>' in balances
     listing = finance.get("/finance/imports").get_data(as_text=True)
     assert "konto.053.xml" in listing
+
+
+def test_a_line_in_conflict_waits_at_the_desk_beside_the_entry_it_collides_with(finance, engine):
+    import_ours(engine, camt_bytes([Entry((Tx(1_000_00, "T1"),), DAY, "E1")]), "a.xml")
+    result = import_ours(engine, camt_bytes([Entry((Tx(100_00, "T1"),), DAY, "E1")]), "b.xml")
+    assert not result.ok
+    desk = html.unescape(finance.get("/finance").get_data(as_text=True))
+    assert 'id="desk-conflicts"' in desk
+    assert "bank:T1" in desk and kr("100,00 kr") in desk
+    assert "krock: belopp " + kr("100,00 kr") + ", bokfört " + kr("1 000,00 kr") in desk
+    assert "B 1, 2026-12-01: Oidentifierad inbetalning" in desk
+    page = html.unescape(finance.get(f"/finance/imports/{result.id}").get_data(as_text=True))
+    assert "Stämmer inte." in page and 'id="import-conflicts">1<' in page
+    assert "skillnad " + kr("100,00 kr") in page
+
+
+def test_a_file_booked_whole_says_so_and_the_desk_has_no_conflicts(finance, engine):
+    result = import_ours(engine, camt_bytes([Entry((Tx(100_00, "T1"),), DAY, "E1")]), "a.xml")
+    assert result.ok
+    assert 'id="desk-conflicts"' not in finance.get("/finance").get_data(as_text=True)
+    page = finance.get(f"/finance/imports/{result.id}").get_data(as_text=True)
+    assert "Stämmer." in page and "Stämmer inte." not in page

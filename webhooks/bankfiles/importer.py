@@ -14,7 +14,7 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime
 from itertools import islice
 from typing import IO, Any, BinaryIO
@@ -31,11 +31,12 @@ from webhooks.bankfiles.detect import detect, parse
 from webhooks.bankfiles.ledgering import BatchCounts, book_batch
 from webhooks.bankfiles.ours import OurAccounts
 from webhooks.bankfiles.records import BankFile, BankLine
+from webhooks.bankfiles.result import ImportResult, load
+from webhooks.bankfiles.tally import Tally
 from webhooks.errors import BankFileConflict
 
 __all__ = [
     "CHUNK_BYTES",
-    "ImportResult",
     "cash_balance",
     "import_file",
     "read_file",
@@ -46,30 +47,6 @@ BATCH_LINES = 5000
 _SPOOL_IN_MEMORY = 8 * CHUNK_BYTES
 
 Progress = Callable[[int, int], None]  # (bytes of the file read, its size in bytes)
-
-
-@dataclass(frozen=True, slots=True)
-class ImportResult:
-    id: int
-    sha256: str
-    filename: str
-    format: str
-    currency: str
-    counts: BatchCounts
-    summary: dict[str, Any] = field(default_factory=dict)
-    cash_ore: int = 0  # the file's bank ledger account's balance after it, in its currency
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "sha256": self.sha256,
-            "filename": self.filename,
-            "format": self.format,
-            "currency": self.currency,
-            **asdict(self.counts),
-            "summary": self.summary,
-            "ledger_cash_ore": self.cash_ore,
-        }
 
 
 def _spool(source: bytes | BinaryIO) -> tuple[IO[bytes], str, int]:
@@ -101,7 +78,7 @@ def _refuse(found: Any, filename: str) -> BankFileConflict:
     )
 
 
-def _summary(file: BankFile) -> dict[str, Any]:
+def _summary(file: BankFile, tally: Tally) -> dict[str, Any]:
     return {
         "format": file.format,
         "created_at": file.created_at.isoformat() if file.created_at else None,
@@ -124,6 +101,8 @@ def _summary(file: BankFile) -> dict[str, Any]:
         ],
         "skipped": file.skipped,
         "test": file.test,
+        "groups": [g.as_dict() for g in tally.totals()],
+        "problems": tally.problems(file.balances),
     }
 
 
@@ -254,16 +233,18 @@ def _import(
         ours = OurAccounts.read(conn, mail_config)
         fmt = parsed.file.format if parsed else "camt"
         counts = BatchCounts()
+        tally = Tally()
         for batch in _batches(lines, batch_lines):
             ours.refuse_others(fmt, filename, batch)
             banks = {ln.account: ours.ledger_account(fmt, ln.account) or BANK for ln in batch}
-            book_batch(conn, import_id, batch, slugs, user_id, counts, mail_config, banks)
+            matches = book_batch(conn, import_id, batch, slugs, user_id, counts, mail_config, banks)
+            tally.add(batch, matches)
             if progress is not None:
                 done = spool.tell() if reader else size * counts.line_count // max(total, 1)
                 progress(min(done, size), size)
         file = parsed.file if parsed else reader.file  # type: ignore[union-attr]
         ours.refuse_other_accounts(fmt, filename, file.accounts)
-        summary = _summary(file)
+        summary = _summary(file, tally)
         conn.execute(
             t.bank_imports.update()
             .where(t.bank_imports.c.id == import_id)
@@ -278,11 +259,12 @@ def _import(
         # account books elsewhere).
         cash_account = {ours.ledger_account(fmt, a) or BANK for a in file.accounts}
         cash = cash_balance(conn, file.currency, *(cash_account if len(cash_account) == 1 else ()))
+        result = load(conn, import_id, cash)
+        if result is None:  # inserted above, in this same transaction
+            raise RuntimeError(f"bank import {import_id} vanished while it was written")
     if progress is not None:
         progress(size, size)
-    return ImportResult(
-        import_id, sha256, filename, file.format, file.currency, counts, summary, cash
-    )
+    return result
 
 
 def read_file(conn: Connection, import_id: int, out: BinaryIO) -> None:

@@ -121,10 +121,11 @@ def book_batch(
     counts: BatchCounts,
     mail_config: Mapping[str, object] | None = None,
     banks: Mapping[str | None, str] | None = None,
-) -> None:
+) -> list[Match]:
     """Match, book and store one batch of lines, adding to ``counts``; a bankgiro or Swish gift
     paid by a line moves to paid and gets its receipt queued (``mail_config``: the app's).
-    ``banks`` maps a line's account to the ledger account its money books to (default 1930)."""
+    ``banks`` maps a line's account to the ledger account its money books to (default 1930).
+    Returns each line's match, in order."""
     matches = match_batch(conn, lines)
     to_book = [(ln, m) for ln, m in zip(lines, matches, strict=True) if m.kind in _BOOKS]
     banks = banks or {}
@@ -172,3 +173,4 @@ def book_batch(
             entry_id = ids[ln.key]
         rows.append(_row(import_id, ln, m, entry_id, open_ore.get(ln.line_no, 0)))
     conn.execute(t.bank_lines.insert(), rows)
+    return matches
