@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from ledger.chart import BANK, SUSPENSE
+from ledger.chart import BANK, CARD_PROCESSOR, SUSPENSE
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.money import Money
@@ -143,14 +143,45 @@ def test_a_conflict_does_not_stand_in_for_the_key_when_the_next_file_says_it_aga
     assert _bank(engine) == 1_000_00
 
 
-def _post(conn, key: str, ore: int) -> int:  # type: ignore[no-untyped-def]
+def test_a_stripe_payout_booked_from_stripe_is_confirmed_by_the_bank_line_naming_it(engine):
+    with engine.begin() as conn:
+        payout = _post(conn, "stripe:payout:po_1Abc", 4_321_00, CARD_PROCESSOR, "stripe")
+    entries = [Entry((Tx(4_321_00, "T1", message="STRIPE PAYOUT po_1Abc"),), DAY, "E1")]
+    result = import_ours(engine, camt_bytes(entries), "a.xml")
+    assert (result.counts.confirmed_count, result.counts.booked_count) == (1, 0)
+    assert _line(engine, result.id, "bank:T1")[:2] == ("confirmed", payout)
+    assert result.ok and _bank(engine) == 4_321_00
+
+
+def test_a_bank_line_naming_a_stripe_payout_of_another_amount_is_a_conflict(engine):
+    with engine.begin() as conn:
+        payout = _post(conn, "stripe:payout:po_1Abc", 4_321_00, CARD_PROCESSOR, "stripe")
+    entries = [Entry((Tx(4_320_00, "T1", message="STRIPE PAYOUT po_1Abc"),), DAY, "E1")]
+    result = import_ours(engine, camt_bytes(entries), "a.xml")
+    assert (result.counts.conflict_count, result.counts.booked_count) == (1, 0)
+    assert _line(engine, result.id, "bank:T1")[:3] == ("conflict", None, payout)
+    assert not result.ok and _bank(engine) == 4_321_00
+
+
+def test_a_stripe_payout_is_confirmed_by_one_bank_line_only(engine):
+    with engine.begin() as conn:
+        _post(conn, "stripe:payout:po_1Abc", 4_321_00, CARD_PROCESSOR, "stripe")
+    import_ours(engine, camt_bytes([Entry((Tx(4_321_00, "T1"),), DAY, "E1")]), "a.xml")
+    second = import_ours(engine, camt_bytes([Entry((Tx(4_321_00, "T2"),), DAY, "E2")]), "b.xml")
+    assert (second.counts.confirmed_count, second.counts.booked_count) == (0, 1)
+    assert _bank(engine) == 2 * 4_321_00
+
+
+def _post(  # type: ignore[no-untyped-def]
+    conn, key: str, ore: int, other: str = SUSPENSE, kind: str = "bank"
+) -> int:
     amount = Money(ore)
     draft = Draft(
         date=DAY,
         text="bokförd från annat håll",
-        lines=(LineDraft.debit(BANK, amount), LineDraft.credit(SUSPENSE, amount)),
+        lines=(LineDraft.debit(BANK, amount), LineDraft.credit(other, amount)),
         series="B",
-        source_kind="bank",
+        source_kind=kind,
         source_key=key,
     )
     return posting.post_once(conn, draft)[0].id
