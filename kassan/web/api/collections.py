@@ -17,6 +17,7 @@ from marshmallow import Schema, fields
 from kassan.web.api.auth import current_api_user, require_personal_data_token
 from kassan.web.database import get_engine
 from ledger.services import collections, dimensions
+from ledger.statuses import CollectionStatus
 
 blp = Blueprint(
     "api_collections", __name__, url_prefix="/api/v1", description="Workplace collections"
@@ -34,6 +35,30 @@ class NewCollectionSchema(Schema):
     body = fields.String(required=True)
     goal = fields.Integer(required=True, strict=True, metadata={"description": "whole kronor"})
     end_date = fields.Date(required=True)
+
+
+class CollectionSchema(Schema):
+    """A collection as the API answers it (``_record``)."""
+
+    id = fields.Integer()
+    slug = fields.String()
+    status = fields.String(metadata={"enum": [str(s) for s in CollectionStatus]})
+    title = fields.String()
+    body = fields.String()
+    network = fields.String(allow_none=True, metadata={"description": "the network's name"})
+    organiser = fields.String()
+    organisation_number = fields.String()
+    contributor = fields.Integer(allow_none=True)
+    reference = fields.String(allow_none=True, metadata={"description": "OCR reference"})
+    goal_ore = fields.Integer()
+    raised_ore = fields.Integer()
+    gift_count = fields.Integer()
+    cash_reported_ore = fields.Integer()
+    end_date = fields.String(metadata={"format": "date"})
+
+
+class CollectionListSchema(Schema):
+    collections = fields.List(fields.Nested(CollectionSchema))
 
 
 def _record(conn: Any, c: collections.Collection) -> dict[str, Any]:
@@ -66,6 +91,7 @@ def _found(conn: Any, collection_id: int) -> collections.Collection:
 
 @blp.route("/collections")
 class Collections(MethodView):
+    @blp.response(200, CollectionListSchema)
     @blp.alt_response(403, response="FORBIDDEN")
     def get(self) -> dict[str, Any]:
         status = request.args.get("status") or None
@@ -74,6 +100,9 @@ class Collections(MethodView):
             return {"collections": [_record(conn, c) for c in found]}
 
     @blp.arguments(NewCollectionSchema)
+    @blp.response(201, CollectionSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         with get_engine(current_app).begin() as conn:
             network = None
@@ -95,7 +124,9 @@ class Collections(MethodView):
 
 @blp.route("/collections/<int:collection_id>")
 class CollectionItem(MethodView):
+    @blp.response(200, CollectionSchema)
     @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
     def get(self, collection_id: int) -> dict[str, Any]:
         with get_engine(current_app).connect() as conn:
             return _record(conn, _found(conn, collection_id))
@@ -103,6 +134,10 @@ class CollectionItem(MethodView):
 
 @blp.route("/collections/<int:collection_id>/approve")
 class Approve(MethodView):
+    @blp.response(200, CollectionSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
     def post(self, collection_id: int) -> dict[str, Any]:
         from kassan.web.collections import send_management_link
 
@@ -115,6 +150,10 @@ class Approve(MethodView):
 
 @blp.route("/collections/<int:collection_id>/close")
 class Close(MethodView):
+    @blp.response(200, CollectionSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
     def post(self, collection_id: int) -> dict[str, Any]:
         with get_engine(current_app).begin() as conn:
             _found(conn, collection_id)

@@ -21,7 +21,7 @@ DEFAULT_PAGE_SIZE = 50
 class PageQuerySchema(Schema):
     """``?page=&page_size=``: the query of every list endpoint; subclasses add their filters."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_ID))
     page_size = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 

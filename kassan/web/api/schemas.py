@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from kassan.web.input_guard import MAX_ID
 from ledger.chart import BANK, SERIES
 from ledger.entries import MAX_LINES, MAX_ORE, Draft, LineDraft
 
@@ -91,7 +92,7 @@ class ReversalSchema(Schema):
 
 
 class EntryQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_ID))
     page_size = fields.Integer(
         load_default=None,
         validate=validate.Range(min=1),
