@@ -9,6 +9,7 @@ import click
 from flask import current_app
 
 from kassan.cli.errors import AppGroup, Refusal
+from kassan.demo import bankfile
 from kassan.demo.plan import build_plan
 from kassan.demo.seeding import SeedSummary, seed
 from kassan.web.app import get_engine
@@ -18,7 +19,7 @@ from reports.display import format_money
 DEFAULT_GIFTS = 5_000
 
 
-def render_summary(s: SeedSummary, base_url: str) -> str:
+def render_summary(s: SeedSummary, base_url: str, imported: bankfile.Imported | None = None) -> str:
     lines = [
         f"networks:     {s.networks} ({s.networks_created} new), {s.budgets} budgets set",
         f"contributors: {s.contributors} ({s.contributors_created} new)",
@@ -28,6 +29,16 @@ def render_summary(s: SeedSummary, base_url: str) -> str:
         f"card:         {s.card_gifts} card gifts and {s.payouts} Stripe payouts booked now",
         f"monthly:      {s.monthly_givers} monthly givers (card and standing bankgiro transfer)",
         f"pledges:      {s.pledges_made} new, {s.invoices_issued} invoices issued now",
+        f"swish:        {s.swish_gifts} Swish gifts given now (paid in the bank file)",
+    ]
+    if imported is not None:
+        lines.append(
+            f"bank file:    {imported.lines} payments, {imported.booked} booked now "
+            f"({imported.unmatched} unmatched, for the finance desk)"
+            if imported.booked
+            else f"bank file:    {imported.lines} payments, already there"
+        )
+    lines += [
         "",
         f"Demo logins at {base_url.rstrip('/')}/login:",
     ]
@@ -67,4 +78,5 @@ def seed_command(gifts: int) -> None:
             shown = done
 
         summary = seed(conn, plan, config=current_app.config, today=today, progress=progress)
-    click.echo(render_summary(summary, str(current_app.config["PUBLIC_BASE_URL"])))
+    imported = bankfile.import_(get_engine(current_app), plan, today, current_app.config)
+    click.echo(render_summary(summary, str(current_app.config["PUBLIC_BASE_URL"]), imported))

@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import Connection, select
 
-from kassan.demo import cards, monthly, pledges
+from kassan.demo import bankfile, cards, monthly, pledges
 from kassan.demo.plan import GiftSpec, Plan
 from ledger.chart import POSTING_RULES
 from ledger.db import tables as t
@@ -56,6 +56,7 @@ class SeedSummary:
     monthly_givers: int = 0
     pledges_made: int = 0
     invoices_issued: int = 0
+    swish_gifts: int = 0  # gift rows written now; the bank file pays them
     logins: list[DemoLogin] = field(default_factory=list)
 
 
@@ -182,5 +183,7 @@ def seed(
     if plan.gifts:
         by_name = {who.name: ids[k] for k, who in enumerate(plan.contributors)}
         summary.pledges_made, summary.invoices_issued = pledges.book(conn, by_name, last)
+        summary.invoices_issued += bankfile.issue_overdue_invoice(conn, by_name, last)
+        summary.swish_gifts = bankfile.make_swish_gifts(conn, plan, last, network_ids, config)
     summary.gifts_ore = sum(g.ore for g in plan.gifts)
     return summary

@@ -1,12 +1,13 @@
-from datetime import date
+import hashlib
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from kassan import demo
 from kassan.cli.demo import demo_cli
-from kassan.demo import cards
+from kassan.demo import bankfile, cards
 from ledger.db import tables as t
-from ledger.services import users
+from ledger.services import expected, invoices, users
 from reports import dashboard
 from reports.funding import funding_gap
 from reports.trial_balance import trial_balance
@@ -141,6 +142,7 @@ def test_seeding_twice_books_nothing_twice_and_changes_no_count(cli, engine):
 
     assert _counts(engine) == before
     assert f"0 booked now, {GIFTS} already there" in again.output
+    assert "payments, already there" in again.output
     assert "(0 new)" in again.output
     assert "password was changed" not in again.output
 
@@ -153,6 +155,10 @@ def test_the_seeded_books_balance(cli, engine):
         ln = t.journal_lines.c
         line_totals = conn.execute(select(func.sum(ln.debit_ore), func.sum(ln.credit_ore))).one()
         invoiced = conn.scalar(select(func.sum(t.invoices.c.total_ore)))
+        b, x = t.bank_lines.c, t.expected_payments.c
+        from_bank = conn.scalar(select(func.sum(b.amount_ore)).where(b.direction == "in"))
+        unmatched = conn.scalar(select(func.sum(b.amount_ore)).where(b.match_kind == "unmatched"))
+        invoices_paid = conn.scalar(select(func.sum(x.paid_ore)).where(x.kind == "invoice"))
     today = date.today()
     plan = demo.build_plan(GIFTS, today)
     by_bank = sum(g.ore for g in plan.gifts if g.channel == "bankgiro")
@@ -162,13 +168,17 @@ def test_the_seeded_books_balance(cli, engine):
     assert report["totals"]["debit_ore"] == report["totals"]["credit_ore"] == line_totals[0]
     assert line_totals[0] == line_totals[1]
     assert by_account == {
-        "1930": by_bank + paid_out,
-        "1510": invoiced,
+        "1930": by_bank + paid_out + from_bank,
+        "1510": invoiced - invoices_paid,
         "1580": sum(g.ore for g in by_card) - fees - paid_out,
-        "3993": -(by_bank + sum(g.ore for g in by_card) + invoiced),
+        "2890": -unmatched,
+        "3993": -(
+            by_bank + sum(g.ore for g in by_card) + invoiced + from_bank - invoices_paid - unmatched
+        ),
         "6570": fees,
     }
     assert fees > 0 and paid_out > 0 and invoiced > 0
+    assert from_bank > invoices_paid + unmatched > 0 and invoices_paid > 0
 
 
 def test_seeding_refuses_to_run_in_production(app, cli, engine):
@@ -258,3 +268,64 @@ def test_the_dashboard_shows_card_gifts_monthly_givers_on_every_channel_and_pled
     assert coming.total.projected_ore > 0
     shares = {c.key: c.net_ore for c in channels}
     assert shares["K"] > 0 and shares["B"] > 0 and shares["F"] > 0
+
+
+def test_the_bank_file_pays_swish_gifts_pledges_and_invoices_and_leaves_some_for_the_desk(
+    cli, engine
+):
+    result = _seed(cli, "--gifts", str(GIFTS))
+    today = date.today()
+    plan = demo.build_plan(GIFTS, today)
+    swished = bankfile.swish_gifts(plan, today)
+    unknown = [u for u in bankfile._UNKNOWN if bankfile.START + timedelta(days=u[0]) <= today]
+    g, b, e = t.gifts.c, t.bank_lines.c, t.journal_entries.c
+    with engine.connect() as conn:
+        swish = conn.execute(select(g.status, g.amount_ore).where(g.channel == "swish")).all()
+        channels, _, _ = dashboard.giving(conn, today.year, None, {})
+        lines = conn.execute(select(b.match_kind, b.channel, b.entry_id)).all()
+        queue = conn.execute(
+            select(e.series, t.journal_lines.c.account)
+            .join(t.journal_lines, t.journal_lines.c.entry_id == e.id)
+            .join(t.bank_lines, b.entry_id == e.id)
+            .where(b.match_kind == "unmatched", t.journal_lines.c.credit_ore > 0)
+        ).all()
+        found, _ = invoices.list_invoices(conn, limit=1000)
+        instalments = conn.execute(
+            select(t.pledge_instalments.c.expected_payment_id)
+            .join(t.pledges, t.pledges.c.id == t.pledge_instalments.c.pledge_id)
+            .where(t.pledges.c.payment_way == "bankgiro", t.pledge_instalments.c.due_date <= today)
+        ).scalars()
+        pledged = [expected.by_id(conn, i) for i in instalments]
+
+    assert f"{len(lines)} payments, {len(lines)} booked now ({len(unknown)} unmatched" in (
+        result.output
+    )
+    assert len(swish) == len(swished) > 0
+    assert {s.status for s in swish} == {"paid"}
+    assert sum(s.amount_ore for s in swish) == sum(s.ore for s in swished)
+    assert sum(1 for ln in lines if ln.channel == "swish") == len(swished)
+    assert {c.key for c in channels if c.net_ore > 0} >= {"S", "B", "K", "F"}
+    assert len(queue) == len(unknown) > 0
+    assert set(queue) == {("B", "2890")}
+    assert {ln.match_kind for ln in lines} == {"ocr", "unmatched"}
+    assert pledged and {p.status for p in pledged if p is not None} == {"paid"}
+    overdue = [i for i in found if i.kind == "invoice" and i.status(today) == "overdue"]
+    assert len(overdue) == 1
+    assert overdue[0].lines[0].description == bankfile.OVERDUE_TEXT
+    paid = [i for i in found if i.kind == "invoice" and i.status(today) == "paid"]
+    assert paid
+
+
+def test_the_bank_file_is_the_same_file_on_a_second_run_the_same_day(app, cli, engine):
+    _seed(cli, "--gifts", str(GIFTS))
+    today = date.today()
+    plan = demo.build_plan(GIFTS, today)
+    with engine.connect() as conn:
+        stored = conn.scalar(select(t.bank_imports.c.sha256))
+        first = bankfile.build(conn, plan, today, "991-2346")
+        assert first is not None
+        assert hashlib.sha256(first).hexdigest() == stored
+    again = bankfile.import_(engine, plan, today, app.config)
+    assert again is not None and again.booked == 0
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(t.bank_imports)) == 1
