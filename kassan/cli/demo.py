@@ -30,6 +30,7 @@ def render_summary(s: SeedSummary, base_url: str, imported: bankfile.Imported | 
         f"monthly:      {s.monthly_givers} monthly givers (card and standing bankgiro transfer)",
         f"pledges:      {s.pledges_made} new, {s.invoices_issued} invoices issued now",
         f"swish:        {s.swish_gifts} Swish gifts given now (paid in the bank file)",
+        f"collections:  {s.collections_started} workplace collections started now",
     ]
     if imported is not None:
         lines.append(

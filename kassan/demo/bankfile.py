@@ -13,6 +13,7 @@ work:
 * every instalment of the federations' bankgiro pledges due by today, on its OCR reference;
 * every invoice of the pledges that fell due before today, on its OCR reference; the one
   invoice the demo issued by hand (``OVERDUE_TEXT``) stays unpaid and overdue;
+* the colleagues' gifts on the workplace collections' references (``workplace``);
 * a few payments with no reference for the finance desk's queue (booked to 2890).
 
 Every payment carries a bank reference made from what it pays (``DEMO-PL-<instalment>``,
@@ -32,6 +33,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
+from kassan.demo import workplace
 from kassan.demo.camt import Payment, camt054
 from kassan.demo.plan import PERSONS, START, Plan
 from ledger.db import tables as t
@@ -221,6 +223,7 @@ def build(conn: Connection, plan: Plan, today: date, bankgiro: str) -> bytes | N
         _swish_payments(conn, plan, today)
         + _pledge_payments(conn, today)
         + _invoice_payments(conn, today)
+        + workplace.payments(conn, today)
         + _unknown_payments(today)
     )
     for p in payments:

@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import Connection, select
 
-from kassan.demo import bankfile, cards, monthly, pledges
+from kassan.demo import bankfile, cards, monthly, pledges, workplace
 from kassan.demo.plan import GiftSpec, Plan
 from ledger.chart import POSTING_RULES
 from ledger.db import tables as t
@@ -57,6 +57,7 @@ class SeedSummary:
     pledges_made: int = 0
     invoices_issued: int = 0
     swish_gifts: int = 0  # gift rows written now; the bank file pays them
+    collections_started: int = 0
     logins: list[DemoLogin] = field(default_factory=list)
 
 
@@ -185,5 +186,6 @@ def seed(
         summary.pledges_made, summary.invoices_issued = pledges.book(conn, by_name, last)
         summary.invoices_issued += bankfile.issue_overdue_invoice(conn, by_name, last)
         summary.swish_gifts = bankfile.make_swish_gifts(conn, plan, last, network_ids, config)
+        summary.collections_started = workplace.book(conn, network_ids, last)
     summary.gifts_ore = sum(g.ore for g in plan.gifts)
     return summary

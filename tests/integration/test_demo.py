@@ -5,9 +5,9 @@ from sqlalchemy import func, select
 
 from kassan import demo
 from kassan.cli.demo import demo_cli
-from kassan.demo import bankfile, cards
+from kassan.demo import bankfile, cards, workplace
 from ledger.db import tables as t
-from ledger.services import expected, invoices, users
+from ledger.services import collections, expected, invoices, users
 from reports import dashboard
 from reports.funding import funding_gap
 from reports.trial_balance import trial_balance
@@ -87,7 +87,8 @@ def test_seeding_books_networks_budgets_contributors_logins_and_gifts(cli, engin
                 select(t.contributors.c.kind, func.count()).group_by(t.contributors.c.kind)
             ).all()
         )
-        assert kinds == {"person": demo.PERSONS, "organisation": len(demo.ORGANISATIONS)}
+        clubs = len(workplace.COLLECTIONS)  # each collection's club becomes a contributor
+        assert kinds == {"person": demo.PERSONS, "organisation": len(demo.ORGANISATIONS) + clubs}
         assert sum(kinds.values()) >= 280
 
         for email, role, password in demo.DEMO_USERS:
@@ -329,3 +330,20 @@ def test_the_bank_file_is_the_same_file_on_a_second_run_the_same_day(app, cli, e
     assert again is not None and again.booked == 0
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(t.bank_imports)) == 1
+
+
+def test_an_active_and_a_closed_workplace_collection_hold_their_colleagues_gifts(cli, engine):
+    _seed(cli, "--gifts", str(GIFTS))
+    _seed(cli, "--gifts", str(GIFTS))  # a second run starts none again
+    with engine.connect() as conn:
+        found = collections.list_collections(conn)
+        raised = {c.status: collections.progress(conn, c) for c in found}
+        organisers = {c.contributor_id for c in found}
+
+    assert len(found) == len(workplace.COLLECTIONS) == 2
+    assert set(raised) == {"active", "closed"}
+    for spec in workplace.COLLECTIONS:
+        got = raised["closed" if spec.closed else "active"]
+        assert got.raised.ore == 100 * sum(kr for _, kr in spec.gifts_kr)
+        assert got.gift_count == len(spec.gifts_kr)
+    assert None not in organisers and len(organisers) == 2
