@@ -31,6 +31,7 @@ def render_summary(s: SeedSummary, base_url: str, imported: bankfile.Imported | 
         f"pledges:      {s.pledges_made} new, {s.invoices_issued} invoices issued now",
         f"swish:        {s.swish_gifts} Swish gifts given now (paid in the bank file)",
         f"collections:  {s.collections_started} workplace collections started now",
+        f"manual:       {s.manual_entries} manual entries (series M) booked now",
     ]
     if imported is not None:
         lines.append(

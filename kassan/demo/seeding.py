@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import Connection, select
 
-from kassan.demo import bankfile, cards, monthly, pledges, workplace
+from kassan.demo import bankfile, cards, manual, monthly, pledges, workplace
 from kassan.demo.plan import GiftSpec, Plan
 from ledger.chart import POSTING_RULES
 from ledger.db import tables as t
@@ -58,6 +58,7 @@ class SeedSummary:
     invoices_issued: int = 0
     swish_gifts: int = 0  # gift rows written now; the bank file pays them
     collections_started: int = 0
+    manual_entries: int = 0
     logins: list[DemoLogin] = field(default_factory=list)
 
 
@@ -187,5 +188,6 @@ def seed(
         summary.invoices_issued += bankfile.issue_overdue_invoice(conn, by_name, last)
         summary.swish_gifts = bankfile.make_swish_gifts(conn, plan, last, network_ids, config)
         summary.collections_started = workplace.book(conn, network_ids, last)
+        summary.manual_entries = manual.book(conn, last)
     summary.gifts_ore = sum(g.ore for g in plan.gifts)
     return summary

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from kassan import demo
 from kassan.cli.demo import demo_cli
-from kassan.demo import bankfile, cards, workplace
+from kassan.demo import bankfile, cards, manual, workplace
 from ledger.db import tables as t
 from ledger.services import collections, expected, invoices, users
 from reports import dashboard
@@ -166,18 +166,25 @@ def test_the_seeded_books_balance(cli, engine):
     by_card = [g for g in plan.gifts if g.channel == "card"]
     fees = sum(cards.fee_ore(g.ore) for g in by_card)
     paid_out = sum(p["amount"] for p in cards.payouts(by_card, today))
+    by_hand = {"1910": 0, "1930": 0, "3993": 0, "6570": 0}  # manual entries, series M
+    for m in manual.MANUAL:
+        by_hand[m.debit] += 100 * m.kr
+        by_hand[m.credit] -= 100 * m.kr
     assert report["totals"]["debit_ore"] == report["totals"]["credit_ore"] == line_totals[0]
     assert line_totals[0] == line_totals[1]
     assert by_account == {
-        "1930": by_bank + paid_out + from_bank,
+        "1910": by_hand["1910"],
+        "1930": by_bank + paid_out + from_bank + by_hand["1930"],
         "1510": invoiced - invoices_paid,
         "1580": sum(g.ore for g in by_card) - fees - paid_out,
         "2890": -unmatched,
-        "3993": -(
+        "3993": by_hand["3993"]
+        - (
             by_bank + sum(g.ore for g in by_card) + invoiced + from_bank - invoices_paid - unmatched
         ),
-        "6570": fees,
+        "6570": fees + by_hand["6570"],
     }
+    assert by_hand["3993"] < 0 and by_hand["6570"] > 0
     assert fees > 0 and paid_out > 0 and invoiced > 0
     assert from_bank > invoices_paid + unmatched > 0 and invoices_paid > 0
 
@@ -347,3 +354,15 @@ def test_an_active_and_a_closed_workplace_collection_hold_their_colleagues_gifts
         assert got.raised.ore == 100 * sum(kr for _, kr in spec.gifts_kr)
         assert got.gift_count == len(spec.gifts_kr)
     assert None not in organisers and len(organisers) == 2
+
+
+def test_the_manual_entries_are_booked_once_in_series_m(cli, engine):
+    _seed(cli, "--gifts", "20")
+    again = _seed(cli, "--gifts", "20")
+    e = t.journal_entries.c
+    with engine.connect() as conn:
+        entries = conn.execute(select(e.series, e.text, e.source_kind).where(e.series == "M")).all()
+
+    assert "0 manual entries (series M) booked now" in again.output
+    assert sorted(x.text for x in entries) == sorted(m.text for m in manual.MANUAL)
+    assert {x.source_kind for x in entries} == {"manual"}
