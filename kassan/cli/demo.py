@@ -33,7 +33,9 @@ def render_summary(s: SeedSummary, base_url: str, imported: bankfile.Imported | 
         f"collections:  {s.collections_started} workplace collections started now",
         f"manual:       {s.manual_entries} manual entries (series M) booked now",
     ]
-    if imported is not None:
+    if imported is None:
+        lines.append("bank file:    none (KASSAN_BANKGIRO is not set: no bankgiro to import for)")
+    else:
         lines.append(
             f"bank file:    {imported.lines} payments, {imported.booked} booked now "
             f"({imported.unmatched} unmatched, for the finance desk)"

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import Connection, select
 
 from kassan.demo import bankfile, cards, manual, monthly, pledges, workplace
-from kassan.demo.plan import GiftSpec, Plan
+from kassan.demo.plan import START, GiftSpec, Plan
 from ledger.chart import POSTING_RULES
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
@@ -158,9 +158,12 @@ def seed(
         if bank_accounts.normalise(number) not in ours:
             bank_accounts.add(conn, number, ledger_account, name)
 
-    # The demo books its history from 2025 on; a new ledger opens only this year and next.
-    for year in sorted({g.day.year for g in plan.gifts}):
-        periods.open_year(conn, year)
+    # The demo books its history from 2025 on (gifts, bank file, manual entries) and pledges
+    # into next year; a new ledger opens only this year and next.
+    if plan.gifts:
+        through = (today or max(g.day for g in plan.gifts)).year + 1
+        for year in range(START.year, through + 1):
+            periods.open_year(conn, year)
 
     names = {spec.slug: spec.name for spec in plan.networks}
     labels = {spec.contributor: monthly.public_id(spec.contributor) for spec in plan.monthly}

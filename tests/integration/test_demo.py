@@ -1,6 +1,7 @@
 import hashlib
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from kassan import demo
@@ -13,6 +14,12 @@ from reports.funding import funding_gap
 from reports.trial_balance import trial_balance
 
 GIFTS = 150  # above the bulk threshold, so the fast insert path is the one under test
+
+
+@pytest.fixture(autouse=True)
+def _demo_bankgiro(app):
+    """The demo's bankgiro is ours, as ``make demo`` sets KASSAN_BANKGIRO."""
+    app.config["BANKGIRO"] = bankfile.DEMO_BANKGIRO
 
 
 def _seed(cli, *args, **kwargs):
@@ -366,3 +373,13 @@ def test_the_manual_entries_are_booked_once_in_series_m(cli, engine):
     assert "0 manual entries (series M) booked now" in again.output
     assert sorted(x.text for x in entries) == sorted(m.text for m in manual.MANUAL)
     assert {x.source_kind for x in entries} == {"manual"}
+
+
+def test_without_a_bankgiro_of_ours_the_demo_imports_no_bank_file(app, cli, engine):
+    app.config["BANKGIRO"] = None
+
+    result = _seed(cli, "--gifts", "20")
+
+    assert "bank file:    none (KASSAN_BANKGIRO is not set" in result.output
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(t.bank_imports)) == 0
