@@ -267,6 +267,35 @@ def test_a_swish_payment_booked_by_the_callback_is_confirmed_not_booked_again(sw
     assert swish.expected_of(gift).paid_ore == 30_000
 
 
+def test_a_swish_payment_the_bank_reported_first_is_confirmed_by_its_callback_not_booked_again(
+    swish, engine
+):
+    """The bank's report names the payment by its 16-digit reference, the callback by Swish's
+    own id: other keys, one payment. Booking both would put the krona on 1930 twice."""
+    gift = swish.gift(30_000)
+    instruction_id = swish.start(gift)
+    reference = swish.expected_of(gift).reference
+    entries = [
+        Entry(
+            (Tx(30_000, "SW1", message=reference, clearing_ref="4469411476093492"),),
+            DAY,
+            "N1",
+            swish=True,
+        )
+    ]
+    result = import_ours(engine, camt_bytes(entries), "swish.054.xml")
+    assert result.counts.booked_count == 1
+    booked = _lines(engine)[0][4]
+    assert _account(engine, "1930") == 30_000
+
+    assert swish.fake.complete(instruction_id, "PAID") == 200
+
+    assert swish.payment(instruction_id).entry_id == booked
+    assert _account(engine, "1930") == 30_000
+    assert _account(engine, "2890") == 0
+    assert swish.expected_of(gift).paid_ore == 30_000
+
+
 _IMPORT = """
 import sys
 from ledger.db.engine import make_engine

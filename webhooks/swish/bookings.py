@@ -97,16 +97,47 @@ def contributor_for(conn: Connection, gift_id: int, known: int | None) -> int:
     return int(contributor_id)
 
 
+def _booked_by_the_bank(conn: Connection, row: Any, amount: Money, key: str) -> int | None:
+    """The entry a bank report booked for this payment before its callback came: the bank's
+    Swish report or camt, matched to the same expected payment by our reference, with the
+    same amount, that no other Swish payment request has claimed. The report names the payment
+    by the bank's 16-digit reference, the callback by Swish's own id, so the keys differ and
+    only the content can tell they are one payment (DESIGN: a key is never proof)."""
+    r, sp = t.expected_payment_receipts.c, t.swish_payments.c
+    claimed = select(sp.entry_id).where(sp.entry_id.is_not(None))
+    found = conn.scalar(
+        select(r.entry_id)
+        .where(
+            r.expected_payment_id == row.expected_payment_id,
+            r.source_key.like("swish:%"),
+            r.source_key != key,
+            r.amount_ore == amount.ore,
+            r.currency == amount.currency,
+            r.reversal_entry_id.is_(None),
+            r.entry_id.not_in(claimed),
+        )
+        .order_by(r.id)
+        .limit(1)
+    )
+    return None if found is None else int(found)
+
+
 def book_payment(conn: Connection, row: Any, fetched: dict[str, Any]) -> int:
-    """Book a PAID payment request (``row`` is its ``swish_payments`` row); returns the entry."""
+    """Book a PAID payment request (``row`` is its ``swish_payments`` row); returns the entry.
+    A payment the bank's report booked first is confirmed, not booked again."""
     reference = str(fetched["paymentReference"])
     amount = Money(int(row.amount_ore), row.currency)
     day = booking_date(fetched.get("datePaid"))
+    key = f"swish:{reference}"
+    if row.expected_payment_id is not None:
+        first = _booked_by_the_bank(conn, row, amount, key)
+        if first is not None:
+            _mark_paid(conn, row.gift_id)
+            return first
     plan = expected.by_id(conn, row.expected_payment_id)
     contributor_id = contributor_for(conn, row.gift_id, plan.contributor_id if plan else None)
     network = _gift(conn, row.gift_id).slug
     debit, credit = POSTING_RULES["swish_gift"]
-    key = f"swish:{reference}"
     entry_id = _post(
         conn,
         key,
@@ -137,13 +168,17 @@ def book_payment(conn: Connection, row: Any, fetched: dict[str, Any]) -> int:
                 LineDraft.credit(SUSPENSE, surplus),
             ),
         )
+    _mark_paid(conn, row.gift_id)
+    return entry_id
+
+
+def _mark_paid(conn: Connection, gift_id: int | None) -> None:
     g = t.gifts.c
     conn.execute(
         t.gifts.update()
-        .where(g.id == row.gift_id, g.status.in_((GiftStatus.PENDING, GiftStatus.FAILED)))
+        .where(g.id == gift_id, g.status.in_((GiftStatus.PENDING, GiftStatus.FAILED)))
         .values(status=GiftStatus.PAID, updated_at=func.current_timestamp())
     )
-    return entry_id
 
 
 def book_refund(conn: Connection, refund: Any, payment: Any, fetched: dict[str, Any]) -> int:
