@@ -55,11 +55,24 @@ def _blocked_by_policy(text: str) -> bool:
     return "Content Security Policy" in text or "Content-Security-Policy" in text
 
 
+DESKTOP = {"width": 1280, "height": 800}
+
+
 @pytest.fixture
 def phone(browser):  # type: ignore[no-untyped-def]
     """A 375 px page. Whatever the Content Security Policy blocked on any page the test opened
     (an inline style, a script) fails the test: a person would see the page without it."""
-    context = browser.new_context(viewport=PHONE, locale="sv-SE")
+    yield from _watched_page(browser, PHONE)
+
+
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["375px", "1280px"])
+def screen(browser, request):  # type: ignore[no-untyped-def]
+    """The same page on a phone and on a desktop screen, watched as ``phone`` is."""
+    yield from _watched_page(browser, request.param)
+
+
+def _watched_page(browser, viewport):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport=viewport, locale="sv-SE")
     page = context.new_page()
     blocked: list[str] = []
     page.on("console", lambda m: blocked.append(m.text) if _blocked_by_policy(m.text) else None)

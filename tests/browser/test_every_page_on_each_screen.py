@@ -1,6 +1,6 @@
-"""Every page as a person on a 375 px phone sees it: it opens, nothing sticks out sideways
-(``scrollWidth <= innerWidth``), and the Content Security Policy blocks nothing on it (the
-``phone`` fixture fails the test on any blocked style or script)."""
+"""Every page as a person on a 375 px phone and a 1280 px desktop sees it: it opens, nothing
+sticks out sideways (``scrollWidth <= innerWidth``), and the Content Security Policy blocks
+nothing on it (the ``screen`` fixture fails the test on any blocked style or script)."""
 
 from __future__ import annotations
 
@@ -48,23 +48,23 @@ def _overflow(page) -> int:  # type: ignore[no-untyped-def]
 def _open(page, url: str) -> None:  # type: ignore[no-untyped-def]
     response = page.goto(url)
     assert response is not None and response.status == 200, f"{url}: {response and response.status}"
-    assert _overflow(page) <= 0, f"{url} is {_overflow(page)} px wider than a 375 px screen"
+    assert _overflow(page) <= 0, f"{url} is {_overflow(page)} px wider than the screen"
     broken = page.evaluate(_BROKEN_BUTTONS)
     assert broken == [], f"{url}: buttons broken over lines or out of the screen: {broken}"
 
 
-def test_every_page_fits_a_phone_and_the_policy_blocks_nothing(engine, live_server, phone, app):
+def test_every_page_fits_the_screen_and_the_policy_blocks_nothing(engine, live_server, screen, app):
     app.config.update(BANKGIRO="991-2346", SWISH_PAYEE_NUMBER="1231181189")
     with engine.begin() as conn:
         users.create_user(conn, "admin@example.org", PASSWORD, "admin")
         ids = build_world(conn)
     for path in PUBLIC:
-        _open(phone, f"{live_server}{path}")
+        _open(screen, f"{live_server}{path}")
 
-    phone.goto(f"{live_server}/login")
-    phone.get_by_label("E-post").fill("admin@example.org")
-    phone.get_by_label("Lösenord").fill(PASSWORD)
-    phone.get_by_role("button", name="Logga in").click()
-    phone.wait_for_url(f"{live_server}/ledger**")
+    screen.goto(f"{live_server}/login")
+    screen.get_by_label("E-post").fill("admin@example.org")
+    screen.get_by_label("Lösenord").fill(PASSWORD)
+    screen.get_by_role("button", name="Logga in").click()
+    screen.wait_for_url(f"{live_server}/ledger**")
     for path in (*STAFF, f"/admin/contributors/{ids['byggnads']}"):
-        _open(phone, f"{live_server}{path}")
+        _open(screen, f"{live_server}{path}")
