@@ -16,6 +16,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from ledger.chart import BANK
 from ledger.db import tables as t
+from ledger.services import bank_accounts
 
 __all__ = [
     "AccountCheck",
@@ -59,7 +60,7 @@ class KindTotal:
 
 @dataclass(frozen=True, slots=True)
 class AccountCheck:
-    """A statement's closing balance for one account beside the ledger's 1930 that day."""
+    """A statement's closing balance for one account beside its ledger account that day."""
 
     account: str
     closing_date: date | None
@@ -94,13 +95,13 @@ def list_imports(conn: Connection, *, limit: int = 100) -> list[ImportRow]:
     return [_import_row(r) for r in rows]
 
 
-def cash_on(conn: Connection, day: date, currency: str = "SEK") -> int:
-    """The ledger's 1930 balance at the end of ``day``: the kept monthly aggregates before the
-    day's month, plus that month's lines up to the day (a month's lines, not the year's)."""
+def cash_on(conn: Connection, day: date, currency: str = "SEK", account: str = BANK) -> int:
+    """A bank ledger account's balance (1930 unless ``account``) at the end of ``day``: the
+    kept monthly aggregates before the day's month, plus that month's lines up to the day."""
     b = t.account_balances.c
     before = conn.execute(
         select(func.coalesce(func.sum(b.debit_ore - b.credit_ore), 0)).where(
-            b.account == BANK,
+            b.account == account,
             b.currency == currency,
             or_(
                 b.fiscal_year < day.year,
@@ -113,7 +114,7 @@ def cash_on(conn: Connection, day: date, currency: str = "SEK") -> int:
         select(func.coalesce(func.sum(ln.debit_ore - ln.credit_ore), 0))
         .select_from(t.journal_lines.join(t.journal_entries, e.id == ln.entry_id))
         .where(
-            ln.account == BANK,
+            ln.account == account,
             ln.currency == currency,
             e.date >= day.replace(day=1),
             e.date <= day,
@@ -156,7 +157,10 @@ def import_report(conn: Connection, import_id: int) -> ImportReport | None:
     for bal in summary.get("balances", []):
         closing = bal.get("closing_date")
         day = date.fromisoformat(closing) if closing else None
-        ledger = cash_on(conn, day, bal.get("currency", found.currency)) if day else None
+        # each statement beside the ledger account its bank account books to (1930, 1940, ...)
+        booked_to = bank_accounts.ledger_account_of(conn, bal["account"])
+        currency = bal.get("currency", found.currency)
+        ledger = cash_on(conn, day, currency, booked_to) if day else None
         accounts.append(AccountCheck(bal["account"], day, int(bal["closing_ore"]), ledger))
     return ImportReport(
         file=_import_row(found),

@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import Engine, text
 
 from kassan.cli.main import main as kassan
-from ledger.services import bank_accounts
+from ledger.services import bank_accounts, posting
+from reports import bank_reconciliation
 from tests.support.bank_accounts import OURS, import_ours
 from tests.support.camt_files import IBAN, Entry, Statement, Tx, camt_bytes
+from tests.support.ledger import gift
 from webhooks.bankfiles.importer import import_file
 from webhooks.errors import BankFileInvalid
 
@@ -138,3 +140,9 @@ def test_each_account_books_to_its_own_ledger_account(engine):
     again = import_ours(engine, other.replace(b"<MsgId>", b"<MsgId>X"), "spar-igen.053.xml")
     assert (again.counts.booked_count, again.counts.confirmed_count) == (0, 1)
     assert _balance(engine, "1940") == 250_00
+    # each statement's closing balance is set beside its own ledger account, not 1930 for all
+    with engine.begin() as conn:
+        posting.post(conn, gift(100_00, on=DAY))  # 1930 alone moves: 350 kr against 1940's 250
+    with engine.connect() as conn:
+        checks = [bank_reconciliation.import_report(conn, r.id).accounts for r in (first, saved)]
+    assert [c.ledger_ore for (c,) in checks] == [350_00, 250_00]
