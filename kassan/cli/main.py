@@ -10,7 +10,7 @@ import sys
 from datetime import datetime
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import Engine
 
 from kassan.cli.bank_accounts import bank_accounts_cli
@@ -34,7 +34,14 @@ def _engine() -> Engine:
     return get_engine(current_app)
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def _command_app() -> Flask:
+    """The app a command runs in. It starts no Stripe applier threads of its own: a command
+    is not a server (``kassan webhooks work`` is the command that books events), and the dev
+    server books each delivery as it comes, as every app does."""
+    return create_app({"STRIPE_APPLIER_AUTOSTART": False})
+
+
+@click.group(cls=FlaskGroup, create_app=_command_app, add_version_option=False)
 def main() -> None:
     """Kassan: fundraising and donations ledger."""
 

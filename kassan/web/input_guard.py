@@ -21,6 +21,8 @@ from flask import Flask, request
 from werkzeug.exceptions import BadRequest, UnprocessableEntity
 from werkzeug.routing import IntegerConverter
 
+from ledger.text import unstorable
+
 MAX_JSON_DEPTH = 64
 # PostgreSQL's integer (the id columns' type); SQLite's is wider, so the smaller one rules.
 MAX_ID = 2**31 - 1
@@ -102,10 +104,10 @@ def check_request() -> None:
             raise NumberRefused(field)
     for source in (request.args, request.form):
         for key, values in source.lists():
-            if _unstorable(key) or any(_unstorable(value) for value in values):
+            if unstorable(key) or any(unstorable(value) for value in values):
                 raise TextRefused(key)
     for key, upload in request.files.items(multi=True):
-        if _unstorable(key) or _unstorable(upload.filename or ""):
+        if unstorable(key) or unstorable(upload.filename or ""):
             raise TextRefused(key)
 
 
@@ -134,21 +136,17 @@ def json_depth(raw: bytes) -> int:
 
 def _printable(text: str) -> str:
     """A field name fit to show and to encode: unprintable characters as "?"."""
-    return "".join(ch if ch.isprintable() and not _unstorable(ch) else "?" for ch in text)
-
-
-def _unstorable(text: str) -> bool:
-    return "\x00" in text or any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
+    return "".join(ch if ch.isprintable() and not unstorable(ch) else "?" for ch in text)
 
 
 def bad_text_path(value: Any, path: str = "") -> str | None:
     """The path (``lines[1].text``) of the first key or string that cannot be stored."""
     if isinstance(value, str):
-        return (path or "body") if _unstorable(value) else None
+        return (path or "body") if unstorable(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
             here = f"{path}.{key}" if path else str(key)
-            if _unstorable(str(key)):
+            if unstorable(str(key)):
                 return here
             found = bad_text_path(item, here)
             if found is not None:

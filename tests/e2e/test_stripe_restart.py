@@ -1,10 +1,11 @@
 """Accepted means booked: a Stripe event answered 200 by a process that is then killed (kill -9)
 is booked by the restarted app on its own, with no delivery after the restart.
 
-Both processes are the real app served over HTTP (``kassan run``) in a process of their own on
-the test's database, reading charges from the fake Stripe server on loopback. The first stores
-deliveries only (``STRIPE_WEBHOOK_APPLY=worker``: the window between the 200 and the booking,
-held open so the kill lands in it); the second is the default, ``background``."""
+Both processes are the real app served over HTTP by gunicorn, started as docs/deployment.md
+starts it, in a process group of their own on the test's database, reading charges from the
+fake Stripe server on loopback. The first stores deliveries only
+(``STRIPE_WEBHOOK_APPLY=worker``: the window between the 200 and the booking, held open so the
+kill lands in it); the second is the default, ``background``."""
 
 from __future__ import annotations
 
@@ -52,13 +53,13 @@ def _served(world, database_url: str, tmp_path, mode: str) -> Iterator[str]:  # 
         "STRIPE_API_BASE": world.fake.url,
         "STRIPE_WEBHOOK_APPLY": mode,
     }
-    command = "from kassan.cli.main import main; main()"
-    args = ["run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"]
+    args = ["--workers", "1", "--bind", f"127.0.0.1:{port}", "kassan.web.app:create_app()"]
     process = subprocess.Popen(
-        [sys.executable, "-c", command, *args],
+        [sys.executable, "-m", "gunicorn", *args],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the kill reaches the worker too
     )
     try:
         deadline = time.monotonic() + 60
@@ -71,7 +72,7 @@ def _served(world, database_url: str, tmp_path, mode: str) -> Iterator[str]:  # 
         yield f"http://127.0.0.1:{port}"
     finally:
         if process.poll() is None:
-            process.send_signal(signal.SIGKILL)  # no clean shutdown: as a crash would
+            os.killpg(process.pid, signal.SIGKILL)  # no clean shutdown: as a crash would
         process.wait(timeout=30)
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.errors import LedgerError
+from ledger.text import unstorable
 from webhooks.errors import StripeEventInvalid, StripeNotConfigured
 from webhooks.stripe import handlers
 from webhooks.stripe.context import Context, StripeReads
@@ -97,7 +98,7 @@ def parse(payload: bytes) -> dict[str, Any]:
 def _unstorable(value: Any) -> bool:
     """Whether any text in the event is one no database column can keep."""
     if isinstance(value, str):
-        return "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+        return unstorable(value)
     if isinstance(value, dict):
         return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
     if isinstance(value, list):
