@@ -36,7 +36,15 @@ from typing import BinaryIO
 from lxml import etree
 
 from ledger.money import Money
-from webhooks.bankfiles.camt_document import NAMESPACE, document_format, syntax_fault
+from webhooks.bankfiles.camt_document import (
+    DOCTYPE_FAULT,
+    HEAD_BYTES,
+    NAMESPACE,
+    Replayed,
+    declares_doctype,
+    document_format,
+    syntax_fault,
+)
 from webhooks.bankfiles.camt_entry import EntryContext, read_entry
 from webhooks.bankfiles.camt_fields import Fields, flatten, status
 from webhooks.bankfiles.camt_keys import FileKeys
@@ -103,8 +111,12 @@ class CamtReader:
 
     def __iter__(self) -> Iterator[BankLine]:
         etree.clear_error_log()  # the log is the thread's: only this file's errors belong in it
+        head = self.source.read(HEAD_BYTES)
+        if declares_doctype(head):
+            self.error(*DOCTYPE_FAULT)
+            self._raise_errors()
         events = etree.iterparse(
-            self.source,
+            Replayed(head, self.source),
             events=("start", "end"),
             tag=[f"{{*}}{name}" for name in _TAGS],
             load_dtd=False,
