@@ -86,8 +86,15 @@ def throttled(view: F) -> F:
 
 def seconds_to_wait() -> int:
     """Until the last breached limit of this request lets a try through again."""
-    resets = [lim.reset_at for lim in limiter.current_limits if lim.breached]
-    return max(1, math.ceil(max(resets, default=time.time() + 60) - time.time()))
+    now = time.time()
+    waits = [
+        # The window's own reset time, not ``reset_at``, which Flask-Limiter rounds up a whole
+        # second; never longer than the limit's window, which is what the page promises.
+        min(lim.window[0] - now, lim.limit.get_expiry())
+        for lim in limiter.current_limits
+        if lim.breached
+    ]
+    return max(1, math.ceil(max(waits, default=60)))
 
 
 def refusal(exc: RateLimitExceeded) -> tuple[str, int]:
