@@ -71,6 +71,11 @@ class CamtEntryInvalid(ValueError):
         self.message = message
 
 
+class AutogiroRecordInvalid(LedgerError):
+    """A record Kassan was to write to Bankgirot does not fit the field the manual gives it
+    (a payer number over 16 digits, a text outside ISO-8859-1, a zero amount...)."""
+
+
 # --- Swish -----------------------------------------------------------------------------------
 
 
