@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["CollectionStatus", "GiftStatus", "InvoiceStatus", "NetworkStatus", "PaymentStatus"]
+__all__ = [
+    "CollectionStatus",
+    "GiftStatus",
+    "ImportJobStatus",
+    "InvoiceStatus",
+    "NetworkStatus",
+    "PaymentStatus",
+]
 
 
 class GiftStatus(StrEnum):
@@ -66,3 +73,13 @@ class NetworkStatus(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
     CLOSED = "closed"
+
+
+class ImportJobStatus(StrEnum):
+    """An uploaded bank file's import by the background worker (table ``bank_import_jobs``)."""
+
+    WAITING = "waiting"  # stored; no worker has taken it yet
+    RUNNING = "running"  # a worker checks or books it (or died doing so: see its heartbeat)
+    DONE = "done"  # imported: ``import_id`` names the import and its result
+    REFUSED = "refused"  # a bad line, or the file was imported meanwhile: nothing was booked
+    FAILED = "failed"  # the ledger refused a batch after the check passed; finance decides

@@ -1,4 +1,5 @@
-"""``kassan import FILE [--format F]``: import a bank file and print its result: the lines read
+"""``kassan import FILE [--format F]``: import a bank file here and now (the same job and
+steps as an upload, which the background worker imports) and print its result: the lines read
 and what became of them, the file's totals beside what the books now hold for it, every line in
 conflict beside the entry it collides with, and for a camt.053 the file's closing balance
 beside the ledger's 1930 balance. Exits 1 when the file and the books disagree (a conflict or
@@ -75,7 +76,8 @@ def import_command(file: Path, format_: str | None) -> None:
     size = file.stat().st_size
     with (
         file.open("rb") as stream,
-        click.progressbar(length=size, label="Läser in") as bar,
+        # the file is read twice: checked whole first, then booked
+        click.progressbar(length=2 * size, label="Läser in") as bar,
     ):
         shown = 0
 

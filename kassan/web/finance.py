@@ -18,16 +18,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from kassan.web import appliers
 from kassan.web.auth import role_required
 from kassan.web.database import get_engine
 from ledger.errors import DeskRefused, LedgerError
 from ledger.money import Money, parse_amount
 from ledger.services import dimensions, expected, reconcile, suspense
+from ledger.statuses import ImportJobStatus
 from reports import bank_reconciliation
 from reports.display import format_money
+from webhooks.bankfiles import jobs
 from webhooks.bankfiles import result as import_result
-from webhooks.bankfiles.importer import import_file
-from webhooks.errors import BankFileInvalid
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
@@ -315,31 +316,41 @@ def upload() -> Response | Page:
     sent = request.files.get("file")
     if sent is None or not sent.filename:
         return _desk_page(error=DeskRefused(_("Fil: välj en bankfil."), "file"))
-    data = sent.read()
     try:
-        result = import_file(
-            get_engine(current_app),
-            data,
-            sent.filename,
-            user_id=_user_id(),
-            mail_config=current_app.config,
+        job_id = jobs.enqueue(
+            get_engine(current_app), sent.stream, sent.filename, user_id=_user_id()
         )
-    except BankFileInvalid as exc:
-        return _desk_page(upload_errors=exc.errors)
     except LedgerError as exc:
         return _desk_page(error=exc)
-    if not result.ok:
-        flash(
-            _(
-                "Filen %(name)s är inläst, men filen och bokföringen stämmer inte: "
-                "se kontrollen nedan.",
-                name=sent.filename,
-            ),
-            "error",
-        )
-        return redirect(url_for("finance.import_page", import_id=result.id))
-    flash(_("Filen %(name)s är inläst.", name=sent.filename), "info")
-    return redirect(url_for("finance.import_page", import_id=result.id))
+    appliers.wake_import_worker(current_app._get_current_object())  # type: ignore[attr-defined]
+    return redirect(url_for("finance.import_job", job_id=job_id))
+
+
+@bp.get("/imports/jobs/<int:job_id>")
+@role_required(*ROLES)
+def import_job(job_id: int) -> Response | Page:
+    """An upload's progress: the page reloads itself (a meta refresh: no script) until the
+    worker is done, then leads to the import, or lists why the file was refused."""
+    with get_engine(current_app).connect() as conn:
+        job = jobs.read(conn, job_id)
+    if job is None:
+        abort(404)
+    if job.status == ImportJobStatus.DONE and job.import_id is not None:
+        with get_engine(current_app).connect() as conn:
+            result = import_result.load(conn, job.import_id)
+        if result is not None and not result.ok:
+            flash(
+                _(
+                    "Filen %(name)s är inläst, men filen och bokföringen stämmer inte: "
+                    "se kontrollen nedan.",
+                    name=job.filename,
+                ),
+                "error",
+            )
+        else:
+            flash(_("Filen %(name)s är inläst.", name=job.filename), "info")
+        return redirect(url_for("finance.import_page", import_id=job.import_id))
+    return render_template("finance/import_job.html", job=job, Status=ImportJobStatus), 200
 
 
 @bp.get("/imports/<int:import_id>")

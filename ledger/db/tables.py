@@ -16,6 +16,8 @@ from ledger.db.schema.access_and_mail import (
 from ledger.db.schema.bank_files import (
     bank_accounts,
     bank_import_chunks,
+    bank_import_job_chunks,
+    bank_import_jobs,
     bank_imports,
     bank_line_allocations,
     bank_lines,
@@ -70,6 +72,8 @@ __all__ = [
     "api_tokens",
     "bank_accounts",
     "bank_import_chunks",
+    "bank_import_job_chunks",
+    "bank_import_jobs",
     "bank_imports",
     "bank_line_allocations",
     "bank_lines",

@@ -100,6 +100,7 @@ def test_the_openapi_document_is_valid_json_listing_the_paths_and_the_bearer_sch
         "/api/v1/networks/{slug}/memberships/{membership_id}/commitments",
         "/api/v1/bank-imports",
         "/api/v1/bank-imports/{import_id}",
+        "/api/v1/bank-imports/jobs/{job_id}",
         "/api/v1/pledges",
         "/api/v1/pledges/{pledge_id}",
         "/api/v1/pledges/{pledge_id}/instalments/{seq}/invoice",

@@ -1,5 +1,6 @@
 """Bank-file import through its two doors: ``POST /api/v1/bank-imports`` (multipart, finance or
-admin token) and ``kassan import FILE``; refused files store nothing."""
+admin token; answered 202 with the job to poll, imported by the worker) and ``kassan import
+FILE``; refused files book nothing."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from kassan.cli.main import main
 from ledger.services import users
 from tests.support.bank_accounts import ours_in_app_fixture  # noqa: F401 (fixtures)
 from tests.support.camt_files import Entry, Statement, Tx, camt_bytes, generated_entries
+from webhooks.bankfiles.worker import Outcome, work_once
 
 pytestmark = pytest.mark.usefixtures("ours_in_app")
 
@@ -56,10 +58,23 @@ def _upload(client, headers, data: bytes, name: str = "fil.txt", **form):
     )
 
 
-def test_a_finance_token_uploads_a_file_and_reads_its_totals_back(client, engine, tokens):
-    response = _upload(client, tokens["finance"], BGMAX.read_bytes(), BGMAX.name)
-    assert response.status_code == 201, response.get_json()
-    body = response.get_json()
+def _imported(app, client, engine, headers, data: bytes, name: str = "fil.txt", **form):
+    """Upload (202, the job waiting), let the worker import it, and poll the job: done."""
+    response = _upload(client, headers, data, name, **form)
+    assert response.status_code == 202, response.get_json()
+    assert response.get_json()["status"] == "waiting"
+    location = response.headers["Location"]
+    assert location == f"{URL}/jobs/{response.get_json()['id']}"
+    assert work_once(engine, app.config)[Outcome.DONE] == 1
+    job = client.get(location, headers=headers)
+    assert job.status_code == 200
+    body = job.get_json()
+    assert body["status"] == "done" and body["lines_done"] == body["line_total"], body
+    return body["result"]
+
+
+def test_a_finance_token_uploads_a_file_and_reads_its_totals_back(app, client, engine, tokens):
+    body = _imported(app, client, engine, tokens["finance"], BGMAX.read_bytes(), BGMAX.name)
     assert (body["line_count"], body["credit_ore"], body["format"]) == (4, 210_000, "bgmax")
     assert body["booked_count"] == body["unmatched_count"] == 4
     assert body["ledger_cash_ore"] == 210_000
@@ -70,25 +85,37 @@ def test_a_finance_token_uploads_a_file_and_reads_its_totals_back(client, engine
     assert client.get(f"{URL}/999", headers=tokens["finance"]).status_code == 404
 
 
-def test_the_same_file_again_answers_409_and_stores_nothing(client, engine, tokens):
+def test_the_same_file_again_answers_409_and_stores_nothing(app, client, engine, tokens):
     data = BGMAX.read_bytes()
-    assert _upload(client, tokens["finance"], data).status_code == 201
+    assert _upload(client, tokens["finance"], data).status_code == 202
+    waiting = _upload(client, tokens["finance"], data, "igen.txt")  # still queued: 409 too
+    assert waiting.status_code == 409
+    assert "väntar redan" in waiting.get_json()["error"]["message"]
+    assert work_once(engine, app.config)[Outcome.DONE] == 1
     lines = _rows(engine, "bank_lines")
     again = _upload(client, tokens["finance"], data, "igen.txt")
     assert again.status_code == 409
     assert again.get_json()["error"]["code"] == "DuplicateImport"
+    assert "redan inläst (import 1" in again.get_json()["error"]["message"]
     assert _rows(engine, "bank_lines") == lines and _rows(engine, "bank_imports") == 1
+    assert _rows(engine, "bank_import_jobs") == 1
 
 
-def test_a_bad_file_answers_422_naming_file_line_and_field(client, engine, tokens):
+def test_a_bad_file_is_refused_by_the_worker_naming_file_line_and_field(
+    app, client, engine, tokens
+):
     bad = Entry((Tx(9_900, "T2"),), DAY, "E2", amount_ore=9_800)
     response = _upload(client, tokens["finance"], camt_bytes([bad]), "trasig.xml")
-    assert response.status_code == 422
-    error = response.get_json()["error"]
-    assert error["code"] == "BankFileError"
-    assert all(key.startswith("trasig.xml:") for key in error["fields"])
-    assert "rad" in error["message"]
+    assert response.status_code == 202
+    assert work_once(engine, app.config)[Outcome.REFUSED] == 1
+    job = client.get(response.headers["Location"], headers=tokens["finance"]).get_json()
+    assert job["status"] == "refused" and job["result"] is None
+    assert job["errors"] and all(e["file"] == "trasig.xml" for e in job["errors"])
+    assert any(e["line"] is not None and e["field"] for e in job["errors"])
     assert _rows(engine, "bank_imports") == _rows(engine, "journal_entries") == 0
+    assert _rows(engine, "bank_import_job_chunks") == 0
+    # Fixed or not, the same bytes may be sent again: a refused job holds nothing back.
+    assert _upload(client, tokens["finance"], camt_bytes([bad]), "trasig.xml").status_code == 202
 
 
 def test_reading_may_any_staff_but_importing_needs_finance(client, tokens):
@@ -121,9 +148,7 @@ def test_a_bank_file_over_the_general_request_limit_is_taken_by_its_upload_route
     data = camt_bytes(generated_entries(2_500))
     general = app.config["MAX_CONTENT_LENGTH"]
     assert general < len(data) < app.config["BANK_FILE_MAX_BYTES"]
-    response = _upload(client, tokens["finance"], data, "dag.xml")
-    assert response.status_code == 201, response.get_json()
-    assert response.get_json()["line_count"] == 2_500
+    assert _imported(app, client, engine, tokens["finance"], data, "dag.xml")["line_count"] == 2_500
     # Any other route still refuses a body of that size, before reading it.
     elsewhere = client.post(
         "/api/v1/entries", data=data, headers=tokens["finance"], content_type="application/json"
@@ -137,7 +162,7 @@ def test_a_bank_file_over_its_own_limit_is_refused_and_stores_nothing(app, clien
     assert len(data) > 64 * 1024
     response = _upload(client, tokens["finance"], data, "dag.xml")
     assert response.status_code == 413
-    assert _rows(engine, "bank_imports") == 0
+    assert _rows(engine, "bank_imports") == _rows(engine, "bank_import_jobs") == 0
 
 
 # Bankgirot's example files give BGC serial 10 to 1 000,00 kr in one and to 100,00 kr in the other.
@@ -164,13 +189,13 @@ def test_a_conflict_makes_kassan_import_exit_1_naming_the_line_and_the_differenc
 
 
 def test_the_api_says_a_file_with_a_conflict_is_not_ok_and_lists_the_conflict(
-    client, engine, tokens
+    app, client, engine, tokens
 ):
-    first = _upload(client, tokens["finance"], BGMAX_1000.read_bytes(), BGMAX_1000.name)
-    assert first.status_code == 201 and first.get_json()["ok"] is True
-    response = _upload(client, tokens["finance"], BGMAX.read_bytes(), BGMAX.name)
-    assert response.status_code == 201
-    body = response.get_json()
+    first = _imported(
+        app, client, engine, tokens["finance"], BGMAX_1000.read_bytes(), BGMAX_1000.name
+    )
+    assert first["ok"] is True
+    body = _imported(app, client, engine, tokens["finance"], BGMAX.read_bytes(), BGMAX.name)
     assert (body["ok"], body["conflict_count"], body["confirmed_count"]) == (False, 1, 0)
     assert (body["file_total_ore"], body["booked_total_ore"]) == (210_000, 200_000)
     (conflict,) = body["conflicts"]

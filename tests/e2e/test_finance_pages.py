@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+from kassan.web.database import get_engine
 from ledger.db import tables as t
 from ledger.money import Money
 from ledger.services import expected, users
@@ -23,6 +24,7 @@ from tests.support.bank_accounts import (
 )
 from tests.support.camt_files import Entry, Statement, Tx, camt_bytes
 from tests.support.ledger import add_contributor, add_network
+from webhooks.bankfiles.worker import work_once
 
 pytestmark = pytest.mark.usefixtures("ours_in_app")
 
@@ -211,12 +213,29 @@ def _upload(client, data: bytes, name: str):
     )
 
 
-def test_uploading_a_sample_bgmax_file_shows_its_totals_and_twice_is_refused(finance, engine):
+def _worked(app, client, response) -> str:
+    """The upload's progress page while the file waits, then (the worker done) where it leads."""
+    assert response.status_code == 302
+    job_page = response.headers["Location"]
+    assert re.fullmatch(r"/finance/imports/jobs/\d+", job_page)
+    waiting = client.get(job_page)
+    assert waiting.status_code == 200
+    text = waiting.get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in text
+    assert "väntar på att läsas in" in text
+    work_once(get_engine(app), app.config)
+    return job_page
+
+
+def test_uploading_a_sample_bgmax_file_shows_its_totals_and_twice_is_refused(app, finance, engine):
     path = SAMPLES / "bgmax" / "bankgiroinbetalningar_exempelfil_avtal-om-ocr-kontroll_sv.txt"
     data = path.read_bytes()
-    response = _upload(finance, data, path.name)
-    assert response.status_code == 302
-    page = finance.get(response.headers["Location"]).get_data(as_text=True)
+    job_page = _worked(app, finance, _upload(finance, data, path.name))
+    done = finance.get(job_page)
+    assert done.status_code == 302 and re.fullmatch(
+        r"/finance/imports/\d+", done.headers["Location"]
+    )
+    page = finance.get(done.headers["Location"]).get_data(as_text=True)
     with engine.connect() as conn:
         row = conn.execute(select(t.bank_imports)).one()
     assert f"Filen {path.name} är inläst." in page
@@ -232,11 +251,13 @@ def test_uploading_a_sample_bgmax_file_shows_its_totals_and_twice_is_refused(fin
     assert _count(engine, "bank_imports") == 1
 
 
-def test_a_bad_file_shows_file_line_and_reason_and_stores_nothing(finance, engine):
+def test_a_bad_file_shows_file_line_and_reason_and_stores_nothing(app, finance, engine):
     bad = camt_bytes([Entry((Tx(1_000, "B1", name="A"),), DAY, "N1", amount_ore=2_000)])
-    response = _upload(finance, bad, "trasig.054.xml")
-    assert response.status_code == 422
+    job_page = _worked(app, finance, _upload(finance, bad, "trasig.054.xml"))
+    response = finance.get(job_page)
+    assert response.status_code == 200
     body = response.get_data(as_text=True)
+    assert "http-equiv" not in body  # ended: the page stops asking
     assert "Filen lästes inte in; inget bokfördes." in body
     assert re.search(r"trasig\.054\.xml, rad \d+", body)
     assert _count(engine, "bank_imports") == 0 and _count(engine, "journal_entries") == 0

@@ -1,6 +1,6 @@
 """Bank-file import against a real database: every sample file with the right totals, each way
-of matching, the same payment in several files booked once, and refused or crashed imports
-leaving the database exactly as it was."""
+of matching, the same payment in several files booked once, refused imports leaving the
+database exactly as it was and crashed ones finished by the worker."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select, text
 from ledger.db import tables as t
 from ledger.money import Money
 from ledger.services import expected
-from tests.support.bank_accounts import import_ours
+from tests.support.bank_accounts import OURS, import_ours
 from tests.support.camt_files import Entry, Statement, Tx, camt_bytes
 from tests.support.ledger import add_contributor, add_network
 from tests.support.swish_world import (  # noqa: F401 (fixtures)
@@ -25,6 +25,7 @@ from tests.support.swish_world import (  # noqa: F401 (fixtures)
 )
 from webhooks.bankfiles import parse
 from webhooks.bankfiles.importer import cash_balance
+from webhooks.bankfiles.worker import Outcome, work_once
 from webhooks.errors import BankFileConflict, BankFileInvalid
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples"
@@ -212,7 +213,7 @@ def test_a_bad_line_refuses_the_whole_file_and_changes_nothing(engine):
     assert _counts(engine) == before
 
 
-def test_a_crash_in_the_middle_leaves_nothing(engine):
+def test_a_crash_in_the_middle_books_nothing_and_a_worker_finishes_the_import(engine):
     data = camt_bytes([Entry((Tx(100 + i, f"G{i}"),), DAY, f"E{i}") for i in range(30)])
     before = _counts(engine)
     calls = []
@@ -223,8 +224,10 @@ def test_a_crash_in_the_middle_leaves_nothing(engine):
 
     with pytest.raises(KeyboardInterrupt):
         import_ours(engine, data, "mitt.xml", progress=crash, batch_lines=10)
-    assert calls and _counts(engine) == before
-    import_ours(engine, data, "mitt.xml")  # and the same file imports afterwards
+    assert calls and _counts(engine) == before  # it crashed checking the file: nothing booked
+    with pytest.raises(BankFileConflict, match="väntar redan"):  # the job waits, once
+        import_ours(engine, data, "mitt.xml")
+    assert work_once(engine, OURS)[Outcome.DONE] == 1
     assert _counts(engine)["bank_lines"] == 30
 
 
@@ -299,7 +302,7 @@ def test_a_swish_payment_the_bank_reported_first_is_confirmed_by_its_callback_no
 _IMPORT = """
 import sys
 from ledger.db.engine import make_engine
-from tests.support.bank_accounts import import_ours
+from tests.support.bank_accounts import OURS, import_ours
 from webhooks.bankfiles.importer import BankFileConflict
 try:
     import_ours(make_engine(sys.argv[1]), open(sys.argv[2], "rb"), "samma.xml")

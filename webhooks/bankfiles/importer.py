@@ -1,22 +1,33 @@
-"""Importing a bank file: one call that stores the file whole, its lines, and books them, in
-one transaction, so a refused file or a crash leaves nothing behind.
+"""Importing a bank file in short transactions (issue 12, item 6), so that a large file holds
+neither a web worker nor the ledger: a posting from the API or a webhook waits at most one
+batch.
 
-``import_file`` spools the upload to a temporary file while hashing it (the same bytes twice
-are refused by the UNIQUE sha256, also when two processes race), then in one transaction
-inserts the import, stores the file in 1 MiB chunks, streams the parser's lines through the
-matcher in batches and books them with ``posting.post_many``. A camt file is parsed as a
-stream: its ``BankFileInvalid`` comes when the iteration ends, and rolls the whole import back.
+A file reaches the importer as a stored job (``webhooks.bankfiles.jobs``). ``run`` takes a
+claimed job through its steps, each step its own short transaction that first checks the job is
+still this worker's (``jobs.hold``):
+
+1. ``check``: the whole file is read and checked with no writes; any bad line refuses the job,
+   naming file, line and field, and nothing is stored or booked.
+2. The import row is made (``bank_imports``, whose UNIQUE sha256 refuses a file imported
+   meanwhile) and the file's chunks are copied to it, one chunk per transaction.
+3. The lines are matched and booked a batch per transaction (``ledgering.book_batch``), the
+   batch's bank lines stored with its entries and the job's progress: a batch is booked wholly
+   or not at all. A worker that died mid-import leaves its job to be taken up again; the next
+   one skips the lines this import stored (by line number) and counts them as its own, so no
+   line is lost, booked twice, or counted as "already booked" by the import that booked it.
+4. The import's totals and the file's own are written, and the job is done.
+
+``import_file`` is the same run in the foreground (``kassan import``, the demo, tests).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import logging
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
-from itertools import islice
 from typing import IO, Any, BinaryIO
 
 from sqlalchemy import Connection, Engine, func, select
@@ -25,57 +36,35 @@ from sqlalchemy.exc import IntegrityError
 from ledger.chart import BANK
 from ledger.db import tables as t
 from ledger.db.engine import transaction
+from ledger.errors import LedgerError
 from ledger.services import journal
-from webhooks.bankfiles.camt import CamtReader
-from webhooks.bankfiles.detect import detect, parse
+from ledger.statuses import ImportJobStatus as Status
+from webhooks.bankfiles import jobs
+from webhooks.bankfiles.check import Reading, check
+from webhooks.bankfiles.decide import Match, MatchKind
 from webhooks.bankfiles.ledgering import BatchCounts, book_batch
 from webhooks.bankfiles.ours import OurAccounts
-from webhooks.bankfiles.records import BankFile, BankLine
+from webhooks.bankfiles.records import BankFile
 from webhooks.bankfiles.result import ImportResult, load
 from webhooks.bankfiles.tally import Tally
-from webhooks.errors import BankFileConflict
+from webhooks.errors import BankFileConflict, BankFileInvalid
 
 __all__ = [
-    "CHUNK_BYTES",
+    "BATCH_LINES",
     "cash_balance",
     "import_file",
     "read_file",
+    "run",
 ]
 
-CHUNK_BYTES = 1024 * 1024
-BATCH_LINES = 5000
-_SPOOL_IN_MEMORY = 8 * CHUNK_BYTES
+log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]  # (bytes of the file read, its size in bytes)
+# Lines booked per transaction: small enough that a posting waiting for the ledger's lock (or
+# SQLite's write lock) waits well under a second (bench/bankimport_wait.py measures it).
+BATCH_LINES = 500
 
-
-def _spool(source: bytes | BinaryIO) -> tuple[IO[bytes], str, int]:
-    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
-    digest = hashlib.sha256()
-    if isinstance(source, bytes):
-        spool.write(source)
-        digest.update(source)
-    else:
-        while block := source.read(CHUNK_BYTES):
-            spool.write(block)
-            digest.update(block)
-    size = spool.tell()
-    spool.seek(0)
-    return spool, digest.hexdigest(), size
-
-
-def _earlier(conn: Connection, sha256: str) -> Any:
-    i = t.bank_imports.c
-    return conn.execute(select(i.id, i.filename, i.imported_at).where(i.sha256 == sha256)).first()
-
-
-def _refuse(found: Any, filename: str) -> BankFileConflict:
-    when = found.imported_at.strftime("%Y-%m-%d %H:%M") if found.imported_at else "tidigare"
-    return BankFileConflict(
-        f"{filename}: filen är redan inläst (import {found.id}, {found.filename}, {when}); "
-        "inget bokfördes",
-        "file",
-    )
+Progress = Callable[[int, int], None]  # (work done, all the work): the CLI's progress bar
+AfterBatch = Callable[[int], None]  # lines booked so far; called between transactions
 
 
 def _summary(file: BankFile, tally: Tally) -> dict[str, Any]:
@@ -117,134 +106,183 @@ def cash_balance(conn: Connection, currency: str = "SEK", account: str = BANK) -
     return int(total)
 
 
-def _store(conn: Connection, import_id: int, spool: IO[bytes]) -> None:
-    spool.seek(0)
-    seq = 0
-    while block := spool.read(CHUNK_BYTES):
-        conn.execute(t.bank_import_chunks.insert().values(import_id=import_id, seq=seq, data=block))
-        seq += 1
-    spool.seek(0)
+def _copy_chunks(engine: Engine, job_id: int, token: str, import_id: int) -> None:
+    """The job's bytes become the import's stored file, one chunk per transaction."""
+    jc, ic = t.bank_import_job_chunks.c, t.bank_import_chunks.c
+    for seq in range(jobs.chunk_count(engine, job_id)):
+        with transaction(engine) as conn:
+            jobs.hold(conn, job_id, token)
+            copied = select(ic.seq).where(ic.import_id == import_id, ic.seq == seq)
+            if conn.scalar(copied) is not None:
+                continue
+            data = conn.scalar(select(jc.data).where(jc.job_id == job_id, jc.seq == seq))
+            conn.execute(
+                t.bank_import_chunks.insert().values(import_id=import_id, seq=seq, data=data)
+            )
 
 
-def _batches(lines: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    it = iter(lines)
-    while batch := list(islice(it, size)):
-        yield batch
+def _make_import(engine: Engine, job_id: int, token: str, fmt: str) -> int:
+    """The job's import row, made once; ``BankFileConflict`` if the file was imported meanwhile."""
+    try:
+        with transaction(engine) as conn:
+            row = jobs.hold(conn, job_id, token)
+            if row.import_id is not None:
+                return int(row.import_id)
+            import_id = int(
+                conn.execute(
+                    t.bank_imports.insert()
+                    .values(
+                        sha256=row.sha256,
+                        filename=row.filename,
+                        format=fmt[:20],
+                        imported_at=datetime.now(UTC),
+                        imported_by=row.requested_by,
+                        line_count=0,
+                        credit_count=0,
+                        credit_ore=0,
+                        debit_count=0,
+                        debit_ore=0,
+                        currency="SEK",
+                        booked_count=0,
+                        confirmed_count=0,
+                        matched_count=0,
+                        unmatched_count=0,
+                        summary="{}",
+                    )
+                    .returning(t.bank_imports.c.id)
+                ).scalar_one()
+            )
+            conn.execute(
+                t.bank_import_jobs.update()
+                .where(t.bank_import_jobs.c.id == job_id)
+                .values(import_id=import_id)
+            )
+    except IntegrityError as exc:
+        with engine.connect() as conn:
+            refused = jobs.conflict(conn, row.sha256, row.filename)
+        if refused is None:
+            raise
+        raise refused from exc
+    return import_id
 
 
-def import_file(
+def _booked_before(engine: Engine, import_id: int) -> dict[int, MatchKind]:
+    """The lines this import stored before its worker died: line number, how it was matched."""
+    b = t.bank_lines.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(b.line_no, b.match_kind).where(b.import_id == import_id))
+        return {int(r.line_no): MatchKind(r.match_kind) for r in rows}
+
+
+def run(
     engine: Engine,
-    data_or_stream: bytes | BinaryIO,
-    filename: str,
+    job_id: int,
+    token: str,
     *,
-    format: str | None = None,
-    user_id: int | None = None,
-    progress: Progress | None = None,
-    batch_lines: int = BATCH_LINES,
     mail_config: Mapping[str, object] | None = None,
+    batch_lines: int = BATCH_LINES,
+    progress: Progress | None = None,
+    after_batch: AfterBatch | None = None,
 ) -> ImportResult:
-    """Import one bank file; raises ``BankFileConflict`` (409) for a file imported before and
-    ``BankFileInvalid`` (422, naming file, line and field) for a file with any bad line.
+    """Import a job this worker claimed (``jobs.claim``). A bad file ends the job refused and
+    raises ``BankFileInvalid`` (or ``BankFileConflict``: imported meanwhile); the ledger
+    refusing a batch ends it failed and raises that ``LedgerError``; ``jobs.JobLost`` when
+    another worker took the job over. ``after_batch`` runs between the booking transactions.
 
     ``mail_config`` is the app configuration: the receipt e-mails of gifts paid by the file are
     written with it, and it names our bankgiro (``BANKGIRO``) and Swish numbers
-    (``SWISH_PAYEE_NUMBER``, ``SWISH_MERCHANT_NUMBER``). A file for an account that is not ours
-    (``webhooks.bankfiles.ours``) is refused whole with ``BankFileInvalid``; with None, no
-    bankgiro and no Swish number are ours."""
-    spool, sha256, size = _spool(data_or_stream)
-    with spool:
-        kind = format or detect(spool.read(4096))
-        spool.seek(0)
-        with engine.connect() as conn:
-            found = _earlier(conn, sha256)
-        if found is not None:
-            raise _refuse(found, filename)
-        parsed = None
-        if kind not in ("camt.053", "camt.054"):
-            parsed = parse(spool.read(), filename, format)  # small flat files: read whole
-            spool.seek(0)
+    (``SWISH_PAYEE_NUMBER``, ``SWISH_MERCHANT_NUMBER``); with None, none is ours."""
+    with engine.connect() as conn:
+        job = conn.execute(
+            select(t.bank_import_jobs).where(t.bank_import_jobs.c.id == job_id)
+        ).one()
+    with jobs.load_bytes(engine, job_id) as spool:
+        size = int(job.size)
         try:
-            return _import(
+            reading = Reading(spool, job.filename, job.format)
+            last = [time.monotonic()]
+
+            def beat(done: int) -> None:
+                if progress is not None:
+                    progress(done, 2 * size)
+                if time.monotonic() - last[0] >= 1.0:  # a heartbeat, not a write per batch
+                    jobs.beat(engine, job_id, token, bytes_done=done)
+                    last[0] = time.monotonic()
+
+            total = check(engine, reading, mail_config, batch_lines, beat)
+            jobs.beat(engine, job_id, token, bytes_done=size, line_total=total)
+            import_id = _make_import(engine, job_id, token, reading.format)
+        except (BankFileInvalid, BankFileConflict) as exc:
+            jobs.refuse(engine, job_id, token, exc)
+            raise
+        try:
+            return _book(
                 engine,
+                job,
+                token,
+                import_id,
                 spool,
-                sha256,
-                size,
-                filename,
-                parsed,
-                user_id,
-                progress,
-                batch_lines,
                 mail_config,
+                batch_lines,
+                progress,
+                after_batch,
             )
-        except IntegrityError as exc:
-            # Two processes with the same file: the second waited on the UNIQUE sha256.
-            with engine.connect() as conn:
-                found = _earlier(conn, sha256)
-            if found is None:
-                raise
-            raise _refuse(found, filename) from exc
+        except LedgerError as exc:
+            log.exception("bank import job %s failed after its check", job_id)
+            jobs.fail(engine, job_id, token, str(exc))
+            raise
 
 
-def _import(
+def _book(
     engine: Engine,
+    job: Any,
+    token: str,
+    import_id: int,
     spool: IO[bytes],
-    sha256: str,
-    size: int,
-    filename: str,
-    parsed: Any,
-    user_id: int | None,
-    progress: Progress | None,
+    config: Mapping[str, object] | None,
     batch_lines: int,
-    mail_config: Mapping[str, object] | None,
+    progress: Progress | None,
+    after_batch: AfterBatch | None,
 ) -> ImportResult:
-    with transaction(engine) as conn:
-        found = _earlier(conn, sha256)  # SQLite: BEGIN IMMEDIATE made this authoritative
-        if found is not None:
-            raise _refuse(found, filename)
-        import_id = int(
-            conn.execute(
-                t.bank_imports.insert()
-                .values(
-                    sha256=sha256,
-                    filename=filename[:255],
-                    format=(parsed.file.format if parsed else "camt")[:20],
-                    imported_at=datetime.now(UTC),
-                    imported_by=user_id,
-                    line_count=0,
-                    credit_count=0,
-                    credit_ore=0,
-                    debit_count=0,
-                    debit_ore=0,
-                    currency="SEK",
-                    booked_count=0,
-                    confirmed_count=0,
-                    matched_count=0,
-                    unmatched_count=0,
-                    summary="{}",
+    job_id, size, filename = int(job.id), int(job.size), job.filename
+    _copy_chunks(engine, job_id, token, import_id)
+    before = _booked_before(engine, import_id)
+    spool.seek(0)
+    reading = Reading(spool, filename, job.format)
+    fmt = reading.format
+    with engine.connect() as conn:
+        ours = OurAccounts.read(conn, config)
+    counts, tally = BatchCounts(), Tally()
+    for batch in reading.batches(batch_lines):
+        fresh = [ln for ln in batch if ln.line_no not in before]
+        for line in batch:
+            if line.line_no in before:  # booked by this import before its worker died
+                match = Match(before[line.line_no])
+                counts.add(line, match)
+                tally.add([line], [match])
+        if fresh:
+            with transaction(engine) as conn:
+                jobs.hold(
+                    conn,
+                    job_id,
+                    token,
+                    lines_done=counts.line_count + len(fresh),
+                    bytes_done=reading.position,
                 )
-                .returning(t.bank_imports.c.id)
-            ).scalar_one()
-        )
-        _store(conn, import_id, spool)
-        reader = None if parsed else CamtReader(spool, filename)  # type: ignore[arg-type]
-        lines: Iterable[BankLine] = parsed.lines if parsed else reader  # type: ignore[assignment]
-        total = len(parsed.lines) if parsed else 0
-        slugs = journal.network_slugs(conn)
-        ours = OurAccounts.read(conn, mail_config)
-        fmt = parsed.file.format if parsed else "camt"
-        counts = BatchCounts()
-        tally = Tally()
-        for batch in _batches(lines, batch_lines):
-            ours.refuse_others(fmt, filename, batch)
-            banks = {ln.account: ours.ledger_account(fmt, ln.account) or BANK for ln in batch}
-            matches = book_batch(conn, import_id, batch, slugs, user_id, counts, mail_config, banks)
-            tally.add(batch, matches)
-            if progress is not None:
-                done = spool.tell() if reader else size * counts.line_count // max(total, 1)
-                progress(min(done, size), size)
-        file = parsed.file if parsed else reader.file  # type: ignore[union-attr]
-        ours.refuse_other_accounts(fmt, filename, file.accounts)
-        summary = _summary(file, tally)
+                slugs = journal.network_slugs(conn)
+                banks = {ln.account: ours.ledger_account(fmt, ln.account) or BANK for ln in fresh}
+                matches = book_batch(
+                    conn, import_id, fresh, slugs, job.requested_by, counts, config, banks
+                )
+            tally.add(fresh, matches)
+        if progress is not None:
+            progress(size + reading.position, 2 * size)
+        if after_batch is not None:
+            after_batch(counts.line_count)
+    file = reading.file
+    summary = _summary(file, tally)
+    with transaction(engine) as conn:
+        jobs.hold(conn, job_id, token)
         conn.execute(
             t.bank_imports.update()
             .where(t.bank_imports.c.id == import_id)
@@ -259,12 +297,57 @@ def _import(
         # account books elsewhere).
         cash_account = {ours.ledger_account(fmt, a) or BANK for a in file.accounts}
         cash = cash_balance(conn, file.currency, *(cash_account if len(cash_account) == 1 else ()))
+        jobs.finish(conn, job_id, import_id, cash, counts.line_count)
         result = load(conn, import_id, cash)
-        if result is None:  # inserted above, in this same transaction
+        if result is None:  # made above by this worker, and never deleted
             raise RuntimeError(f"bank import {import_id} vanished while it was written")
+    jobs.drop_bytes(engine, job_id)
     if progress is not None:
-        progress(size, size)
+        progress(2 * size, 2 * size)
     return result
+
+
+def import_file(
+    engine: Engine,
+    data_or_stream: bytes | BinaryIO,
+    filename: str,
+    *,
+    format: str | None = None,
+    user_id: int | None = None,
+    progress: Progress | None = None,
+    batch_lines: int = BATCH_LINES,
+    mail_config: Mapping[str, object] | None = None,
+) -> ImportResult:
+    """Store a bank file as a job and import it here and now; raises ``BankFileConflict``
+    (409) for a file imported before or already queued and ``BankFileInvalid`` (422, naming
+    file, line and field) for a file with any bad line, and then nothing is booked. A file
+    for an account that is not ours (``webhooks.bankfiles.ours``) is refused whole."""
+    job_id = jobs.enqueue(engine, data_or_stream, filename, format=format, user_id=user_id)
+    claimed = jobs.claim(engine, job_id)
+    if claimed is None:  # a background worker took it first: wait for its end
+        job = jobs.wait(engine, job_id)
+        if job.status is Status.DONE and job.import_id is not None:
+            with engine.connect() as conn:
+                found = load(conn, job.import_id, job.cash_ore or 0)
+            if found is not None:
+                return found
+        if job.status is Status.REFUSED:
+            raise BankFileInvalid(job.errors)
+        raise LedgerError(f"{filename}: inläsningen avbröts ({job.status})", "file")
+    try:
+        return run(
+            engine,
+            job_id,
+            claimed[1],
+            mail_config=mail_config,
+            batch_lines=batch_lines,
+            progress=progress,
+        )
+    except BaseException:
+        # Interrupted here (Ctrl-C, a crash of the caller): a refused or failed job has ended
+        # already; one that was still running goes back to the queue, for a worker to finish.
+        jobs.release(engine, job_id, claimed[1])
+        raise
 
 
 def read_file(conn: Connection, import_id: int, out: BinaryIO) -> None:

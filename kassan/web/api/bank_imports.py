@@ -1,31 +1,34 @@
 """``/api/v1/bank-imports``: upload a bank file (multipart) and read what earlier imports did.
 
-The view parses the upload, calls ``import_file`` (one transaction) and returns its result,
-the same object ``kassan import`` prints and the finance desk shows: ``ok`` is false when a
-line is in conflict or the file's totals and the books disagree (the file is stored and what
-could be booked is booked; ``problems`` says what differs). A file imported before answers
-409, a file with a bad line 422 listing every fault with its file, line and field; in both
-cases nothing is stored.
+An upload is stored as a job and answered ``202 Accepted`` at once, with ``Location`` naming
+``/api/v1/bank-imports/jobs/<id>``: the background worker checks the whole file, then books it
+in short transactions (``webhooks.bankfiles.importer``). The job reads ``waiting``, then
+``running`` with its progress, then ``done`` with the import's result (the same object
+``kassan import`` prints and the finance desk shows: ``ok`` is false when a line is in conflict
+or the file's totals and the books disagree), or ``refused`` listing every fault with its file,
+line and field, and then nothing was booked. A file imported before, or waiting already,
+answers 409 at once, naming the earlier import or job.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app
+from flask import current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Connection, select
 
+from kassan.web import appliers
 from kassan.web.api.auth import current_api_user, require_token
 from kassan.web.database import get_engine
-from kassan.web.errors import api_error, code_of, status_of
+from kassan.web.errors import api_error
 from ledger.db import tables as t
+from ledger.statuses import ImportJobStatus
+from webhooks.bankfiles import jobs
 from webhooks.bankfiles.detect import FORMATS
-from webhooks.bankfiles.importer import import_file
 from webhooks.bankfiles.result import from_row, load
-from webhooks.errors import BankFileInvalid
 
 blp = Blueprint("bank_imports", __name__, url_prefix="/api/v1", description="Bank-file imports")
 blp.before_request(require_token)
@@ -110,7 +113,41 @@ class BankImportSchema(Schema):
     )
     summary = fields.Dict(metadata={"description": "the file's own control totals, balances"})
     ledger_cash_ore = fields.Integer(
-        metadata={"description": "the ledger's 1930 balance after the import (POST only)"}
+        metadata={
+            "description": "the ledger's 1930 balance after the import (a done job's result only)"
+        }
+    )
+
+
+class JobErrorSchema(Schema):
+    file = fields.String()
+    line = fields.Integer(allow_none=True, metadata={"description": "the file's text line"})
+    field = fields.String(allow_none=True)
+    message = fields.String(metadata={"description": "what is wrong, in Swedish"})
+
+
+class JobSchema(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    sha256 = fields.String()
+    status = fields.String(
+        validate=validate.OneOf([str(s) for s in ImportJobStatus]),
+        metadata={
+            "description": "waiting; running (bytes_done of size checked, then lines_done of "
+            "line_total booked); done (import_id and result); refused (errors: nothing was "
+            "booked); failed (errors: the ledger refused a batch after the check)"
+        },
+    )
+    size = fields.Integer(metadata={"description": "the file's size in bytes"})
+    bytes_done = fields.Integer(metadata={"description": "bytes of the file checked"})
+    line_total = fields.Integer(
+        allow_none=True, metadata={"description": "the file's lines, once it is checked"}
+    )
+    lines_done = fields.Integer(metadata={"description": "lines booked (or confirmed) so far"})
+    import_id = fields.Integer(allow_none=True)
+    errors = fields.List(fields.Nested(JobErrorSchema))
+    result = fields.Nested(
+        BankImportSchema, allow_none=True, metadata={"description": "the import, once done"}
     )
 
 
@@ -152,36 +189,65 @@ class BankImports(MethodView):
 
     @blp.arguments(UploadFormSchema, location="form")
     @blp.arguments(UploadSchema, location="files")
-    @blp.response(201, BankImportSchema, description="imported")
+    @blp.response(
+        202,
+        JobSchema,
+        description="stored: the worker imports it; poll the job named by Location",
+        headers={
+            "Location": {
+                "description": "the job: /api/v1/bank-imports/jobs/{job_id}",
+                "schema": {"type": "string"},
+            }
+        },
+    )
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(403, response="FORBIDDEN")
-    @blp.alt_response(409, response="CONFLICT", description="this file was imported before")
+    @blp.alt_response(
+        409, response="CONFLICT", description="this file was imported before, or waits already"
+    )
     def post(self, form: dict[str, Any], files: dict[str, Any]) -> Any:
-        """Import a camt.053/054, BgMax or Swish-report file; nothing is stored on any error."""
+        """Upload a camt.053/054, BgMax or Swish-report file to be imported in the background."""
         upload = files["file"]
-        name = upload.filename or "bankfil"
-        try:
-            result = import_file(
-                get_engine(current_app),
-                upload.stream,
-                name,
-                format=form["format"],
-                user_id=current_api_user().id,
-                mail_config=current_app.config,
-            )
-        except BankFileInvalid as exc:
-            return _refused(exc)
+        engine = get_engine(current_app)
+        job_id = jobs.enqueue(
+            engine,
+            upload.stream,
+            upload.filename or "bankfil",
+            format=form["format"],
+            user_id=current_api_user().id,
+        )
+        appliers.wake_import_worker(current_app._get_current_object())  # type: ignore[attr-defined]
+        with engine.connect() as conn:
+            body = _job(conn, job_id)
+        return body, 202, {"Location": url_for("bank_imports.BankImportJob", job_id=job_id)}
+
+
+def _job(conn: Connection, job_id: int) -> dict[str, Any] | None:
+    job = jobs.read(conn, job_id)
+    if job is None:
+        return None
+    out = job.as_dict()
+    out["result"] = None
+    if job.status == ImportJobStatus.DONE and job.import_id is not None:
+        out["result"] = _one(conn, job.import_id)
+        if out["result"] is not None:
+            out["result"]["ledger_cash_ore"] = job.cash_ore
+    return out
+
+
+@blp.route("/bank-imports/jobs/<int:job_id>")
+class BankImportJob(MethodView):
+    @blp.response(200, JobSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, job_id: int) -> Any:
+        """An uploaded file's job: waiting, running with its progress, done with the import's
+        result, or refused with every fault by file, line and field."""
         with get_engine(current_app).connect() as conn:
-            record = _one(conn, result.id)
-        return {**(record or {}), "ledger_cash_ore": result.cash_ore}, 201
-
-
-def _refused(exc: BankFileInvalid) -> Response:
-    listed: dict[str, list[str]] = {}
-    for e in exc.errors:
-        where = f"{e.file}:{e.line}" if e.line is not None else e.file
-        listed.setdefault(f"{where}:{e.field}" if e.field else where, []).append(e.message)
-    return api_error(status_of(exc), code_of(exc), exc.message, fields=listed)
+            found = _job(conn, job_id)
+        if found is None:
+            return api_error(404, "ImportJobNotFound", f"no bank import job {job_id}", field="id")
+        return found
 
 
 @blp.route("/bank-imports/<int:import_id>")

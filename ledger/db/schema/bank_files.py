@@ -66,6 +66,45 @@ bank_import_chunks = Table(
 )
 
 
+# An uploaded bank file waiting for, or being imported by, the background worker (issue 12,
+# item 6). ``active_sha256`` holds the file's hash while the job waits or runs and is cleared
+# when it ends: its UNIQUE refuses the same file queued twice (NULLs never collide), and once
+# the job has made its import, ``bank_imports.sha256`` refuses it from then on. ``claim`` is the
+# token of the worker that holds the job; ``heartbeat_at`` says it is alive.
+bank_import_jobs = Table(
+    "bank_import_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("active_sha256", String(64), unique=True),
+    Column("filename", String(255), nullable=False),
+    Column("format", String(20)),  # as asked for; None: detected from the file
+    Column("size", BigInteger, nullable=False),
+    Column("requested_by", Integer, ForeignKey("users.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(12), nullable=False, index=True),
+    Column("claim", String(36)),
+    Column("heartbeat_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("bytes_done", BigInteger, nullable=False, server_default="0"),
+    Column("line_total", Integer),  # known once the whole file is checked
+    Column("lines_done", Integer, nullable=False, server_default="0"),
+    Column("import_id", Integer, ForeignKey("bank_imports.id")),
+    Column("cash_ore", BigInteger),
+    Column("errors", Text),  # refused: JSON list of {file, line, field, message}
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+
+bank_import_job_chunks = Table(
+    "bank_import_job_chunks",
+    metadata,
+    Column("job_id", Integer, ForeignKey("bank_import_jobs.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
+
 bank_lines = Table(
     "bank_lines",
     metadata,

@@ -1,0 +1,174 @@
+"""Uploaded bank files imported by the background worker in short transactions (issue 12, item
+6): a bad line anywhere refuses the whole file before anything is booked, a worker that dies
+mid-import leaves a job the next worker finishes with every line booked exactly once, and two
+workers never import one job twice."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, func, select, update
+
+from ledger.db import tables as t
+from ledger.statuses import ImportJobStatus
+from tests.support.bank_accounts import OURS
+from tests.support.camt_files import IBAN, Entry, Statement, Tx, camt_bytes
+from webhooks.bankfiles import importer, jobs
+from webhooks.bankfiles.worker import Outcome, work_once, work_one
+from webhooks.errors import BankFileInvalid
+
+DAY = date(2026, 12, 1)
+LINES = 30
+BATCH = 10
+
+
+class Killed(Exception):
+    """The worker dies here (what a kill -9 leaves: batches committed, the job still running)."""
+
+
+def _file(count: int = LINES, day_of=lambda i: DAY, prefix: str = "G") -> bytes:
+    entries = [Entry((Tx(100_00 + i, f"{prefix}{i}"),), day_of(i), f"E{i}") for i in range(count)]
+    return camt_bytes(entries)
+
+
+def _count(engine: Engine, table) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(table)))
+
+
+def _bank_total(engine: Engine) -> int:
+    jl = t.journal_lines.c
+    with engine.connect() as conn:
+        return int(
+            conn.scalar(
+                select(func.coalesce(func.sum(jl.debit_ore - jl.credit_ore), 0)).where(
+                    jl.account == "1930"
+                )
+            )
+        )
+
+
+def _job(engine: Engine, job_id: int) -> jobs.Job:
+    with engine.connect() as conn:
+        found = jobs.read(conn, job_id)
+    assert found is not None
+    return found
+
+
+def _stale(engine: Engine, job_id: int) -> None:
+    """The worker holding the job stopped beating its heart long ago."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(t.bank_import_jobs)
+            .where(t.bank_import_jobs.c.id == job_id)
+            .values(heartbeat_at=jobs._now().replace(year=2020))
+        )
+
+
+def _run(engine: Engine, job_id: int, token: str, **options):
+    return importer.run(engine, job_id, token, mail_config=OURS, batch_lines=BATCH, **options)
+
+
+def test_a_worker_killed_mid_import_leaves_a_job_the_next_worker_finishes_exactly_once(engine):
+    data = _file()
+    job_id = jobs.enqueue(engine, data, "dag.xml")
+    job_id, token = jobs.claim(engine, job_id)
+
+    def die_after_two_batches(done: int) -> None:
+        if done >= 2 * BATCH:
+            raise Killed
+
+    with pytest.raises(Killed):
+        _run(engine, job_id, token, after_batch=die_after_two_batches)
+    assert _count(engine, t.bank_lines) == 2 * BATCH  # two batches committed, one by one
+    assert _job(engine, job_id).status == ImportJobStatus.RUNNING
+    assert jobs.claim(engine) is None  # its worker may still be alive: nobody takes it yet
+    _stale(engine, job_id)
+    assert work_one(engine, OURS) is Outcome.DONE
+    job = _job(engine, job_id)
+    assert job.status == ImportJobStatus.DONE and job.lines_done == LINES
+    with engine.connect() as conn:
+        result = importer.load(conn, job.import_id)
+    assert result is not None and result.ok
+    # Every line booked once, and the lines booked before the crash counted as this import's.
+    c = result.counts
+    assert (c.line_count, c.booked_count, c.confirmed_count) == (LINES, LINES, 0)
+    assert _count(engine, t.bank_lines) == _count(engine, t.journal_entries) == LINES
+    assert _bank_total(engine) == result.total("file_ore") == sum(100_00 + i for i in range(30))
+    assert _count(engine, t.bank_import_job_chunks) == 0
+    assert _count(engine, t.bank_import_chunks) >= 1
+
+
+def test_a_worker_whose_job_was_taken_over_stops_at_its_next_batch(engine):
+    job_id = jobs.enqueue(engine, _file(), "dag.xml")
+    _, first = jobs.claim(engine, job_id)
+    taken = []
+
+    def taken_over_after_one_batch(done: int) -> None:
+        if not taken:
+            _stale(engine, job_id)
+            taken.append(jobs.claim(engine, job_id))
+
+    with pytest.raises(jobs.JobLost):
+        _run(engine, job_id, first, after_batch=taken_over_after_one_batch)
+    assert _count(engine, t.bank_lines) == BATCH
+    (_, second), *_ = taken
+    result = _run(engine, job_id, second)
+    assert result.counts.booked_count == LINES and result.counts.confirmed_count == 0
+    assert _count(engine, t.journal_entries) == LINES
+
+
+def test_two_workers_racing_for_one_job_import_it_once(engine):
+    job_id = jobs.enqueue(engine, _file(), "dag.xml")
+    start = threading.Barrier(2)
+    outcomes: list[Outcome | None] = []
+
+    def worker() -> None:
+        start.wait()
+        outcomes.append(work_one(engine, OURS, job_id))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes, key=str) == [None, Outcome.DONE]  # the other found it taken
+    assert _count(engine, t.bank_imports) == 1
+    assert _count(engine, t.journal_entries) == _count(engine, t.bank_lines) == LINES
+
+
+def test_a_line_in_a_year_not_opened_refuses_the_file_before_any_batch_is_booked(engine):
+    data = _file(day_of=lambda i: date(1999, 6, 1) if i == 25 else DAY)
+    job_id = jobs.enqueue(engine, data, "gammal.xml")
+    _, token = jobs.claim(engine, job_id)
+    with pytest.raises(BankFileInvalid) as refused:
+        _run(engine, job_id, token)
+    (error,) = refused.value.errors
+    assert (error.file, error.field) == ("gammal.xml", "booking_date")
+    assert error.line is not None and "räkenskapsåret 1999 är inte öppnat" in error.message
+    job = _job(engine, job_id)
+    assert job.status == ImportJobStatus.REFUSED and job.errors == refused.value.errors
+    assert _count(engine, t.bank_imports) == _count(engine, t.journal_entries) == 0
+    assert _count(engine, t.bank_import_job_chunks) == 0
+
+
+def test_a_file_for_an_account_not_ours_is_refused_and_the_next_job_goes_on(engine):
+    ours = _file(LINES - 5)
+    entries = [Entry((Tx(250_00, "X1"),), DAY, "X1")]
+    statement = camt_bytes([], kind="053", version="08", statement=Statement(entries))
+    theirs = statement.replace(IBAN.encode(), b"CH9300762011623852957")
+    job_id = jobs.enqueue(engine, ours, "vår.xml")
+    other = jobs.enqueue(engine, theirs, "deras.xml")
+    assert work_once(engine, OURS) == {
+        Outcome.DONE: 1,
+        Outcome.REFUSED: 1,
+        Outcome.FAILED: 0,
+        Outcome.LOST: 0,
+    }
+    assert _job(engine, job_id).status == ImportJobStatus.DONE
+    refused = _job(engine, other)
+    assert refused.status == ImportJobStatus.REFUSED
+    assert refused.errors[0].field == "account" and "inte vårt" in refused.errors[0].message
+    assert _count(engine, t.journal_entries) == LINES - 5
