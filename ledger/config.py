@@ -87,7 +87,8 @@ def from_environment(
         "BANK_FILE_MAX_BYTES": _days(env, "KASSAN_BANK_FILE_MAX_MB", 100, 1, 2048, "MiB") << 20,
         # uploaded bank files are imported by a thread in each app process; "0": only by
         # ``kassan webhooks work``
-        "BANK_IMPORT_IN_APP": env.get("KASSAN_BANK_IMPORT_IN_APP", "1") not in ("0", "false", "nej"),
+        "BANK_IMPORT_IN_APP": env.get("KASSAN_BANK_IMPORT_IN_APP", "1")
+        not in ("0", "false", "nej"),
         # Skatteverket has approved us as a gift recipient: receipts mention the tax reduction
         "TAX_APPROVED_RECIPIENT": env.get("KASSAN_TAX_APPROVED_RECIPIENT") in ("1", "true", "ja"),
     }
