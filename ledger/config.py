@@ -175,7 +175,7 @@ def _invoice_settings(env: dict[str, str]) -> dict[str, Any]:
 
 def _swish_settings(env: dict[str, str], kassan_env: str) -> dict[str, Any]:
     """Swish Handel (the API with a client certificate); off unless the merchant number is set."""
-    values = {
+    values: dict[str, Any] = {
         name: env.get(name) or None
         for name in (
             "SWISH_MERCHANT_NUMBER",
@@ -184,8 +184,11 @@ def _swish_settings(env: dict[str, str], kassan_env: str) -> dict[str, Any]:
             "SWISH_KEY",
             "SWISH_CA",
             "SWISH_CALLBACK_URL",
+            "SWISH_RECURRING_API_BASE",
         )
     }
+    # the agreement includes recurring payments: monthly gifts by a consent in the Swish app
+    values["SWISH_RECURRING"] = env.get("SWISH_RECURRING") in ("1", "true", "ja")
     if values["SWISH_MERCHANT_NUMBER"] and kassan_env == "production":
         missing = [n for n in ("SWISH_CERT", "SWISH_KEY", "SWISH_CA") if not values[n]]
         if missing:

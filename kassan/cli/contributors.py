@@ -21,6 +21,7 @@ _TABLES = {
     "gifts": "gåvor",
     "bank_lines": "bankrader",
     "swish_payments": "Swishbetalningar",
+    "swish_consents": "Swishmedgivanden",
     "email_outbox": "e-postmeddelanden",
 }
 

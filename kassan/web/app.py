@@ -24,6 +24,7 @@ from kassan.web import (
     login_throttle,
     pages,
     stripe_webhook,
+    swish_recurring,
     templating,
 )
 from kassan.web import swish as swish_views
@@ -83,6 +84,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(csrf.exempt(stripe_webhook.bp))
     app.register_blueprint(swish_views.bp)
     csrf.exempt(swish_views.receive)  # only the callback: Swish posts JSON without a token
+    app.register_blueprint(swish_recurring.bp)
+    csrf.exempt(swish_recurring.receive_consent)  # Swish's callbacks, as above
+    csrf.exempt(swish_recurring.receive_payment)
     app.register_blueprint(donate.bp)
     app.register_blueprint(collections.bp)
     init_api(app)

@@ -29,6 +29,7 @@ from reports import bank_reconciliation
 from reports.display import format_money
 from webhooks.bankfiles import jobs
 from webhooks.bankfiles import result as import_result
+from webhooks.swish import charge_results as swish_charges
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
@@ -101,6 +102,7 @@ def _desk_page(error: LedgerError | None = None, upload_errors: Any = None) -> P
         ledger_2890 = suspense.suspense_balance(conn)
         out_lines = bank_reconciliation.open_outgoing(conn)
         conflicts = import_result.conflict_lines(conn)
+        swish_failed = swish_charges.failed(conn)
     status = 200 if error is None and not upload_errors else 422
     return render_template(
         "finance/desk.html",
@@ -110,6 +112,7 @@ def _desk_page(error: LedgerError | None = None, upload_errors: Any = None) -> P
         ledger_2890=ledger_2890,
         out_lines=out_lines,
         conflicts=conflicts,
+        swish_failed=swish_failed,
         networks=networks,
         new_token=_token,
         error=error,

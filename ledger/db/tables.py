@@ -59,6 +59,7 @@ from ledger.db.schema.payments import (
     swish_payments,
     swish_refunds,
 )
+from ledger.db.schema.swish_recurring import swish_consents, swish_recurring_payments
 from ledger.db.schema.workplace_collections import (
     collection_cash,
     collection_changes,
@@ -108,7 +109,9 @@ __all__ = [
     "reference_counters",
     "stripe_charge_links",
     "stripe_events",
+    "swish_consents",
     "swish_payments",
+    "swish_recurring_payments",
     "swish_refunds",
     "user_sessions",
     "users",

@@ -182,6 +182,13 @@ def export(conn: Connection, crypt: MultiFernet, contributor_id: int) -> dict[st
             .order_by(t.swish_payments.c.created_at),
             drop=("token",),
         ),
+        "swish_consents": _rows(
+            conn,
+            select(t.swish_consents)
+            .where(t.swish_consents.c.gift_id.in_(_gift_ids(contributor_id)))
+            .order_by(t.swish_consents.c.created_at),
+            drop=("token",),
+        ),
         "collections": _rows(conn, collections.order_by(c.id), drop=("image", "ip_hash")),
         "invoices": _rows(
             conn,
@@ -248,6 +255,11 @@ def erase(conn: Connection, contributor_id: int, *, now: datetime) -> Erased:
     changed["swish_payments"] = conn.execute(
         t.swish_payments.update()
         .where(t.swish_payments.c.gift_id.in_(_gift_ids(contributor_id)))
+        .values(payer_alias=None, updated_at=now)
+    ).rowcount
+    changed["swish_consents"] = conn.execute(
+        t.swish_consents.update()
+        .where(t.swish_consents.c.gift_id.in_(_gift_ids(contributor_id)))
         .values(payer_alias=None, updated_at=now)
     ).rowcount
     changed["email_outbox"] = 0

@@ -82,6 +82,20 @@ def _anna(engine: Engine) -> tuple[int, int, str]:
                 updated_at=NOW,
             )
         )
+        conn.execute(
+            t.swish_consents.insert().values(
+                consent_id="B" * 32,
+                gift_id=gift.id,
+                expected_payment_id=plan.id,
+                attempt=1,
+                payee_payment_reference=plan.reference,
+                payer_alias="46701234567",
+                status="DECLINED",
+                token="secret-token",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
         mail.enqueue(conn, "sent-1", "Anna@Example.se", "Tack", "Hej Anna Andersson!")
         mail.enqueue(conn, "waiting-1", "anna@example.se", "Kvitto", "Hej Anna Andersson!")
         mail.enqueue(conn, "other-1", "bertil@example.se", "Tack", "Hej Bertil!")
@@ -127,6 +141,8 @@ def test_the_export_holds_everything_kassan_keeps_about_one_person(engine):
         ("bank:T1", "Anna Andersson")
     ]
     assert [s["payer_alias"] for s in data["swish_payments"]] == ["46701234567"]
+    assert [s["payer_alias"] for s in data["swish_consents"]] == ["46701234567"]
+    assert "token" not in data["swish_consents"][0]
     assert len(data["emails"]) == 3 and {"Kvitto", "Tack"} <= {m["subject"] for m in data["emails"]}
     assert [(e["date"], [ln["credit_ore"] for ln in e["lines"]]) for e in data["entries"]] == [
         ("2026-12-01", [20_000])
@@ -144,6 +160,7 @@ def test_erasure_anonymises_the_person_and_keeps_the_books_as_they_were(engine):
         "gifts": 1,
         "bank_lines": 1,
         "swish_payments": 1,
+        "swish_consents": 1,
         "email_outbox": 3,  # the sent one anonymised, the waiting one and the receipt dropped
     }
     assert (done.entries_kept, done.kept_until) == (1, date(2033, 12, 31))
@@ -195,7 +212,7 @@ def test_the_commands_export_as_json_and_erase_saying_what_is_kept_until_when(en
     assert erased.exit_code == 0, erased.output
     assert erased.output.splitlines() == [
         f"Raderade personuppgifter för givare {cid}: givaren 1, gåvor 1, bankrader 1, "
-        "Swishbetalningar 1, e-postmeddelanden 3.",
+        "Swishbetalningar 1, Swishmedgivanden 1, e-postmeddelanden 3.",
         "Kvar: 1 verifikation(er) med belopp och datum, utfärdade fakturor och bankfilerna som "
         "banken skickade, till och med 2033-12-31 (Bokföringslagen 7 kap. 2 §: sju år efter "
         "räkenskapsårets slut).",

@@ -12,6 +12,13 @@ Swish Commerce API's shapes, so that Kassan's real TLS and HTTP code runs in the
 * The test decides the outcome: ``complete(id, "PAID")`` (or DECLINED, ERROR, CANCELLED) sets
   it and POSTs the callback, with the object as Swish sends it, to the request's callbackUrl.
   ``GET /api/v1/...`` answers with the object; ``fail_gets`` makes those answer 503.
+* Recurring payments (Swish's Recurring payments API v1, on the same host without the
+  ``/swish-cpcapi`` prefix): consents (``POST /recurring/merchant/v1/consents/{id}``, with
+  ``/token`` for m-commerce, answering ``PaymentRequestToken``; ``GET`` and ``DELETE``) and
+  payments against an ACTIVE consent (``POST .../payments/single/{id}``, ``GET .../{id}/status``).
+  ``consent_outcome(id, "ACTIVE")`` (or DECLINED, ERROR, CANCELLED: the donor in the app) and
+  ``charge_outcome(id, "PAID")`` (or DECLINED, ERROR) settle them and POST the callback.
+  A payment against a consent that is not ACTIVE is refused (422, ``RC01``: assumed code).
 * Swish refuses http callback URLs (RP03); ``allow_http_callback`` lets the tests' live app on
   http://127.0.0.1 receive them.
 """
@@ -57,6 +64,8 @@ class FakeSwish:
         self.merchant = merchant
         self.payments: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
+        self.consents: dict[str, dict[str, Any]] = {}
+        self.recurring: dict[str, dict[str, Any]] = {}
         self.unenrolled: set[str] = {"46700000000"}  # answers ACMT03
         self.allow_http_callback = False
         self.fail_gets = False
@@ -192,7 +201,109 @@ class FakeSwish:
             }
         return 201, None, {"Location": f"{self.base}/api/v1/refunds/{rid}"}
 
-    # --- what the test decides ----------------------------------------------------------------
+    def create_consent(
+        self, cid: str, body: dict[str, Any], token: bool
+    ) -> tuple[int, Any, dict[str, str]]:
+        errors = []
+        callback = str(body.get("callbackUrl") or "")
+        if not (callback.startswith("https://") or (self.allow_http_callback and callback)):
+            errors.append(_error("RP03", "Callback URL is missing or does not use HTTPS"))
+        payee = (
+            (body.get("payee") or {}).get("alias") if isinstance(body.get("payee"), dict) else None
+        )
+        if payee != self.merchant:
+            errors.append(_error("ACMT07", "Payee not Enrolled"))
+        payer = body.get("payer")
+        alias = payer.get("alias") if isinstance(payer, dict) else None
+        if token and alias is not None:
+            errors.append(_error("RP02", "m-commerce consents take no payer"))
+        if not token and (alias is None or not re.fullmatch(r"\d{8,15}", str(alias))):
+            errors.append(_error("BE18", "Payer alias is invalid"))
+        elif alias in self.unenrolled:
+            errors.append(_error("ACMT03", "Payer not Enrolled"))
+        ref = body.get("payeePaymentReference")
+        if ref is not None and not _PAYEE_REF.match(str(ref)):
+            errors.append(_error("FF08", "PayeePaymentReference is invalid"))
+        if errors:
+            return 422, errors, {}
+        with self.lock:
+            if cid in self.consents:
+                return 409, [], {}
+            self.consents[cid] = {
+                "consentId": cid,
+                "callbackUrl": callback,
+                "payee": {"alias": payee},
+                "payer": {"alias": alias},
+                "payeePaymentReference": ref,
+                "status": "PENDING",
+                "dateCreated": _now(),
+                "activatedAt": None,
+                "dateCancelled": None,
+                "errorCode": None,
+                "errorMessage": None,
+            }
+        prefix = self.base.removesuffix(PREFIX)
+        headers = {"Location": f"{prefix}/recurring/merchant/v1/consents/{cid}"}
+        if token:
+            headers["PaymentRequestToken"] = secrets.token_hex(16)
+            self.consents[cid]["token"] = headers["PaymentRequestToken"]
+        return 201, None, headers
+
+    def delete_consent(self, cid: str) -> tuple[int, Any, dict[str, str]]:
+        with self.lock:
+            obj = self.consents.get(cid)
+            if obj is None:
+                return 404, [], {}
+            if obj["status"] in ("PENDING", "ACTIVE"):
+                obj["status"] = "CANCELLED"
+                obj["dateCancelled"] = _now()
+        return 204, None, {}
+
+    def create_recurring(self, pid: str, body: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+        errors = []
+        callback = str(body.get("callbackUrl") or "")
+        if not (callback.startswith("https://") or (self.allow_http_callback and callback)):
+            errors.append(_error("RP03", "Callback URL is missing or does not use HTTPS"))
+        payee = body.get("payee")
+        if not isinstance(payee, dict) or payee.get("alias") != self.merchant:
+            errors.append(_error("ACMT07", "Payee not Enrolled"))
+        amount = body.get("amount")
+        value = amount.get("value") if isinstance(amount, dict) else None
+        if value is None or not _AMOUNT.match(str(value)):
+            errors.append(_error("PA02", "Amount value is missing or not a valid number"))
+        if not isinstance(amount, dict) or amount.get("currency") != "SEK":
+            errors.append(_error("AM03", "Invalid or missing Currency"))
+        if not _MESSAGE.match(str(body.get("message") or "")):
+            errors.append(_error("RP02", "Wrong formatted message"))
+        consent = self.consents.get(str(body.get("consentId")))
+        if consent is None or consent["status"] != "ACTIVE":
+            errors.append(_error("RC01", "Consent is not active"))
+        if errors:
+            return 422, errors, {}
+        assert consent is not None
+        with self.lock:
+            if pid in self.recurring:
+                return 409, [], {}
+            self.recurring[pid] = {
+                "paymentId": pid,
+                "consentId": consent["consentId"],
+                "callbackUrl": callback,
+                "payee": {"alias": self.merchant},
+                "payer": {"alias": consent["payer"]["alias"]},
+                "amount": {"value": str(value), "currency": "SEK"},
+                "message": body.get("message"),
+                "payeePaymentReference": body.get("payeePaymentReference"),
+                "paymentReference": None,
+                "status": "CREATED",
+                "dateCreated": _now(),
+                "datePaid": None,
+                "errorCode": None,
+                "errorMessage": None,
+            }
+        prefix = self.base.removesuffix(PREFIX)
+        return 201, None, {"Location": f"{prefix}/recurring/merchant/v1/payments/single/{pid}"}
+
+    # --- what the test decides -----------------------------------------------------------------
 
     def complete(self, pid: str, status: str, *, error_code: str | None = None) -> int:
         """Settle a payment request as Swish would, then post its callback; the app's status."""
@@ -212,6 +323,33 @@ class FakeSwish:
         if status == "PAID":
             obj["paymentReference"] = uuid.uuid4().hex.upper()
             obj["datePaid"] = _now()
+        return self.notify(obj)
+
+    def consent_outcome(self, cid: str, status: str, *, error_code: str | None = None) -> int:
+        """The donor answers in the app (ACTIVE, DECLINED), Swish fails (ERROR), or the donor
+        ends an active consent in the app (CANCELLED); then Swish posts the callback."""
+        obj = self.consents[cid]
+        obj["status"] = status
+        if status == "ACTIVE":
+            obj["activatedAt"] = _now()
+            if obj["payer"]["alias"] is None:
+                obj["payer"]["alias"] = "46701234567"  # the app that scanned the QR code
+        elif status == "CANCELLED":
+            obj["dateCancelled"] = _now()
+        else:
+            obj["errorCode"] = error_code
+            obj["errorMessage"] = f"test outcome {status}" if error_code else None
+        return self.notify(obj)
+
+    def charge_outcome(self, pid: str, status: str, *, error_code: str | None = None) -> int:
+        obj = self.recurring[pid]
+        obj["status"] = status
+        if status == "PAID":
+            obj["paymentReference"] = uuid.uuid4().hex.upper()
+            obj["datePaid"] = _now()
+        else:
+            obj["errorCode"] = error_code
+            obj["errorMessage"] = f"test outcome {status}" if error_code else None
         return self.notify(obj)
 
     def notify(self, obj: dict[str, Any], body: dict[str, Any] | None = None) -> int:
@@ -257,6 +395,38 @@ def _handler(fake: FakeSwish) -> type[BaseHTTPRequestHandler]:
                 return None
             return f"{match[1]}/{match[2]}", match[3]
 
+        def _recurring(self) -> tuple[str, str, str] | None:
+            match = re.fullmatch(
+                r"/recurring/merchant/v1/(consents|payments/single)/([^/]+)(/token|/status)?",
+                self.path,
+            )
+            if match is None or not _ID.match(match[2]):
+                return None
+            return match[1], match[2], match[3] or ""
+
+        def do_POST(self) -> None:
+            route = self._recurring()
+            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                body = json.loads(self.rfile.read(length) or b"null")
+            except ValueError:
+                body = None
+            if route is None or route[2] == "/status":
+                return self._answer(404)
+            if not isinstance(body, dict):
+                return self._answer(400, [_error("RP02", "Wrong formatted message")])
+            if route[0] == "consents":
+                return self._answer(*fake.create_consent(route[1], body, route[2] == "/token"))
+            if route[2]:
+                return self._answer(404)
+            self._answer(*fake.create_recurring(route[1], body))
+
+        def do_DELETE(self) -> None:
+            route = self._recurring()
+            if route is None or route[0] != "consents" or route[2]:
+                return self._answer(404)
+            self._answer(*fake.delete_consent(route[1]))
+
         def do_PUT(self) -> None:
             route = self._route()
             length = int(self.headers.get("Content-Length") or 0)
@@ -272,6 +442,16 @@ def _handler(fake: FakeSwish) -> type[BaseHTTPRequestHandler]:
             self._answer(*create(route[1], body))
 
         def do_GET(self) -> None:
+            recurring = self._recurring()
+            if recurring is not None:
+                fake.gets += 1
+                if fake.fail_gets:
+                    return self._answer(503, [])
+                kind, rid, tail = recurring
+                store = fake.consents if kind == "consents" else fake.recurring
+                if tail != ("" if kind == "consents" else "/status") or rid not in store:
+                    return self._answer(404, [])
+                return self._answer(200, {k: v for k, v in store[rid].items() if k != "token"})
             route = self._route()
             fake.gets += 1
             if route is None or route[0] not in ("v1/paymentrequests", "v1/refunds"):

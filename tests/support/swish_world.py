@@ -21,7 +21,7 @@ from ledger.money import Money
 from ledger.services import expected
 from tests.support.fake_swish import MERCHANT, FakeSwish, Pki, make_pki
 from tests.support.ledger import add_network
-from webhooks.swish import checkout
+from webhooks.swish import checkout, consents
 
 
 class SwishWorld:
@@ -64,6 +64,61 @@ class SwishWorld:
             assert plan is not None
             path = checkout.start(conn, self.app.config, public_id, plan, payer)
         return path.rsplit("/", 1)[-1]
+
+    def monthly_gift(self, amount_ore: int = 20_000, *, network: str | None = "palestina") -> str:
+        """A pending monthly Swish gift and its monthly reference, as the gift form makes them."""
+        public_id = uuid.uuid4().hex
+        with self.engine.begin() as conn:
+            network_id = None
+            if network is not None:
+                network_id = conn.scalar(
+                    select(t.networks.c.id).where(t.networks.c.slug == network)
+                ) or add_network(conn, network)
+            gift_id = conn.execute(
+                text(
+                    "INSERT INTO gifts (public_id, network_id, amount_ore, currency, frequency, "
+                    "channel, status, donor_kind, donor_name, donor_email, consent_contact, "
+                    "locale, created_at, updated_at) VALUES (:p, :n, :a, 'SEK', 'monthly', "
+                    "'swish', 'pending', 'person', 'Sara Lind', 'sara@example.se', false, 'sv', "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id"
+                ),
+                {"p": public_id, "n": network_id, "a": amount_ore},
+            ).scalar_one()
+            expected.for_gift(
+                conn,
+                gift_id=gift_id,
+                amount=Money(amount_ore, "SEK"),
+                network_id=network_id,
+                monthly=True,
+            )
+        return public_id
+
+    def consent(self, public_id: str, payer: str | None = "0701234567") -> str:
+        """``consents.start`` as the gift form calls it; returns the consent id."""
+        with self.app.app_context(), self.engine.begin() as conn:
+            gift_id = conn.scalar(select(t.gifts.c.id).where(t.gifts.c.public_id == public_id))
+            plan = expected.by_gift(conn, gift_id)
+            assert plan is not None
+            path = consents.start(conn, self.app.config, public_id, plan, payer)
+        return path.rsplit("/", 1)[-1]
+
+    def consent_row(self, consent_id: str) -> Any:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(t.swish_consents).where(t.swish_consents.c.consent_id == consent_id)
+            ).one()
+
+    def charges(self, consent_id: str) -> list[Any]:
+        """The consent's recurring payments, by month and attempt."""
+        r = t.swish_recurring_payments.c
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(t.swish_recurring_payments)
+                    .where(r.consent_id == consent_id)
+                    .order_by(r.month, r.attempt)
+                )
+            )
 
     def payment(self, instruction_id: str) -> Any:
         with self.engine.connect() as conn:

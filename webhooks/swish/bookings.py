@@ -54,7 +54,9 @@ def booking_date(moment: str | None) -> date:
     return parsed.astimezone(_STOCKHOLM).date()
 
 
-def _post(conn: Connection, key: str, day: date, text: str, lines: tuple[LineDraft, ...]) -> int:
+def post_entry(
+    conn: Connection, key: str, day: date, text: str, lines: tuple[LineDraft, ...]
+) -> int:
     draft = Draft(
         date=day,
         text=text[:500],
@@ -138,7 +140,7 @@ def book_payment(conn: Connection, row: Any, fetched: dict[str, Any]) -> int:
     contributor_id = contributor_for(conn, row.gift_id, plan.contributor_id if plan else None)
     network = _gift(conn, row.gift_id).slug
     debit, credit = POSTING_RULES["swish_gift"]
-    entry_id = _post(
+    entry_id = post_entry(
         conn,
         key,
         day,
@@ -158,7 +160,7 @@ def book_payment(conn: Connection, row: Any, fetched: dict[str, Any]) -> int:
     )
     if receipt.surplus_ore > 0:
         surplus = receipt.surplus
-        _post(
+        post_entry(
             conn,
             f"swish-surplus:{reference}",
             day,
@@ -187,7 +189,7 @@ def book_refund(conn: Connection, refund: Any, payment: Any, fetched: dict[str, 
     amount = Money(int(refund.amount_ore), refund.currency)
     gift = _gift(conn, payment.gift_id)
     credit, debit = POSTING_RULES["swish_gift"]
-    entry_id = _post(
+    entry_id = post_entry(
         conn,
         f"swish-refund:{reference}",
         booking_date(fetched.get("datePaid")),

@@ -84,3 +84,18 @@ def payment_instruction_id(gift_public_id: str, attempt: int) -> str:
 
 def refund_instruction_id(payment_instruction_id: str, number: int) -> str:
     return uuid.uuid5(_NAMESPACE, f"refund:{payment_instruction_id}:{number}").hex.upper()
+
+
+def consent_id(gift_public_id: str, attempt: int) -> str:
+    return uuid.uuid5(_NAMESPACE, f"consent:{gift_public_id}:{attempt}").hex.upper()
+
+
+def recurring_payment_id(consent: str, month: str, attempt: int) -> str:
+    """One id per consent, month and attempt: a second run of the month sends the same id."""
+    return uuid.uuid5(_NAMESPACE, f"recurring:{consent}:{month}:{attempt}").hex.upper()
+
+
+def token_qr_payload(token: str) -> str:
+    """What a QR code for an m-commerce token holds: ``D`` and the token (Swish's guide for
+    scanning a payment request or consent on another screen)."""
+    return "D" + token

@@ -11,8 +11,9 @@ from kassan.web.database import get_engine
 from kassan.web.donate.blueprint import bp
 from ledger.services import gifts, mail
 from ledger.statuses import GiftStatus
-from webhooks.errors import StripeNotConfigured
+from webhooks.errors import StripeNotConfigured, SwishNotConfigured, SwishRefused, SwishUnavailable
 from webhooks.stripe import checkout
+from webhooks.swish import consents as swish_consents
 
 STOP_MAX_AGE = 60 * 60 * 24 * 62  # receipts come monthly; each carries a fresh link
 
@@ -46,6 +47,8 @@ def stop(token: str) -> str | tuple[str, int]:
         return render_template("donate/stop.html", state="stopped", gift=gift)
     if request.method == "GET":
         return render_template("donate/stop.html", state="confirm", gift=gift)
+    if gift.channel == "swish":
+        return _stop_swish(gift)
     if not gift.stripe_subscription_id:
         return render_template("donate/stop.html", state="not_started", gift=gift), 409
     try:
@@ -60,4 +63,16 @@ def stop(token: str) -> str | tuple[str, int]:
         return render_template("donate/stop.html", state="failed", gift=gift), 503
     with get_engine(current_app).begin() as conn:
         gifts.mark_cancelled(conn, gift.public_id)
+    return render_template("donate/stop.html", state="stopped", gift=gift)
+
+
+def _stop_swish(gift: gifts.Gift) -> str | tuple[str, int]:
+    """A recurring Swish gift: its consent is ended at Swish (DELETE), then the gift."""
+    try:
+        stopped = swish_consents.stop(get_engine(current_app), current_app.config, gift.public_id)
+    except (SwishUnavailable, SwishRefused, SwishNotConfigured) as exc:
+        current_app.logger.warning("stopping gift %s at Swish failed: %s", gift.public_id, exc)
+        return render_template("donate/stop.html", state="failed", gift=gift), 503
+    if not stopped:
+        return render_template("donate/stop.html", state="not_started", gift=gift), 409
     return render_template("donate/stop.html", state="stopped", gift=gift)

@@ -68,6 +68,7 @@ def render_form(
             presets=gifts.PRESETS_KR,
             channels=channels(),
             swish_handel=swish_handel(),
+            swish_recurring=swish_recurring(),
             ask_personnummer=tax_approved(),
         ),
         status,
@@ -100,7 +101,9 @@ def validate() -> tuple[gifts.GiftDraft | None, dict[str, str]]:
         # Not asked for, so not taken: no reason to keep a personnummer (GDPR's minimisation).
         form = {k: v for k, v in request.form.items() if k != "personnummer"}
     try:
-        draft = gifts.validate(form, locale=lang(), channels=channels())
+        draft = gifts.validate(
+            form, locale=lang(), channels=channels(), swish_monthly=swish_recurring()
+        )
     except GiftInvalid as exc:
         errors = dict(exc.errors)
     payer = " ".join(request.form.get("payer_number", "").split())
@@ -115,6 +118,11 @@ def validate() -> tuple[gifts.GiftDraft | None, dict[str, str]]:
 def swish_handel() -> bool:
     """Whether Swish goes through our Swish Handel agreement (the API) rather than a QR code."""
     return bool(current_app.config.get("SWISH_MERCHANT_NUMBER"))
+
+
+def swish_recurring() -> bool:
+    """Whether the Swish agreement includes recurring payments: monthly gifts by Swish consent."""
+    return swish_handel() and bool(current_app.config.get("SWISH_RECURRING"))
 
 
 def store_gift(requested: str, draft: gifts.GiftDraft, network_id: int | None) -> str:

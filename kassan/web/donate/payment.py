@@ -21,6 +21,7 @@ from ledger.services import dimensions, expected, gifts
 from webhooks.errors import StripeNotConfigured, SwishRefused
 from webhooks.stripe import checkout
 from webhooks.swish import checkout as swish_checkout
+from webhooks.swish import consents as swish_consents
 
 
 def start_checkout(
@@ -87,7 +88,10 @@ def by_reference(
         payer = " ".join(values.get("payer_number", "").split()) or None
         try:
             with engine.begin() as conn:
-                path = swish_checkout.start(conn, current_app.config, public_id, payment, payer)
+                start = (
+                    swish_consents.start if gift.frequency == "monthly" else swish_checkout.start
+                )
+                path = start(conn, current_app.config, public_id, payment, payer)
         except SwishRefused as exc:
             problem = _(swish_checkout.swedish_reason(exc))
             return render_form(network, values, problem=problem, status=422)

@@ -77,13 +77,17 @@ def _full_personnummer(valid: str) -> str:
 
 
 def _channel(
-    form: Mapping[str, str], channels: tuple[str, ...], frequency: str, errors: dict[str, str]
+    form: Mapping[str, str],
+    channels: tuple[str, ...],
+    frequency: str,
+    errors: dict[str, str],
+    swish_monthly: bool = False,
 ) -> str:
     # A form from before the choice existed (or with card the only one) means card.
     channel = _text(form, "channel") or "card"
     if channel not in channels:
         errors["channel"] = N_("Välj ett av betalsätten.")
-    elif channel == "swish" and frequency == "monthly":
+    elif channel == "swish" and frequency == "monthly" and not swish_monthly:
         errors["channel"] = N_(
             "Swish går bara för gåvor en gång. Välj kort eller bankgiro för en månadsgåva."
         )
@@ -91,11 +95,16 @@ def _channel(
 
 
 def validate(
-    form: Mapping[str, str], *, locale: str = "sv", channels: tuple[str, ...] = ("card",)
+    form: Mapping[str, str],
+    *,
+    locale: str = "sv",
+    channels: tuple[str, ...] = ("card",),
+    swish_monthly: bool = False,
 ) -> GiftDraft:
     """The donor form as a ``GiftDraft``; raises ``GiftInvalid`` naming every bad field.
 
-    ``channels`` are the payment methods offered (those whose settings are present).
+    ``channels`` are the payment methods offered (those whose settings are present);
+    ``swish_monthly``: the Swish agreement includes recurring payments (a monthly consent).
     """
     errors: dict[str, str] = {}
     amount_ore = _amount(form, errors)
@@ -137,7 +146,7 @@ def validate(
             errors["personnummer"] = N_(
                 "Personnumret stämmer inte. Skriv det som ÅÅÅÅMMDD-NNNN, eller lämna fältet tomt."
             )
-    channel = _channel(form, channels, frequency, errors)
+    channel = _channel(form, channels, frequency, errors, swish_monthly)
     if errors:
         raise GiftInvalid(errors)
     return GiftDraft(
