@@ -1,5 +1,5 @@
 """Recurring Swish: a donor's consent, approved once in the Swish app, and the monthly payments
-made against it (migration 0021)."""
+made against it (migration 0020)."""
 
 from __future__ import annotations
 

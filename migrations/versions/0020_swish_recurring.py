@@ -6,16 +6,16 @@ recurring payment belongs to one consent, one month and one attempt (1, or 2 for
 after a declined or failed charge), so ``UNIQUE (consent_id, month, attempt)`` makes a second
 run of the month's charge make nothing new.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-03
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
