@@ -135,7 +135,19 @@ def _giro_settings(env: dict[str, str]) -> dict[str, Any]:
     payee = env.get("SWISH_PAYEE_NUMBER") or None
     if payee and not is_valid_swish_number(payee):
         raise ConfigError(f"SWISH_PAYEE_NUMBER {payee!r} is not a Swish number (123... or 9...)")
-    return {"BANKGIRO": bankgiro, "SWISH_PAYEE_NUMBER": payee}
+    customer = env.get("KASSAN_AUTOGIRO_CUSTOMER_NUMBER") or None
+    if customer and not (customer.isdigit() and len(customer) == 6):
+        raise ConfigError(
+            f"KASSAN_AUTOGIRO_CUSTOMER_NUMBER {customer!r} is not Bankgirot's 6-digit "
+            "customer number"
+        )
+    return {
+        "BANKGIRO": bankgiro,
+        "SWISH_PAYEE_NUMBER": payee,
+        "AUTOGIRO_CUSTOMER_NUMBER": customer,
+        # Autogiro debits fall on this day of the month (the next banking day when it is none)
+        "AUTOGIRO_DEBIT_DAY": _days(env, "KASSAN_AUTOGIRO_DEBIT_DAY", 28, 1, 28),
+    }
 
 
 def _days(

@@ -119,6 +119,16 @@ class PledgeInvalid(LedgerError):
         self.errors = errors
 
 
+class MandateRefused(LedgerError):
+    """An Autogiro mandate cannot be taken in or changed as asked: an identity number or bank
+    account that fails its check, an amount below one krona, a mandate in the wrong state.
+    Its message is Swedish: donors and finance staff read it."""
+
+
+class MandateNotFound(LedgerError):
+    """No Autogiro mandate has this payer number."""
+
+
 class PledgeNotFound(LedgerError):
     """No pledge has that id."""
 

@@ -11,9 +11,11 @@ from enum import StrEnum
 
 __all__ = [
     "CollectionStatus",
+    "DebitStatus",
     "GiftStatus",
     "ImportJobStatus",
     "InvoiceStatus",
+    "MandateStatus",
     "NetworkStatus",
     "PaymentStatus",
 ]
@@ -83,3 +85,24 @@ class ImportJobStatus(StrEnum):
     DONE = "done"  # imported: ``import_id`` names the import and its result
     REFUSED = "refused"  # a bad line, or the file was imported meanwhile: nothing was booked
     FAILED = "failed"  # the ledger refused a batch after the check passed; finance decides
+
+class MandateStatus(StrEnum):
+    """An Autogiro mandate (table ``autogiro_mandates``): new -> sent -> active, refused or
+    cancelled. A cancellation still to reach Bankgirot is ``tk03_pending`` on the row."""
+
+    NEW = "new"  # taken in; not yet in a mandate file
+    SENT = "sent"  # in a mandate file to Bankgirot; the payer's bank has not answered
+    ACTIVE = "active"  # approved (mandate advice 04/32 or 42/32): debited every month
+    REFUSED = "refused"  # the payer's bank or Bankgirot did not approve it
+    CANCELLED = "cancelled"  # ended by the donor, by us, by the payer's bank or Bankgirot
+
+
+class DebitStatus(StrEnum):
+    """A month's Autogiro debit order (table ``autogiro_debits``)."""
+
+    ORDERED = "ordered"  # in a payment order file to Bankgirot
+    APPROVED = "approved"  # the payment specification says the money moved
+    FAILED = "failed"  # insufficient funds or no mandate
+    RENEWED = "renewed"  # Bankgirot tries again the next banking day
+    REJECTED = "rejected"  # refused before it was registered
+    REFUNDED = "refunded"  # paid back to the payer (TK77)

@@ -13,6 +13,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import Engine
 
+from kassan.cli.autogiro import autogiro_cli
 from kassan.cli.bank_accounts import bank_accounts_cli
 from kassan.cli.collections import collections_cli
 from kassan.cli.contributors import contributors_cli
@@ -57,6 +58,7 @@ main.add_command(import_cli)
 main.add_command(export_cli)
 main.add_command(report_cli)
 main.add_command(bank_accounts_cli)
+main.add_command(autogiro_cli)
 
 
 @main.group()

@@ -13,6 +13,12 @@ from ledger.db.schema.access_and_mail import (
     user_sessions,
     users,
 )
+from ledger.db.schema.autogiro import (
+    autogiro_debits,
+    autogiro_files,
+    autogiro_mandate_events,
+    autogiro_mandates,
+)
 from ledger.db.schema.bank_files import (
     bank_accounts,
     bank_import_chunks,
@@ -71,6 +77,10 @@ __all__ = [
     "account_balances",
     "accounts",
     "api_tokens",
+    "autogiro_debits",
+    "autogiro_files",
+    "autogiro_mandate_events",
+    "autogiro_mandates",
     "bank_accounts",
     "bank_import_chunks",
     "bank_import_job_chunks",
