@@ -2,16 +2,16 @@
 to and from Bankgirot (kept whole, with their hash), and one debit order per mandate and month
 (unique, so ``kassan autogiro payments-out`` run twice for a month orders nothing twice).
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-03
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
