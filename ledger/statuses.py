@@ -86,6 +86,7 @@ class ImportJobStatus(StrEnum):
     REFUSED = "refused"  # a bad line, or the file was imported meanwhile: nothing was booked
     FAILED = "failed"  # the ledger refused a batch after the check passed; finance decides
 
+
 class MandateStatus(StrEnum):
     """An Autogiro mandate (table ``autogiro_mandates``): new -> sent -> active, refused or
     cancelled. A cancellation still to reach Bankgirot is ``tk03_pending`` on the row."""
