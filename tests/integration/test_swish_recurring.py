@@ -343,3 +343,33 @@ def test_the_finance_desk_lists_a_declined_charge_with_the_donor_and_the_retry(s
     _charge(swish, "2026-12")
     swish.fake.charge_outcome(swish.charges(consent_id)[1].payment_id, "PAID")
     assert 'id="desk-swish-failed"' not in client.get("/finance").get_data(as_text=True)
+
+
+def test_a_recurring_swish_giver_counts_as_a_monthly_giver_and_is_in_the_annual_statement(swish):
+    from datetime import date
+
+    from reports.donor_documents import annual_statement, get_donor
+    from reports.funding.sources import monthly_gifts
+
+    today = date.today()
+    gift, consent_id = _active(swish)
+    with swish.engine.connect() as conn:
+        assert monthly_gifts(conn, today).paying == ()  # a consent alone pays nothing yet
+    _charge(swish, "2026-12")
+    swish.fake.charge_outcome(swish.charges(consent_id)[0].payment_id, "PAID")
+    with swish.engine.connect() as conn:
+        network_id = conn.scalar(select(t.gifts.c.network_id).where(t.gifts.c.public_id == gift))
+        contributor_id = conn.scalar(
+            select(t.gifts.c.contributor_id).where(t.gifts.c.public_id == gift)
+        )
+        assert monthly_gifts(conn, today).paying == ((network_id, 20_000, 1),)
+        donor = get_donor(conn, contributor_id)
+        assert donor is not None
+        statement = annual_statement(conn, donor, today.year)
+    assert statement.total.ore == 20_000
+    assert [(g.gross.ore, g.channel) for g in statement.gifts] == [(20_000, "Swish")]
+
+    swish.fake.consent_outcome(consent_id, "CANCELLED")
+    with swish.engine.connect() as conn:
+        gone = monthly_gifts(conn, today)
+    assert (gone.paying, gone.stopped) == ((), 1)  # churn counts the ended consent
