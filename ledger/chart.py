@@ -85,6 +85,7 @@ SERIES: dict[str, str] = {
     "S": "Swish",
     "F": "Fakturor",
     "A": "Allokeringar",
+    "G": "Autogiro",
 }
 
 
@@ -97,6 +98,8 @@ POSTING_RULES: dict[str, tuple[str, str]] = {
     "card_dispute": (GIFT_INCOME, CARD_PROCESSOR),
     "swish_gift": (BANK, GIFT_INCOME),
     "bankgiro_gift": (BANK, GIFT_INCOME),
+    "autogiro_gift": (BANK, GIFT_INCOME),  # an approved debit (payment specification TK82)
+    "autogiro_refund": (GIFT_INCOME, BANK),  # a payout or refund to the payer (TK32, TK77)
     "invoice_issued": (RECEIVABLES, GIFT_INCOME),
     "invoice_paid": (BANK, RECEIVABLES),
     "unidentified_payment": (BANK, SUSPENSE),

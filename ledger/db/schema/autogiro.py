@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -37,6 +38,8 @@ autogiro_files = Table(
     Column("records", Integer, nullable=False),
     Column("month", String(7)),  # payment orders: the month they debit
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # a file from Bankgirot is imported once (migration 0022)
+    Index("uq_autogiro_files_sha256", "direction", "sha256", unique=True),
 )
 
 autogiro_mandates = Table(

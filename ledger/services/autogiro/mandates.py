@@ -36,6 +36,7 @@ __all__ = [
     "get",
     "history",
     "identity_number",
+    "note",
     "record_status",
 ]
 
@@ -234,6 +235,13 @@ def record_status(
     )
     _event(conn, payer_number, status, source, note)
     return True
+
+
+def note(conn: Connection, payer_number: int, source: str, text: str) -> None:
+    """Keep a word in the mandate's history without changing its status (a mandate advice
+    that confirms what is so, or that changes nothing)."""
+    mandate = get(conn, payer_number)
+    _event(conn, payer_number, mandate.status, source, text)
 
 
 def cancel(conn: Connection, payer_number: int, source: str, note: str | None = None) -> bool:

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
@@ -23,9 +24,12 @@ from ledger.statuses import DebitStatus, MandateStatus
 __all__ = [
     "PlannedDebit",
     "due_this_month",
+    "file_seen",
+    "find_debit",
     "mark_sent",
     "order_debits",
     "record_file",
+    "set_debit_status",
     "to_send",
 ]
 
@@ -147,4 +151,30 @@ def order_debits(
             }
             for p in planned
         ],
+    )
+
+
+def file_seen(conn: Connection, direction: str, content: bytes) -> int | None:
+    """The id of a file with these very bytes kept before, if any."""
+    digest = hashlib.sha256(content).hexdigest()
+    f = t.autogiro_files.c
+    found = conn.scalar(select(f.id).where(f.direction == direction, f.sha256 == digest))
+    return None if found is None else int(found)
+
+
+def find_debit(conn: Connection, payer_number: int, month: str) -> Any | None:
+    d = t.autogiro_debits.c
+    return conn.execute(
+        select(t.autogiro_debits).where(d.payer_number == payer_number, d.month == month)
+    ).one_or_none()
+
+
+def set_debit_status(
+    conn: Connection, debit_id: int, status: DebitStatus, entry_id: int | None = None
+) -> None:
+    values: dict[str, Any] = {"status": status, "updated_at": datetime.now(UTC)}
+    if entry_id is not None:
+        values["entry_id"] = entry_id
+    conn.execute(
+        t.autogiro_debits.update().where(t.autogiro_debits.c.id == debit_id).values(**values)
     )
