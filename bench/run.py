@@ -24,13 +24,21 @@ from types import ModuleType
 from bench import BACKENDS, Databases, machine, replace_section
 from bench import bankimport as bankimport_bench
 from bench import funding_gap as funding_gap_bench
+from bench import importwait as importwait_bench
 from bench import invoices as invoices_bench
 from bench import ledger as ledger_bench
 from bench import webhooks as webhooks_bench
 
 BENCHMARKS: dict[str, ModuleType] = {
     m.NAME: m
-    for m in (ledger_bench, webhooks_bench, bankimport_bench, invoices_bench, funding_gap_bench)
+    for m in (
+        ledger_bench,
+        webhooks_bench,
+        bankimport_bench,
+        importwait_bench,
+        invoices_bench,
+        funding_gap_bench,
+    )
 }
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"

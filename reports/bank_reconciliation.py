@@ -17,12 +17,14 @@ from sqlalchemy import Connection, and_, func, or_, select
 from ledger.chart import BANK
 from ledger.db import tables as t
 from ledger.services import bank_accounts
+from ledger.statuses import ImportJobStatus
 
 __all__ = [
     "AccountCheck",
     "ImportReport",
     "ImportRow",
     "KindTotal",
+    "being_imported",
     "cash_on",
     "import_report",
     "list_imports",
@@ -87,10 +89,21 @@ def _import_row(row: Any) -> ImportRow:
     return ImportRow(**{f: getattr(row, f) for f in ImportRow.__dataclass_fields__})
 
 
+def being_imported() -> Any:
+    """An import whose job still waits or runs: its totals are not written yet."""
+    i, j = t.bank_imports.c, t.bank_import_jobs.c
+    unfinished = [ImportJobStatus.WAITING, ImportJobStatus.RUNNING]
+    return select(j.id).where(j.import_id == i.id, j.status.in_(unfinished)).exists()
+
+
 def list_imports(conn: Connection, *, limit: int = 100) -> list[ImportRow]:
+    """The finished imports, newest first (one still being booked is listed as its job)."""
     i = t.bank_imports.c
     rows = conn.execute(
-        select(t.bank_imports).order_by(i.imported_at.desc(), i.id.desc()).limit(limit)
+        select(t.bank_imports)
+        .where(~being_imported())
+        .order_by(i.imported_at.desc(), i.id.desc())
+        .limit(limit)
     )
     return [_import_row(r) for r in rows]
 

@@ -310,7 +310,8 @@ def allocate_many() -> Response | Page:
 def imports() -> str:
     with get_engine(current_app).connect() as conn:
         found = bank_reconciliation.list_imports(conn)
-    return render_template("finance/imports.html", imports=found)
+        reading = jobs.unfinished(conn)
+    return render_template("finance/imports.html", imports=found, reading=reading)
 
 
 @bp.post("/imports")

@@ -114,6 +114,8 @@ def test_an_api_entry_is_booked_while_an_import_waits_between_two_batches(client
         # The entry went through while the import still waits: no lock was held across batches.
         assert not release.is_set() and importing.is_alive()
         assert [a.status_code for a in answers] == [201]
+        # An import still being booked is not listed as an import (its totals are not written).
+        assert client.get("/api/v1/bank-imports", headers=finance).get_json()["items"] == []
     finally:
         release.set()
         importing.join()

@@ -223,6 +223,8 @@ def _worked(app, client, response) -> str:
     text = waiting.get_data(as_text=True)
     assert '<meta http-equiv="refresh" content="2">' in text
     assert "väntar på att läsas in" in text
+    listing = client.get("/finance/imports").get_data(as_text=True)
+    assert f'href="{job_page}"' in listing  # the imports page lists it while it waits
     work_once(get_engine(app), app.config)
     return job_page
 

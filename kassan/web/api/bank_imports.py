@@ -26,6 +26,7 @@ from kassan.web.database import get_engine
 from kassan.web.errors import api_error
 from ledger.db import tables as t
 from ledger.statuses import ImportJobStatus
+from reports import bank_reconciliation
 from webhooks.bankfiles import jobs
 from webhooks.bankfiles.detect import FORMATS
 from webhooks.bankfiles.result import from_row, load
@@ -164,7 +165,9 @@ def _record(row: Any) -> dict[str, Any]:
 
 def _rows(conn: Connection) -> list[dict[str, Any]]:
     i = t.bank_imports.c
-    query = select(t.bank_imports).order_by(i.id.desc())
+    query = (
+        select(t.bank_imports).where(~bank_reconciliation.being_imported()).order_by(i.id.desc())
+    )
     return [_record(r) for r in conn.execute(query.limit(500))]
 
 
@@ -183,7 +186,8 @@ class BankImports(MethodView):
     @blp.response(200, BankImportListSchema)
     @blp.alt_response(401, response="UNAUTHORIZED")
     def get(self) -> dict[str, Any]:
-        """The latest imports (at most 500), newest first."""
+        """The latest finished imports (at most 500), newest first; one still being booked
+        is read through its job."""
         with get_engine(current_app).connect() as conn:
             return {"items": _rows(conn)}
 
