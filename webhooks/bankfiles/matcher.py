@@ -74,18 +74,29 @@ def _booked(conn: Connection, keys: list[str]) -> dict[str, Booked]:
 
 
 def _swish_bookings(conn: Connection, refs: set[str]) -> dict[str, list[tuple[int, int]]]:
-    """Payment requests the Swish callback booked, by our reference: (entry id, amount)."""
+    """What Swish callbacks booked, by our reference: (entry id, amount). Both kinds: one-off
+    payment requests and monthly charges (a consent's charges share its reference, one entry
+    each month), each entry not yet claimed by a bank line."""
     if not refs:
         return {}
-    s, b = t.swish_payments.c, t.bank_lines.c
-    claimed = select(b.entry_id).where(b.entry_id == s.entry_id).exists()
+    b = t.bank_lines.c
     out: dict[str, list[tuple[int, int]]] = {}
-    for r in conn.execute(
-        select(s.payee_payment_reference, s.entry_id, s.amount_ore).where(
-            dialect.among(conn, s.payee_payment_reference, refs), s.entry_id.is_not(None), ~claimed
+    for table in (t.swish_payments, t.swish_recurring_payments):
+        s = table.c
+        claimed = select(b.entry_id).where(b.entry_id == s.entry_id).exists()
+        query = (
+            select(s.payee_payment_reference, s.entry_id, s.amount_ore)
+            .where(
+                dialect.among(conn, s.payee_payment_reference, refs),
+                s.entry_id.is_not(None),
+                ~claimed,
+            )
+            .order_by(s.created_at)
         )
-    ):
-        out.setdefault(r.payee_payment_reference, []).append((int(r.entry_id), int(r.amount_ore)))
+        for r in conn.execute(query):
+            out.setdefault(r.payee_payment_reference, []).append(
+                (int(r.entry_id), int(r.amount_ore))
+            )
     return out
 
 

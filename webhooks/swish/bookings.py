@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, union_all
 
 from ledger.chart import POSTING_RULES, SUSPENSE
 from ledger.db import tables as t
@@ -99,24 +99,37 @@ def contributor_for(conn: Connection, gift_id: int, known: int | None) -> int:
     return int(contributor_id)
 
 
-def _booked_by_the_bank(conn: Connection, row: Any, amount: Money, key: str) -> int | None:
+def claimed_by_a_callback() -> Any:
+    """Entries a Swish callback booked or took over: one-off payment requests and monthly
+    charges alike. Such an entry is one payment already; no second callback or bank line may
+    claim it again."""
+    sp, rp = t.swish_payments.c, t.swish_recurring_payments.c
+    return union_all(
+        select(sp.entry_id).where(sp.entry_id.is_not(None)),
+        select(rp.entry_id).where(rp.entry_id.is_not(None)),
+    )
+
+
+def booked_by_the_bank(
+    conn: Connection, expected_payment_id: int, amount: Money, key: str
+) -> int | None:
     """The entry a bank report booked for this payment before its callback came: the bank's
     Swish report or camt, matched to the same expected payment by our reference, with the
-    same amount, that no other Swish payment request has claimed. The report names the payment
-    by the bank's 16-digit reference, the callback by Swish's own id, so the keys differ and
-    only the content can tell they are one payment (DESIGN: a key is never proof)."""
-    r, sp = t.expected_payment_receipts.c, t.swish_payments.c
-    claimed = select(sp.entry_id).where(sp.entry_id.is_not(None))
+    same amount, that no Swish callback (payment request or monthly charge) has claimed. The
+    report names the payment by the bank's 16-digit reference, the callback by Swish's own id,
+    so the keys differ and only the content can tell they are one payment (DESIGN: a key is
+    never proof)."""
+    r = t.expected_payment_receipts.c
     found = conn.scalar(
         select(r.entry_id)
         .where(
-            r.expected_payment_id == row.expected_payment_id,
+            r.expected_payment_id == expected_payment_id,
             r.source_key.like("swish:%"),
             r.source_key != key,
             r.amount_ore == amount.ore,
             r.currency == amount.currency,
             r.reversal_entry_id.is_(None),
-            r.entry_id.not_in(claimed),
+            r.entry_id.not_in(claimed_by_a_callback()),
         )
         .order_by(r.id)
         .limit(1)
@@ -132,7 +145,7 @@ def book_payment(conn: Connection, row: Any, fetched: dict[str, Any]) -> int:
     day = booking_date(fetched.get("datePaid"))
     key = f"swish:{reference}"
     if row.expected_payment_id is not None:
-        first = _booked_by_the_bank(conn, row, amount, key)
+        first = booked_by_the_bank(conn, row.expected_payment_id, amount, key)
         if first is not None:
             _mark_paid(conn, row.gift_id)
             return first

@@ -133,13 +133,19 @@ def _book(
     conn: Connection, config: Mapping[str, Any], row: Any, reference: str, paid: str | None
 ) -> int:
     """1930/3993 (network, donor), once per Swish payment; the receipt on the monthly reference,
-    the gift active and thanked; what nobody expected (a gift ended meanwhile) to 2890."""
+    the gift active and thanked; what nobody expected (a gift ended meanwhile) to 2890. A
+    charge the bank reported first is that bank line's entry, not a second booking."""
     consent = conn.execute(
         select(t.swish_consents).where(t.swish_consents.c.consent_id == row.consent_id)
     ).one()
     amount = Money(int(row.amount_ore), row.currency)
     day = bookings.booking_date(paid)
     key = f"swish:{reference}"
+    first = bookings.booked_by_the_bank(conn, consent.expected_payment_id, amount, key)
+    if first is not None:
+        # The bank's Swish report or camt booked this charge before its callback came (and
+        # moved and thanked the gift then): the charge takes that entry over, books nothing.
+        return first
     plan = expected.by_id(conn, consent.expected_payment_id)
     contributor_id = bookings.contributor_for(
         conn, consent.gift_id, plan.contributor_id if plan else None
