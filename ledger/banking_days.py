@@ -7,12 +7,15 @@ The calendar is the ``holidays`` library's Sweden, categories ``public`` and ``d
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from functools import cache
 
 import holidays
 
-__all__ = ["is_banking_day", "next_banking_day"]
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+__all__ = ["debit_date", "is_banking_day", "next_banking_day", "next_month"]
 
 
 @cache
@@ -30,3 +33,17 @@ def next_banking_day(day: date) -> date:
     while not is_banking_day(day):
         day += timedelta(days=1)
     return day
+
+
+def debit_date(month: str, day: int) -> date:
+    """Day ``day`` of ``month`` (``YYYY-MM``), moved to the next banking day when it is none;
+    ``ValueError`` (in Swedish) for a month not written ``YYYY-MM``."""
+    found = _MONTH.match(month)
+    if found is None:
+        raise ValueError(f"månaden ska skrivas ÅÅÅÅ-MM, inte {month!r}")
+    return next_banking_day(date(int(found[1]), int(found[2]), day))
+
+
+def next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + number // 12}-{number % 12 + 1:02d}"

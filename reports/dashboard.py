@@ -30,10 +30,10 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, or_,
 
 from ledger.chart import GIFT_INCOME
 from ledger.db import tables as t
-from ledger.statuses import GiftStatus
+from ledger.statuses import GiftStatus, MandateStatus
 from reports.collections_report import CollectionsReport, collections_report
 from reports.funding import FundingGap, funding_gap
-from reports.funding.sources import CURRENCY, window
+from reports.funding.sources import CURRENCY, ever_active_mandates, window
 from reports.tally import running
 
 __all__ = [
@@ -259,7 +259,25 @@ def monthly_givers(
             *conds, or_(started, stopped)
         )
     ).one()
-    return MonthlyGivers(paying=paying, started=int(row[0] or 0), stopped=int(row[1] or 0))
+    # Autogiro: a mandate started when it was taken in and became active, and stopped when it
+    # was cancelled after that (a refused mandate never gave).
+    m = t.autogiro_mandates.c
+    gave = m.payer_number.in_(ever_active_mandates())
+    m_conds = [m.currency == CURRENCY, gave]
+    if network_id is not None:
+        m_conds.append(m.network_id == network_id)
+    m_started = and_(m.created_at >= start, m.created_at < end)
+    m_stopped = and_(m.status == MandateStatus.CANCELLED, m.updated_at >= start, m.updated_at < end)
+    m_row = conn.execute(
+        select(
+            func.sum(case((m_started, 1), else_=0)), func.sum(case((m_stopped, 1), else_=0))
+        ).where(*m_conds, or_(m_started, m_stopped))
+    ).one()
+    return MonthlyGivers(
+        paying=paying,
+        started=int(row[0] or 0) + int(m_row[0] or 0),
+        stopped=int(row[1] or 0) + int(m_row[1] or 0),
+    )
 
 
 def lapsed_organisations(conn: Connection, year: int, network_id: int | None) -> tuple[Lapsed, ...]:

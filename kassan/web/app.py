@@ -12,6 +12,7 @@ from kassan.web import (
     admin,
     appliers,
     auth,
+    autogiro_desk,
     collections,
     csp,
     dashboard,
@@ -79,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(finance.bp)
+    app.register_blueprint(autogiro_desk.bp)
     app.register_blueprint(invoices.bp)
     app.register_blueprint(donor_documents.bp)
     app.register_blueprint(csrf.exempt(stripe_webhook.bp))

@@ -22,7 +22,7 @@ from ledger.chart import GIFT_INCOME
 from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.services.expected import OPEN_STATUSES
-from ledger.statuses import GiftStatus
+from ledger.statuses import GiftStatus, MandateStatus
 from reports.display import swedish_key
 
 CURRENCY = "SEK"
@@ -200,12 +200,40 @@ def monthly_gifts(conn: Connection, as_of: date) -> MonthlyGifts:
     )
     paying_now: list[tuple[Key, int, int]] = []
     gone = 0
-    for net_id, amount, now_paying, count in rows:
+    for net_id, amount, now_paying, count in [*rows, *autogiro_mandates(conn, start, end)]:
         if now_paying:
             paying_now.append((net_id, int(amount), int(count)))
         else:
             gone += int(count)
     return MonthlyGifts(paying=tuple(paying_now), stopped=gone)
+
+
+def ever_active_mandates() -> Any:
+    """Autogiro mandates that were ever active (approved by the payer's bank): a mandate
+    refused, or cancelled before it was approved, never gave."""
+    e = t.autogiro_mandate_events.c
+    return select(e.payer_number).where(e.status == MandateStatus.ACTIVE)
+
+
+def autogiro_mandates(conn: Connection, start: datetime, end: datetime) -> list[Any]:
+    """Autogiro's monthly givers, as (network id, amount, paying now, how many): the active
+    mandates, and those cancelled between ``start`` and ``end`` after they had been active."""
+    m = t.autogiro_mandates.c
+    paying = m.status == MandateStatus.ACTIVE
+    stopped = and_(
+        m.status == MandateStatus.CANCELLED,
+        m.updated_at >= start,
+        m.updated_at < end,
+        m.payer_number.in_(ever_active_mandates()),
+    )
+    is_paying = case((paying, 1), else_=0).label("paying")
+    return list(
+        conn.execute(
+            select(m.network_id, m.amount_ore, is_paying, func.count())
+            .where(m.currency == CURRENCY, or_(paying, stopped))
+            .group_by(m.network_id, m.amount_ore, is_paying)
+        )
+    )
 
 
 def window(as_of: date) -> tuple[datetime, datetime]:

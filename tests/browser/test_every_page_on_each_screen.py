@@ -15,6 +15,7 @@ STAFF = (
     "/dashboard?year=2026",
     "/finance",
     "/finance/imports",
+    "/finance/autogiro",
     "/finance/invoices",
     "/finance/invoices/new",
     "/finance/pledges",

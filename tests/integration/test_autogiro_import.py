@@ -17,6 +17,8 @@ from ledger.money import Money
 from ledger.services import contributors, dimensions, journal, pii
 from ledger.services.autogiro import mandates
 from ledger.statuses import DebitStatus, MandateStatus
+from reports import dashboard
+from reports.funding import funding_gap
 from tests.support.autogiro_files import BANKGIRO, Debit, mandate_advice, payment_specification
 from webhooks.autogiro import outgoing
 from webhooks.autogiro.incoming import import_autogiro
@@ -222,3 +224,22 @@ def test_kassan_import_recognises_an_autogiro_report(app, cli, tmp_path):
     assert "filen och bokföringen stämmer [ok]" in result.output
     result = cli.invoke(main, ["import", str(path)])
     assert result.exit_code == 1 and "redan inläst" in result.output
+
+
+def test_an_autogiro_giver_counts_as_a_monthly_giver_until_the_mandate_is_cancelled(engine):
+    today = date.today()
+    with engine.begin() as conn:
+        _, a, b = _setup(conn)
+        before = dashboard.build(conn, today.year, as_of=today).givers
+        import_autogiro(
+            conn, BANKGIRO, mandate_advice(today, [(a, "04", "32"), (b, "04", "23")]), "m1.txt"
+        )
+        active = dashboard.build(conn, today.year, as_of=today)
+        network = funding_gap(conn, today.year, network="bolivia", as_of=today)
+        mandates.cancel(conn, a, "givarens stopplänk")
+        after = dashboard.build(conn, today.year, as_of=today)
+    assert (before.paying, before.started) == (0, 0)
+    assert (active.givers.paying, active.givers.started, active.givers.stopped) == (1, 1, 0)
+    assert network.total.monthly_givers == 1  # the refused mandate b never gave
+    assert (after.givers.paying, after.givers.stopped) == (0, 1)
+    assert after.gap.churn.stopped == 1

@@ -12,7 +12,6 @@ itself is never sent.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +19,7 @@ from datetime import date
 from cryptography.fernet import MultiFernet
 from sqlalchemy import Connection
 
-from ledger.banking_days import next_banking_day
+from ledger.banking_days import debit_date
 from ledger.errors import ConfigError
 from ledger.services.autogiro import mandates, orders
 from webhooks.bankfiles.autogiro import parse_autogiro
@@ -32,8 +31,6 @@ from webhooks.bankfiles.autogiro.writer import (
 )
 
 __all__ = ["OutgoingFile", "Settings", "due_day", "mandates_out", "payments_out", "settings"]
-
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +63,7 @@ def settings(config: Mapping[str, object]) -> Settings:
 
 def due_day(month: str, debit_day: int) -> date:
     """The month's debit day, moved to the next banking day when it is none."""
-    found = _MONTH.match(month)
-    if found is None:
-        raise ValueError(f"månaden ska skrivas ÅÅÅÅ-MM, inte {month!r}")
-    return next_banking_day(date(int(found[1]), int(found[2]), debit_day))
+    return debit_date(month, debit_day)
 
 
 def mandates_out(
