@@ -207,3 +207,12 @@ def test_the_api_says_a_file_with_a_conflict_is_not_ok_and_lists_the_conflict(
     assert {k: again[k] for k in ("ok", "conflicts", "problems", "groups")} == {
         k: body[k] for k in ("ok", "conflicts", "problems", "groups")
     }
+
+
+def test_kassan_webhooks_work_once_imports_the_uploaded_files_that_wait(client, cli, tokens):
+    assert _upload(client, tokens["finance"], BGMAX.read_bytes(), BGMAX.name).status_code == 202
+    result = cli.invoke(main, ["webhooks", "work", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "bankfiler: 1 inlästa, 0 avvisade, 0 avbrutna" in result.output
+    listed = client.get(URL, headers=tokens["leadership"]).get_json()["items"]
+    assert [i["line_count"] for i in listed] == [4]
