@@ -5,8 +5,13 @@ workers never import one job twice."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select, update
@@ -172,3 +177,54 @@ def test_a_file_for_an_account_not_ours_is_refused_and_the_next_job_goes_on(engi
     assert refused.status == ImportJobStatus.REFUSED
     assert refused.errors[0].field == "account" and "inte vårt" in refused.errors[0].message
     assert _count(engine, t.journal_entries) == LINES - 5
+
+
+_KILLED_MID_IMPORT = """
+import sys, time
+from pathlib import Path
+from ledger.db.engine import make_engine
+from tests.support.bank_accounts import import_ours
+
+def progress(done, total):
+    if done > total // 2:  # past the check: batches are being booked
+        Path(sys.argv[3]).write_text("booking")
+        time.sleep(600)  # killed here, mid-import, with no chance to clean up
+
+import_ours(make_engine(sys.argv[1]), open(sys.argv[2], "rb"), "dag.xml", progress=progress,
+            batch_lines=10)
+"""
+
+
+def test_an_import_killed_with_sigkill_is_resumed_and_books_every_line_once(
+    engine, database_url, tmp_path
+):
+    path, mark = tmp_path / "dag.xml", tmp_path / "booking"
+    path.write_bytes(_file())
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_MID_IMPORT, database_url, str(path), str(mark)],
+        cwd=Path(__file__).resolve().parents[2],
+        stderr=subprocess.PIPE,
+    )
+    try:
+        for _ in range(1_200):  # a minute at most, should the child hang before booking
+            if mark.exists() or proc.poll() is not None:
+                break
+            threading.Event().wait(0.05)
+        assert mark.exists(), proc.stderr.read().decode()  # type: ignore[union-attr]
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stderr.close()  # type: ignore[union-attr]
+    booked = _count(engine, t.journal_entries)
+    assert 0 < booked < LINES
+    with engine.connect() as conn:
+        (job_id,) = conn.scalars(select(t.bank_import_jobs.c.id)).all()
+    assert _job(engine, job_id).status == ImportJobStatus.RUNNING
+    _stale(engine, job_id)
+    assert work_once(engine, OURS)[Outcome.DONE] == 1
+    with engine.connect() as conn:
+        result = importer.load(conn, _job(engine, job_id).import_id)
+    assert result is not None and result.ok
+    assert (result.counts.booked_count, result.counts.confirmed_count) == (LINES, 0)
+    assert _count(engine, t.journal_entries) == _count(engine, t.bank_lines) == LINES
+    assert _bank_total(engine) == result.total("file_ore")
