@@ -13,7 +13,7 @@ DEMO_ENV := KASSAN_PUBLIC_BASE_URL=$${KASSAN_PUBLIC_BASE_URL:-http://127.0.0.1:$
 	KASSAN_BANKGIRO=$${KASSAN_BANKGIRO:-991-2346} \
 	SWISH_PAYEE_NUMBER=$${SWISH_PAYEE_NUMBER:-1231181189}
 
-.PHONY: demo test test-sqlite test-postgresql lint bench install chromium clean
+.PHONY: demo test test-sqlite test-postgresql lint bench bench-peers install chromium clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Kassan needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -60,6 +60,18 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+## make bench-peers: Kassan beside django-hordak on one durable throwaway PostgreSQL (a few
+## minutes; PEERS_ARGS=--peer-full for the issue's sizes). hordak gets a venv of its own under
+## bench/peers/, never a dependency of Kassan.
+PEER_VENV := bench/peers/.venv
+$(PEER_VENV)/.installed: bench/peers/requirements.txt
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/pip install --quiet -r bench/peers/requirements.txt
+	touch $@
+
+bench-peers: $(STAMP) $(PEER_VENV)/.installed
+	$(BIN)/python -m bench.run --only peers --db postgresql $(PEERS_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache
