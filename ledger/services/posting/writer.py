@@ -8,7 +8,9 @@ from __future__ import annotations
 import functools
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, Date, TextualSelect, select, text
 
@@ -27,6 +29,15 @@ from ledger.services.posting.prepare import (
 )
 
 BULK_THRESHOLD = 100  # rows; below it a plain executemany is cheaper than COPY or json_each
+# The kept balances' upsert, its seven parameters' marks left to the caller's driver.
+BALANCES_UPSERT = (
+    "INSERT INTO account_balances "
+    "(account, network_id, fiscal_year, period, currency, debit_ore, credit_ore) "
+    "VALUES ({}, {}, {}, {}, {}, {}, {}) "
+    "ON CONFLICT (account, network_id, fiscal_year, period, currency) DO UPDATE SET "
+    "debit_ore = account_balances.debit_ore + excluded.debit_ore, "
+    "credit_ore = account_balances.credit_ore + excluded.credit_ore"
+)
 
 
 class Writer:
@@ -38,24 +49,32 @@ class Writer:
         created_by: int | None,
         *,
         one: tuple[Draft, str] | None = None,
+        read: tuple[tuple[int, str] | None, Mapping[str, Any]] | None = None,
     ) -> None:
+        """``one``: the draft and key of the one entry this writer books, whose reads it makes
+        in one statement. ``read``: the head row and that statement's row, already read under
+        the head lock by the caller (``posting.pipeline``); the writer then reads nothing."""
         self.conn = conn
         self.created_by = created_by
         self.pg = dialect.is_postgresql(conn)
-        # A statement of its own, before any read the numbering depends on: on PostgreSQL
-        # each later statement then sees what the writer before us committed.
-        head = conn.execute(
-            select(t.ledger_head.c.last_entry_id, t.ledger_head.c.last_hash)
-            .where(t.ledger_head.c.id == 1)
-            .with_for_update()
-        ).one_or_none()
+        head: Any
+        if read is None:
+            # A statement of its own, before any read the numbering depends on: on PostgreSQL
+            # each later statement then sees what the writer before us committed.
+            head = conn.execute(
+                select(t.ledger_head.c.last_entry_id, t.ledger_head.c.last_hash)
+                .where(t.ledger_head.c.id == 1)
+                .with_for_update()
+            ).one_or_none()
+        else:
+            head = read[0]
         if head is None:
             raise LedgerDamaged(
                 "the ledger's head row is missing: nothing can be booked until it is repaired "
                 "(kassan ledger verify names what is wrong)"
             )
-        self.last_id: int = head.last_entry_id
-        self.last_hash: str = head.last_hash
+        self.last_id: int = head[0]
+        self.last_hash: str = head[1]
         self.numbers: dict[tuple[str, int], int] = {}
         self.contributors: set[int] = set()
         self.booked_id: int | None = None
@@ -63,37 +82,35 @@ class Writer:
         self.line_rows: list[tuple[object, ...]] = []
         self.balances: dict[tuple[str, int, int, int, str], list[int]] = defaultdict(lambda: [0, 0])
         if one is not None:
-            self._read_for(*one)
+            row: Any  # a RowMapping here, a dict from the pipeline
+            if read is None:
+                shape, params = one_entry_reads(*one)
+                row = conn.execute(_one_entry_reads(*shape), params).one()._mapping
+            else:
+                row = read[1]
+            self._apply(*one, row)
         else:
             self.accounts = journal.account_codes(conn)
             self.networks = {slug: nid for nid, slug in journal.network_slugs(conn).items()}
             self.years = journal.fiscal_year_locks(conn)
 
-    def _read_for(self, draft: Draft, key: str) -> None:
-        """What one entry needs, in one round trip: whether its source key is booked, its
-        accounts, networks and contributors, its fiscal year and the series' last number.
-        Anything missing falls back to the full reads, which name what is wrong."""
+    def _apply(self, draft: Draft, key: str, row: Mapping[str, Any]) -> None:
+        """Take what ``one_entry_reads`` found for the draft. Anything missing falls back to
+        the full reads, which name what is wrong."""
         accounts = sorted({ln.account for ln in draft.lines})
         slugs = sorted({ln.network for ln in draft.lines if ln.network is not None})
         people = sorted({ln.contributor_id for ln in draft.lines if ln.contributor_id is not None})
         year = draft.date.year
-        params: dict[str, object] = {"key": key, "year": year, "series": draft.series}
-        params.update({f"a{i}": code for i, code in enumerate(accounts)})
-        params.update({f"n{i}": slug for i, slug in enumerate(slugs)})
-        params.update({f"c{i}": cid for i, cid in enumerate(people)})
-        row = self.conn.execute(
-            _one_entry_reads(len(accounts), len(slugs), len(people)), params
-        ).one()
-        self.booked_id = row.booked
+        self.booked_id = row["booked"]
         self.accounts = (
-            set(accounts) if row.accounts == len(accounts) else journal.account_codes(self.conn)
+            set(accounts) if row["accounts"] == len(accounts) else journal.account_codes(self.conn)
         )
-        self.networks = {slug: row._mapping[f"n{i}"] for i, slug in enumerate(slugs)}
+        self.networks = {slug: row[f"n{i}"] for i, slug in enumerate(slugs)}
         if None in self.networks.values():
             self.networks = {slug: nid for nid, slug in journal.network_slugs(self.conn).items()}
-        self.years = {year: row.locked} if row.has_year else {}
-        self.numbers[(draft.series, year)] = row.last or 0
-        if people and row.people == len(people):
+        self.years = {year: row["locked"]} if row["has_year"] else {}
+        self.numbers[(draft.series, year)] = row["last"] or 0
+        if people and row["people"] == len(people):
             self.contributors = set(people)
 
     def _year(self, day: date) -> int:
@@ -165,14 +182,7 @@ class Writer:
         self._insert("journal_lines", LINE_COLUMNS, self.line_rows)
         self._insert("journal_entries", ENTRY_COLUMNS, self.entry_rows)
         self.conn.execute(
-            text(
-                "INSERT INTO account_balances "
-                "(account, network_id, fiscal_year, period, currency, debit_ore, credit_ore) "
-                "VALUES (:a, :n, :y, :p, :c, :d, :k) "
-                "ON CONFLICT (account, network_id, fiscal_year, period, currency) DO UPDATE SET "
-                "debit_ore = account_balances.debit_ore + excluded.debit_ore, "
-                "credit_ore = account_balances.credit_ore + excluded.credit_ore"
-            ),
+            text(BALANCES_UPSERT.format(":a", ":n", ":y", ":p", ":c", ":d", ":k")),
             [
                 {"a": a, "n": n, "y": y, "p": p, "c": c, "d": d, "k": k}
                 for (a, n, y, p, c), (d, k) in self.balances.items()
@@ -208,25 +218,50 @@ class Writer:
         self.conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
 
 
+def one_entry_reads(draft: Draft, key: str) -> tuple[tuple[int, int, int], dict[str, object]]:
+    """What one entry needs, in one round trip: whether its source key is booked, its
+    accounts, networks and contributors, its fiscal year and the series' last number. Returns
+    the statement's shape (for ``one_entry_sql``) and its parameters."""
+    accounts = sorted({ln.account for ln in draft.lines})
+    slugs = sorted({ln.network for ln in draft.lines if ln.network is not None})
+    people = sorted({ln.contributor_id for ln in draft.lines if ln.contributor_id is not None})
+    params: dict[str, object] = {"key": key, "year": draft.date.year, "series": draft.series}
+    params.update({f"a{i}": code for i, code in enumerate(accounts)})
+    params.update({f"n{i}": slug for i, slug in enumerate(slugs)})
+    params.update({f"c{i}": cid for i, cid in enumerate(people)})
+    return (len(accounts), len(slugs), len(people)), params
+
+
 @functools.lru_cache(maxsize=64)
-def _one_entry_reads(accounts: int, networks: int, people: int) -> TextualSelect:
-    """The one statement of ``Writer._read_for`` for a draft of this shape, built once: made
-    anew per entry, building the statement cost more than running it."""
+def one_entry_sql(accounts: int, networks: int, people: int, *, mark: str = ":{}") -> str:
+    """The one statement of ``one_entry_reads`` for a draft of this shape, with its
+    parameters written as ``mark`` (``:{}`` for SQLAlchemy, ``%({})s`` for psycopg)."""
+
+    def p(name: str) -> str:
+        return mark.format(name)
+
     picks = [
-        "(SELECT id FROM journal_entries WHERE source_key = :key) AS booked",
+        f"(SELECT id FROM journal_entries WHERE source_key = {p('key')}) AS booked",
         "(SELECT COUNT(*) FROM accounts WHERE code IN ("
-        + ", ".join(f":a{i}" for i in range(accounts))
+        + ", ".join(p(f"a{i}") for i in range(accounts))
         + ")) AS accounts",
-        "(SELECT COUNT(*) FROM fiscal_years WHERE year = :year) AS has_year",
-        "(SELECT locked_through FROM fiscal_years WHERE year = :year) AS locked",
+        f"(SELECT COUNT(*) FROM fiscal_years WHERE year = {p('year')}) AS has_year",
+        f"(SELECT locked_through FROM fiscal_years WHERE year = {p('year')}) AS locked",
         "(SELECT MAX(number) FROM journal_entries "
-        "WHERE series = :series AND fiscal_year = :year) AS last",
-        *(f"(SELECT id FROM networks WHERE slug = :n{i}) AS n{i}" for i in range(networks)),
+        f"WHERE series = {p('series')} AND fiscal_year = {p('year')}) AS last",
+        *(f"(SELECT id FROM networks WHERE slug = {p(f'n{i}')}) AS n{i}" for i in range(networks)),
     ]
     if people:
         picks.append(
             "(SELECT COUNT(*) FROM contributors WHERE id IN ("
-            + ", ".join(f":c{i}" for i in range(people))
+            + ", ".join(p(f"c{i}") for i in range(people))
             + ")) AS people"
         )
-    return text("SELECT " + ", ".join(picks)).columns(locked=Date)
+    return "SELECT " + ", ".join(picks)
+
+
+@functools.lru_cache(maxsize=64)
+def _one_entry_reads(accounts: int, networks: int, people: int) -> TextualSelect:
+    """``one_entry_sql`` as a SQLAlchemy statement, built once per shape: made anew per
+    entry, building the statement cost more than running it."""
+    return text(one_entry_sql(accounts, networks, people)).columns(locked=Date)

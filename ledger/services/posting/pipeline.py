@@ -1,0 +1,115 @@
+"""One entry on PostgreSQL in two round trips: psycopg's pipeline mode sends the head lock
+and the entry's reads together, then the lines, the entry, the kept balances and the new head
+together, instead of one round trip per statement.
+
+The statements, their order and the head lock are those of ``Writer`` (``post_once``'s path
+on SQLite and without pipeline support); only their sending changes. A transaction that has
+run nothing yet (psycopg has not even sent ``BEGIN``) gets no savepoint: undoing the post
+there is undoing the transaction, so a failure rolls it back instead, which also lets go of
+the head lock at once, as ``ROLLBACK TO SAVEPOINT`` does in a transaction that had work before
+the post.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from ledger.db import dialect
+from ledger.entries import Draft, PostedEntry
+from ledger.services import journal
+from ledger.services.posting.database_errors import translate
+from ledger.services.posting.prepare import ENTRY_COLUMNS, LINE_COLUMNS
+from ledger.services.posting.writer import BALANCES_UPSERT, Writer, one_entry_reads, one_entry_sql
+
+try:
+    import psycopg
+    from psycopg.pq import TransactionStatus
+except ImportError:  # pragma: no cover - psycopg is a dependency; SQLite-only installs work on
+    psycopg = None  # type: ignore[assignment]
+
+_HEAD_LOCK = "SELECT last_entry_id, last_hash FROM ledger_head WHERE id = 1 FOR UPDATE"
+_HEAD_UPDATE = "UPDATE ledger_head SET last_entry_id = %s, last_hash = %s WHERE id = 1"
+_SAVEPOINT = "kassan_post"
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+
+
+_LINES_INSERT = _insert("journal_lines", LINE_COLUMNS)
+_ENTRY_INSERT = _insert("journal_entries", ENTRY_COLUMNS)
+_BALANCES = BALANCES_UPSERT.format(*(["%s"] * 7))
+
+
+def usable(conn: Connection) -> bool:
+    """Whether this connection can post through a pipeline: PostgreSQL over psycopg 3 with a
+    libpq that has pipeline mode."""
+    return (
+        psycopg is not None
+        and dialect.is_postgresql(conn)
+        and isinstance(conn.connection.driver_connection, psycopg.Connection)
+        and psycopg.Pipeline.is_supported()
+    )
+
+
+def post_once(
+    conn: Connection, draft: Draft, key: str, created_by: int | None
+) -> tuple[PostedEntry, bool]:
+    """``booking.post_once`` for a validated draft, its key given: the entry, and whether this
+    call booked it."""
+    raw: Any = conn.connection.driver_connection
+    fresh = raw.info.transaction_status == TransactionStatus.IDLE
+    shape, params = one_entry_reads(draft, key)
+    try:
+        with raw.pipeline(), raw.cursor() as head_cur, raw.cursor() as read_cur:
+            if not fresh:
+                raw.execute(f"SAVEPOINT {_SAVEPOINT}")
+            # Two statements, as in Writer: the reads see what the writer before us committed.
+            head_cur.execute(_HEAD_LOCK)
+            read_cur.execute(one_entry_sql(*shape, mark="%({})s"), params)
+            head = head_cur.fetchone()
+            names = [c.name for c in read_cur.description]
+            row = dict(zip(names, read_cur.fetchone(), strict=True))
+        writer = Writer(conn, created_by, one=(draft, key), read=(head, row))
+        if writer.booked_id is not None:
+            found = journal.get_entry(conn, writer.booked_id)
+            if found is not None:
+                _release(raw, fresh)
+                return found, False
+        entry = writer.prepare(draft, key)
+        with raw.pipeline(), raw.cursor() as cur:
+            cur.executemany(_LINES_INSERT, writer.line_rows)
+            cur.executemany(_ENTRY_INSERT, writer.entry_rows)
+            cur.executemany(_BALANCES, [(*k, d, c) for k, (d, c) in writer.balances.items()])
+            cur.execute(_HEAD_UPDATE, (writer.last_id, writer.last_hash))
+            if not fresh:
+                cur.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+    except psycopg.Error as exc:
+        _undo(raw, fresh)
+        if isinstance(exc, psycopg.IntegrityError):
+            found = journal.find_by_source_key(conn, key)
+            if found is not None:
+                return found, False
+            raise translate(IntegrityError(None, None, exc)) from exc
+        raise translate(DBAPIError(None, None, exc)) from exc
+    except BaseException:
+        _undo(raw, fresh)
+        raise
+    return entry, True
+
+
+def _release(raw: Any, fresh: bool) -> None:
+    if not fresh:
+        raw.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+
+
+def _undo(raw: Any, fresh: bool) -> None:
+    """Undo what the post did, and let go of the head lock."""
+    if fresh:
+        raw.rollback()
+    else:
+        raw.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+        raw.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
