@@ -80,6 +80,7 @@ class NetworkStatus(StrEnum):
 class ImportJobStatus(StrEnum):
     """An uploaded bank file's import by the background worker (table ``bank_import_jobs``)."""
 
+    RECEIVING = "receiving"  # its bytes are being stored; no worker takes it yet
     WAITING = "waiting"  # stored; no worker has taken it yet
     RUNNING = "running"  # a worker checks or books it (or died doing so: see its heartbeat)
     DONE = "done"  # imported: ``import_id`` names the import and its result

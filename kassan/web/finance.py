@@ -27,7 +27,7 @@ from ledger.services import dimensions, expected, reconcile, suspense
 from ledger.statuses import ImportJobStatus
 from reports import bank_reconciliation
 from reports.display import format_money
-from webhooks.bankfiles import jobs
+from webhooks.bankfiles import jobs, uploads
 from webhooks.bankfiles import result as import_result
 from webhooks.swish import charge_results as swish_charges
 
@@ -321,7 +321,7 @@ def upload() -> Response | Page:
     if sent is None or not sent.filename:
         return _desk_page(error=DeskRefused(_("Fil: välj en bankfil."), "file"))
     try:
-        job_id = jobs.enqueue(
+        job_id = uploads.enqueue(
             get_engine(current_app), sent.stream, sent.filename, user_id=_user_id()
         )
     except LedgerError as exc:

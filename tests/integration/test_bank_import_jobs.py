@@ -5,6 +5,7 @@ workers never import one job twice."""
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -20,9 +21,9 @@ from ledger.db import tables as t
 from ledger.statuses import ImportJobStatus
 from tests.support.bank_accounts import OURS
 from tests.support.camt_files import IBAN, Entry, Statement, Tx, camt_bytes
-from webhooks.bankfiles import importer, jobs
+from webhooks.bankfiles import importer, job_files, jobs, uploads
 from webhooks.bankfiles.worker import Outcome, work_once, work_one
-from webhooks.errors import BankFileInvalid
+from webhooks.errors import BankFileConflict, BankFileInvalid
 
 DAY = date(2026, 12, 1)
 LINES = 30
@@ -68,7 +69,7 @@ def _stale(engine: Engine, job_id: int) -> None:
         conn.execute(
             update(t.bank_import_jobs)
             .where(t.bank_import_jobs.c.id == job_id)
-            .values(heartbeat_at=jobs._now().replace(year=2020))
+            .values(heartbeat_at=jobs.now().replace(year=2020))
         )
 
 
@@ -78,7 +79,7 @@ def _run(engine: Engine, job_id: int, token: str, **options):
 
 def test_a_worker_killed_mid_import_leaves_a_job_the_next_worker_finishes_exactly_once(engine):
     data = _file()
-    job_id = jobs.enqueue(engine, data, "dag.xml")
+    job_id = uploads.enqueue(engine, data, "dag.xml")
     job_id, token = jobs.claim(engine, job_id)
 
     def die_after_two_batches(done: int) -> None:
@@ -107,7 +108,7 @@ def test_a_worker_killed_mid_import_leaves_a_job_the_next_worker_finishes_exactl
 
 
 def test_a_worker_whose_job_was_taken_over_stops_at_its_next_batch(engine):
-    job_id = jobs.enqueue(engine, _file(), "dag.xml")
+    job_id = uploads.enqueue(engine, _file(), "dag.xml")
     _, first = jobs.claim(engine, job_id)
     taken = []
 
@@ -126,7 +127,7 @@ def test_a_worker_whose_job_was_taken_over_stops_at_its_next_batch(engine):
 
 
 def test_two_workers_racing_for_one_job_import_it_once(engine):
-    job_id = jobs.enqueue(engine, _file(), "dag.xml")
+    job_id = uploads.enqueue(engine, _file(), "dag.xml")
     start = threading.Barrier(2)
     outcomes: list[Outcome | None] = []
 
@@ -146,7 +147,7 @@ def test_two_workers_racing_for_one_job_import_it_once(engine):
 
 def test_a_line_in_a_year_not_opened_refuses_the_file_before_any_batch_is_booked(engine):
     data = _file(day_of=lambda i: date(1999, 6, 1) if i == 25 else DAY)
-    job_id = jobs.enqueue(engine, data, "gammal.xml")
+    job_id = uploads.enqueue(engine, data, "gammal.xml")
     _, token = jobs.claim(engine, job_id)
     with pytest.raises(BankFileInvalid) as refused:
         _run(engine, job_id, token)
@@ -164,8 +165,8 @@ def test_a_file_for_an_account_not_ours_is_refused_and_the_next_job_goes_on(engi
     entries = [Entry((Tx(250_00, "X1"),), DAY, "X1")]
     statement = camt_bytes([], kind="053", version="08", statement=Statement(entries))
     theirs = statement.replace(IBAN.encode(), b"CH9300762011623852957")
-    job_id = jobs.enqueue(engine, ours, "vår.xml")
-    other = jobs.enqueue(engine, theirs, "deras.xml")
+    job_id = uploads.enqueue(engine, ours, "vår.xml")
+    other = uploads.enqueue(engine, theirs, "deras.xml")
     assert work_once(engine, OURS) == {
         Outcome.DONE: 1,
         Outcome.REFUSED: 1,
@@ -228,3 +229,49 @@ def test_an_import_killed_with_sigkill_is_resumed_and_books_every_line_once(
     assert (result.counts.booked_count, result.counts.confirmed_count) == (LINES, 0)
     assert _count(engine, t.journal_entries) == _count(engine, t.bank_lines) == LINES
     assert _bank_total(engine) == result.total("file_ore")
+
+
+def test_an_upload_cut_off_while_its_bytes_are_stored_holds_the_file_back_only_until_stale(
+    engine, monkeypatch
+):
+    data = _file()
+    stored = job_files.store
+
+    def killed_half_way(engine_, job_id, spool):  # the process dies while storing
+        stored(engine_, job_id, io.BytesIO(spool.read(job_files.CHUNK_BYTES // 2)))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(job_files, "store", killed_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        uploads.enqueue(engine, data, "dag.xml")
+    monkeypatch.setattr(job_files, "store", stored)
+    with engine.connect() as conn:
+        (cut_off,) = conn.scalars(select(t.bank_import_jobs.c.id)).all()
+    assert _job(engine, cut_off).status == ImportJobStatus.RECEIVING
+    assert jobs.claim(engine) is None  # no worker takes a file still arriving
+    with pytest.raises(BankFileConflict, match="väntar redan"):
+        uploads.enqueue(engine, data, "dag.xml")
+    _stale(engine, cut_off)
+    job_id = uploads.enqueue(engine, data, "dag.xml")
+    ended = _job(engine, cut_off)
+    assert ended.status == ImportJobStatus.REFUSED and "avbröts" in ended.errors[0].message
+    assert work_once(engine, OURS)[Outcome.DONE] == 1
+    assert _job(engine, job_id).lines_done == LINES
+    assert _count(engine, t.bank_import_job_chunks) == 0  # the cut-off bytes went too
+
+
+def test_an_upload_failing_while_its_bytes_are_stored_ends_refused_and_keeps_no_bytes(
+    engine, monkeypatch
+):
+    def full_disk(engine_, job_id, spool):
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(job_files, "store", full_disk)
+    with pytest.raises(OSError):
+        uploads.enqueue(engine, _file(), "dag.xml")
+    monkeypatch.undo()
+    with engine.connect() as conn:
+        (job,) = [jobs.read(conn, i) for i in conn.scalars(select(t.bank_import_jobs.c.id))]
+    assert job is not None and job.status == ImportJobStatus.REFUSED
+    assert _count(engine, t.bank_import_job_chunks) == 0
+    uploads.enqueue(engine, _file(), "dag.xml")  # and the file may be sent again at once

@@ -39,13 +39,12 @@ from ledger.db.engine import transaction
 from ledger.errors import LedgerError
 from ledger.services import journal
 from ledger.statuses import ImportJobStatus as Status
-from webhooks.bankfiles import jobs
+from webhooks.bankfiles import job_files, jobs, uploads
 from webhooks.bankfiles.check import Reading, check
 from webhooks.bankfiles.decide import Match, MatchKind
 from webhooks.bankfiles.ledgering import BatchCounts, book_batch
 from webhooks.bankfiles.ours import OurAccounts
-from webhooks.bankfiles.records import BankFile
-from webhooks.bankfiles.result import ImportResult, load
+from webhooks.bankfiles.result import ImportResult, file_summary, load
 from webhooks.bankfiles.tally import Tally
 from webhooks.errors import BankFileConflict, BankFileInvalid
 
@@ -67,34 +66,6 @@ Progress = Callable[[int, int], None]  # (work done, all the work): the CLI's pr
 AfterBatch = Callable[[int], None]  # lines booked so far; called between transactions
 
 
-def _summary(file: BankFile, tally: Tally) -> dict[str, Any]:
-    return {
-        "format": file.format,
-        "created_at": file.created_at.isoformat() if file.created_at else None,
-        "accounts": list(file.accounts),
-        "period_start": file.period_start.isoformat() if file.period_start else None,
-        "period_end": file.period_end.isoformat() if file.period_end else None,
-        "controls": [
-            {"what": c.what, "declared": c.declared, "computed": c.computed, "ok": c.ok}
-            for c in file.controls
-        ],
-        "balances": [
-            {
-                "account": b.account,
-                "currency": b.closing.currency,
-                "opening_ore": b.opening.ore,
-                "closing_ore": b.closing.ore,
-                "closing_date": b.closing_date.isoformat() if b.closing_date else None,
-            }
-            for b in file.balances
-        ],
-        "skipped": file.skipped,
-        "test": file.test,
-        "groups": [g.as_dict() for g in tally.totals()],
-        "problems": tally.problems(file.balances),
-    }
-
-
 def cash_balance(conn: Connection, currency: str = "SEK", account: str = BANK) -> int:
     """A bank ledger account's balance (1930 unless ``account``), debit minus credit, in öre."""
     b = t.account_balances.c
@@ -109,7 +80,7 @@ def cash_balance(conn: Connection, currency: str = "SEK", account: str = BANK) -
 def _copy_chunks(engine: Engine, job_id: int, token: str, import_id: int) -> None:
     """The job's bytes become the import's stored file, one chunk per transaction."""
     jc, ic = t.bank_import_job_chunks.c, t.bank_import_chunks.c
-    for seq in range(jobs.chunk_count(engine, job_id)):
+    for seq in range(job_files.chunk_count(engine, job_id)):
         with transaction(engine) as conn:
             jobs.hold(conn, job_id, token)
             copied = select(ic.seq).where(ic.import_id == import_id, ic.seq == seq)
@@ -159,7 +130,7 @@ def _make_import(engine: Engine, job_id: int, token: str, fmt: str) -> int:
             )
     except IntegrityError as exc:
         with engine.connect() as conn:
-            refused = jobs.conflict(conn, row.sha256, row.filename)
+            refused = uploads.conflict(conn, row.sha256, row.filename)
         if refused is None:
             raise
         raise refused from exc
@@ -196,7 +167,7 @@ def run(
         job = conn.execute(
             select(t.bank_import_jobs).where(t.bank_import_jobs.c.id == job_id)
         ).one()
-    with jobs.load_bytes(engine, job_id) as spool:
+    with job_files.load(engine, job_id) as spool:
         size = int(job.size)
         try:
             reading = Reading(spool, job.filename, job.format)
@@ -280,7 +251,7 @@ def _book(
         if after_batch is not None:
             after_batch(counts.line_count)
     file = reading.file
-    summary = _summary(file, tally)
+    summary = file_summary(file, tally)
     with transaction(engine) as conn:
         jobs.hold(conn, job_id, token)
         conn.execute(
@@ -301,7 +272,7 @@ def _book(
         result = load(conn, import_id, cash)
         if result is None:  # made above by this worker, and never deleted
             raise RuntimeError(f"bank import {import_id} vanished while it was written")
-    jobs.drop_bytes(engine, job_id)
+    job_files.drop(engine, job_id)
     if progress is not None:
         progress(2 * size, 2 * size)
     return result
@@ -322,7 +293,7 @@ def import_file(
     (409) for a file imported before or already queued and ``BankFileInvalid`` (422, naming
     file, line and field) for a file with any bad line, and then nothing is booked. A file
     for an account that is not ours (``webhooks.bankfiles.ours``) is refused whole."""
-    job_id = jobs.enqueue(engine, data_or_stream, filename, format=format, user_id=user_id)
+    job_id = uploads.enqueue(engine, data_or_stream, filename, format=format, user_id=user_id)
     claimed = jobs.claim(engine, job_id)
     if claimed is None:  # a background worker took it first: wait for its end
         job = jobs.wait(engine, job_id)

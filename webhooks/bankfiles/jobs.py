@@ -1,9 +1,7 @@
 """The queue of uploaded bank files (issue 12, item 6): a file is stored whole as a job, and a
 worker (any process: the app's own thread or ``kassan webhooks work``) takes it and imports it.
 
-* ``enqueue`` spools and hashes the upload, refuses a file imported before or already queued
-  (``BankFileConflict``, naming the earlier import or job), and stores the job with its bytes
-  in 1 MiB chunks in one transaction. The UNIQUE ``active_sha256`` catches two uploads racing.
+* ``uploads.enqueue`` stores an uploaded file as a job (it starts ``receiving``, then waits).
 * ``claim`` takes a waiting job, or one whose worker stopped beating its heart for
   ``STALE_SECONDS`` (it died), under a row lock (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
   ``BEGIN IMMEDIATE`` on SQLite) and gives it a fresh claim token.
@@ -16,49 +14,39 @@ worker (any process: the app's own thread or ``kassan webhooks work``) takes it 
 
 from __future__ import annotations
 
-import hashlib
 import json
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import IO, Any
+from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, and_, or_, select
 
 from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.db.engine import transaction
 from ledger.statuses import ImportJobStatus as Status
+from webhooks.bankfiles import job_files
 from webhooks.errors import BankFileConflict, BankFileInvalid, ParseError
 
 __all__ = [
-    "CHUNK_BYTES",
     "STALE_SECONDS",
     "Job",
     "JobLost",
     "beat",
-    "chunk_count",
     "claim",
-    "conflict",
-    "drop_bytes",
-    "enqueue",
     "fail",
     "finish",
     "hold",
-    "load_bytes",
+    "now",
     "read",
     "refuse",
     "release",
-    "spool_file",
     "unfinished",
     "wait",
 ]
 
-CHUNK_BYTES = 1024 * 1024
-_SPOOL_IN_MEMORY = 8 * CHUNK_BYTES
 # A running job whose heartbeat is older than this lost its worker (the worker beats at least
 # every batch and every few MiB checked, which take well under a second each).
 STALE_SECONDS = 60
@@ -106,99 +94,14 @@ class Job:
         }
 
 
-def _now() -> datetime:
+def now() -> datetime:
     return datetime.now(UTC)
-
-
-def spool_file(source: bytes | IO[bytes]) -> tuple[IO[bytes], str, int]:
-    """The upload in a temporary file (in memory while small), its sha256 and its size."""
-    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
-    digest = hashlib.sha256()
-    if isinstance(source, bytes):
-        spool.write(source)
-        digest.update(source)
-    else:
-        while block := source.read(CHUNK_BYTES):
-            spool.write(block)
-            digest.update(block)
-    size = spool.tell()
-    spool.seek(0)
-    return spool, digest.hexdigest(), size
-
-
-def conflict(conn: Connection, sha256: str, filename: str) -> BankFileConflict | None:
-    """The conflict naming the import or the job that has this file already, if any."""
-    i = t.bank_imports.c
-    found = conn.execute(select(i.id, i.filename, i.imported_at).where(i.sha256 == sha256)).first()
-    if found is not None:
-        when = found.imported_at.strftime("%Y-%m-%d %H:%M") if found.imported_at else "tidigare"
-        return BankFileConflict(
-            f"{filename}: filen är redan inläst (import {found.id}, {found.filename}, {when}); "
-            "inget bokfördes",
-            "file",
-        )
-    queued = conn.execute(select(j.id, j.filename).where(j.active_sha256 == sha256)).first()
-    if queued is not None:
-        return BankFileConflict(
-            f"{filename}: filen väntar redan på att läsas in (jobb {queued.id}, "
-            f"{queued.filename}); inget bokfördes",
-            "file",
-        )
-    return None
-
-
-def enqueue(
-    engine: Engine,
-    source: bytes | IO[bytes],
-    filename: str,
-    *,
-    format: str | None = None,
-    user_id: int | None = None,
-) -> int:
-    """Store the file as a waiting job; its id. ``BankFileConflict`` if the same bytes were
-    imported before or wait already; then nothing is stored."""
-    spool, sha256, size = spool_file(source)
-    with spool:
-        try:
-            with transaction(engine) as conn:
-                refused = conflict(conn, sha256, filename)
-                if refused is not None:
-                    raise refused
-                job_id = int(
-                    conn.execute(
-                        t.bank_import_jobs.insert()
-                        .values(
-                            sha256=sha256,
-                            active_sha256=sha256,
-                            filename=filename[:255],
-                            format=format,
-                            size=size,
-                            requested_by=user_id,
-                            created_at=_now(),
-                            status=Status.WAITING,
-                        )
-                        .returning(j.id)
-                    ).scalar_one()
-                )
-                seq = 0
-                while block := spool.read(CHUNK_BYTES):
-                    conn.execute(
-                        t.bank_import_job_chunks.insert().values(job_id=job_id, seq=seq, data=block)
-                    )
-                    seq += 1
-        except IntegrityError as exc:  # the same file uploaded twice at once: one job wins
-            with engine.connect() as conn:
-                refused = conflict(conn, sha256, filename)
-            if refused is None:
-                raise
-            raise refused from exc
-    return job_id
 
 
 def claim(engine: Engine, job_id: int | None = None) -> tuple[int, str] | None:
     """Take a waiting job (the oldest, or ``job_id``), or a running one whose worker died;
     (its id, the claim token), or None when there is none to take."""
-    stale = _now() - timedelta(seconds=STALE_SECONDS)
+    stale = now() - timedelta(seconds=STALE_SECONDS)
     takeable = or_(
         j.status == Status.WAITING,
         and_(j.status == Status.RUNNING, j.heartbeat_at < stale),
@@ -219,7 +122,7 @@ def claim(engine: Engine, job_id: int | None = None) -> tuple[int, str] | None:
             .values(
                 status=Status.RUNNING,
                 claim=token,
-                heartbeat_at=_now(),
+                heartbeat_at=now(),
                 attempts=j.attempts + 1,
             )
         )
@@ -237,7 +140,7 @@ def hold(conn: Connection, job_id: int, token: str, **progress: Any) -> Any:
     if row is None or row.status != Status.RUNNING or row.claim != token:
         raise JobLost(f"bank import job {job_id} is no longer held by this worker")
     conn.execute(
-        t.bank_import_jobs.update().where(j.id == job_id).values(heartbeat_at=_now(), **progress)
+        t.bank_import_jobs.update().where(j.id == job_id).values(heartbeat_at=now(), **progress)
     )
     return row
 
@@ -272,12 +175,10 @@ def refuse(
                 active_sha256=None,
                 claim=None,
                 errors=json.dumps(listed, ensure_ascii=False),
-                finished_at=_now(),
+                finished_at=now(),
             )
         )
-        conn.execute(
-            t.bank_import_job_chunks.delete().where(t.bank_import_job_chunks.c.job_id == job_id)
-        )
+    job_files.drop(engine, job_id)
 
 
 def fail(engine: Engine, job_id: int, token: str, message: str) -> None:
@@ -293,7 +194,7 @@ def fail(engine: Engine, job_id: int, token: str, message: str) -> None:
                 status=Status.FAILED,
                 claim=None,
                 errors=json.dumps([error], ensure_ascii=False),
-                finished_at=_now(),
+                finished_at=now(),
             )
         )
 
@@ -321,17 +222,9 @@ def finish(conn: Connection, job_id: int, import_id: int, cash_ore: int, lines: 
             import_id=import_id,
             cash_ore=cash_ore,
             lines_done=lines,
-            finished_at=_now(),
+            finished_at=now(),
         )
     )
-
-
-def drop_bytes(engine: Engine, job_id: int) -> None:
-    """A done job's own copy of the file (the import keeps its own)."""
-    with transaction(engine) as conn:
-        conn.execute(
-            t.bank_import_job_chunks.delete().where(t.bank_import_job_chunks.c.job_id == job_id)
-        )
 
 
 def wait(engine: Engine, job_id: int, every: float = 0.2) -> Job:
@@ -341,36 +234,14 @@ def wait(engine: Engine, job_id: int, every: float = 0.2) -> Job:
             job = read(conn, job_id)
         if job is None:
             raise LookupError(f"no bank import job {job_id}")
-        if job.status not in (Status.WAITING, Status.RUNNING):
+        if job.status not in (Status.RECEIVING, Status.WAITING, Status.RUNNING):
             return job
         time.sleep(every)
 
 
-def load_bytes(engine: Engine, job_id: int) -> IO[bytes]:
-    """The job's file, back in a temporary file; one short read per chunk, so no transaction
-    stays open (on SQLite every transaction holds the write lock)."""
-    c = t.bank_import_job_chunks.c
-    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
-    for seq in range(chunk_count(engine, job_id)):
-        with engine.connect() as conn:
-            spool.write(
-                conn.execute(select(c.data).where(c.job_id == job_id, c.seq == seq)).scalar_one()
-            )
-    spool.seek(0)
-    return spool
-
-
-def chunk_count(engine: Engine, job_id: int) -> int:
-    """How many chunks the job's file is stored in."""
-    c = t.bank_import_job_chunks.c
-    with engine.connect() as conn:
-        last = conn.scalar(select(func.max(c.seq)).where(c.job_id == job_id))
-    return 0 if last is None else int(last) + 1
-
-
 def _job(row: Any) -> Job:
     errors = tuple(
-        ParseError(e["file"], e["line"], e["field"], e["message"])
+        ParseError(e["file"] or row.filename, e["line"], e["field"], e["message"])
         for e in json.loads(row.errors or "[]")
     )
     return Job(
@@ -400,7 +271,7 @@ def unfinished(conn: Connection) -> list[Job]:
     """Jobs that wait or run, oldest first (the desk lists them above the imports)."""
     rows = conn.execute(
         select(t.bank_import_jobs)
-        .where(j.status.in_([Status.WAITING, Status.RUNNING]))
+        .where(j.status.in_([Status.RECEIVING, Status.WAITING, Status.RUNNING]))
         .order_by(j.id)
     )
     return [_job(r) for r in rows]

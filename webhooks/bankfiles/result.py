@@ -20,8 +20,10 @@ from sqlalchemy import Connection, select
 from ledger.db import tables as t
 from webhooks.bankfiles.decide import MatchKind
 from webhooks.bankfiles.ledgering import BatchCounts
+from webhooks.bankfiles.records import BankFile
+from webhooks.bankfiles.tally import Tally
 
-__all__ = ["ConflictLine", "ImportResult", "conflict_lines", "from_row", "load"]
+__all__ = ["ConflictLine", "ImportResult", "conflict_lines", "file_summary", "from_row", "load"]
 
 CONFLICTS_SHOWN = 200
 
@@ -144,6 +146,36 @@ def conflict_lines(
         )
         for r in rows
     )
+
+
+def file_summary(file: BankFile, tally: Tally) -> dict[str, Any]:
+    """What an import stores as its ``summary``: the file's own controls and balances, and its
+    totals per group beside what was booked, with every difference in words."""
+    return {
+        "format": file.format,
+        "created_at": file.created_at.isoformat() if file.created_at else None,
+        "accounts": list(file.accounts),
+        "period_start": file.period_start.isoformat() if file.period_start else None,
+        "period_end": file.period_end.isoformat() if file.period_end else None,
+        "controls": [
+            {"what": c.what, "declared": c.declared, "computed": c.computed, "ok": c.ok}
+            for c in file.controls
+        ],
+        "balances": [
+            {
+                "account": b.account,
+                "currency": b.closing.currency,
+                "opening_ore": b.opening.ore,
+                "closing_ore": b.closing.ore,
+                "closing_date": b.closing_date.isoformat() if b.closing_date else None,
+            }
+            for b in file.balances
+        ],
+        "skipped": file.skipped,
+        "test": file.test,
+        "groups": [g.as_dict() for g in tally.totals()],
+        "problems": tally.problems(file.balances),
+    }
 
 
 def from_row(row: Any, cash_ore: int = 0, conflicts: tuple[ConflictLine, ...] = ()) -> ImportResult:

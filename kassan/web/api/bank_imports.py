@@ -27,7 +27,7 @@ from kassan.web.errors import api_error
 from ledger.db import tables as t
 from ledger.statuses import ImportJobStatus
 from reports import bank_reconciliation
-from webhooks.bankfiles import jobs
+from webhooks.bankfiles import jobs, uploads
 from webhooks.bankfiles.detect import FORMATS
 from webhooks.bankfiles.result import from_row, load
 
@@ -213,7 +213,7 @@ class BankImports(MethodView):
         """Upload a camt.053/054, BgMax or Swish-report file to be imported in the background."""
         upload = files["file"]
         engine = get_engine(current_app)
-        job_id = jobs.enqueue(
+        job_id = uploads.enqueue(
             engine,
             upload.stream,
             upload.filename or "bankfil",
