@@ -18,8 +18,9 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 from ledger.db import tables as t
+from ledger.services import periods
 from ledger.statuses import ImportJobStatus
-from tests.support.bank_accounts import OURS
+from tests.support.bank_accounts import OURS, import_ours
 from tests.support.camt_files import IBAN, Entry, Statement, Tx, camt_bytes
 from webhooks.bankfiles import importer, job_files, jobs, uploads
 from webhooks.bankfiles.worker import Outcome, work_once, work_one
@@ -275,3 +276,19 @@ def test_an_upload_failing_while_its_bytes_are_stored_ends_refused_and_keeps_no_
     assert job is not None and job.status == ImportJobStatus.REFUSED
     assert _count(engine, t.bank_import_job_chunks) == 0
     uploads.enqueue(engine, _file(), "dag.xml")  # and the file may be sent again at once
+
+
+def test_a_line_already_booked_in_a_closed_period_is_confirmed_but_a_new_one_there_refused(
+    engine,
+):
+    first = [Entry((Tx(100_00, "G1"),), DAY, "E1")]
+    import_ours(engine, camt_bytes(first), "dag.054.xml")
+    with engine.begin() as conn:
+        periods.close_through(conn, DAY)
+    again = import_ours(engine, camt_bytes(first, created="2026-12-02T06:00:00"), "igen.054.xml")
+    assert (again.counts.confirmed_count, again.counts.booked_count) == (1, 0) and again.ok
+    late = [*first, Entry((Tx(200_00, "G2"),), DAY, "E2")]
+    with pytest.raises(BankFileInvalid, match="stängd till och med 2026-12-01") as refused:
+        import_ours(engine, camt_bytes(late, created="2026-12-03T06:00:00"), "sen.054.xml")
+    assert [e.field for e in refused.value.errors] == ["booking_date"]
+    assert _count(engine, t.journal_entries) == 1

@@ -5,8 +5,9 @@ short transactions, so every reason to refuse the file must be found first, with
 formats parsed whole, they are small) and knows how far into the bytes it is. ``check`` reads
 it to the end: the parser's own faults (structure, control totals, balances), an account that
 is not ours, and every line that would be booked on a date the ledger cannot take (a year not
-opened, a closed period). It asks the matcher which lines would be booked, read-only, one short
-read per batch. Any fault raises ``BankFileInvalid`` naming file, line and field.
+opened, a closed period); only for a batch with such a date does it ask the matcher, read-only,
+which lines would be booked (a line already booked books nothing, whatever its date). Any fault
+raises ``BankFileInvalid`` naming file, line and field.
 """
 
 from __future__ import annotations
@@ -125,12 +126,17 @@ def check(
         ours.refuse_others(reading.format, reading.filename, batch)
         lines += len(batch)
         fresh = [ln for ln in batch if ln.key not in seen_keys]
-        with engine.connect() as conn:  # one short read: on SQLite it holds the write lock
-            matches = match_batch(conn, fresh) if fresh else []
-        for line, match in zip(fresh, matches, strict=True):
-            if match.kind not in BOOKS or match.same_as is not None:
-                continue
-            found = _date_fault(line.booking_date, years)
+        dated = [(ln, _date_fault(ln.booking_date, years)) for ln in fresh]
+        if any(fault is not None for _, fault in dated):
+            # Only a line that would be booked needs a bookable date (one confirmed, or in
+            # conflict, books nothing): ask the matcher, read-only, for this batch alone.
+            with engine.connect() as conn:  # one short read: on SQLite it holds the write lock
+                matches = match_batch(conn, fresh)
+            dated = [
+                (ln, fault if m.kind in BOOKS else None)
+                for (ln, fault), m in zip(dated, matches, strict=True)
+            ]
+        for line, found in dated:
             if found is not None and found[0] not in seen_faults and len(faults) < _SHOWN:
                 seen_faults.add(found[0])
                 faults.append(
