@@ -13,7 +13,7 @@ DEMO_ENV := KASSAN_PUBLIC_BASE_URL=$${KASSAN_PUBLIC_BASE_URL:-http://127.0.0.1:$
 	KASSAN_BANKGIRO=$${KASSAN_BANKGIRO:-991-2346} \
 	SWISH_PAYEE_NUMBER=$${SWISH_PAYEE_NUMBER:-1231181189}
 
-.PHONY: demo test test-sqlite test-postgresql lint bench bench-peers install chromium clean
+.PHONY: demo test test-sqlite test-postgresql lint bench bench-peers mutation install chromium clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Kassan needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -73,5 +73,10 @@ $(PEER_VENV)/.installed: bench/peers/requirements.txt
 bench-peers: $(STAMP) $(PEER_VENV)/.installed
 	$(BIN)/python -m bench.run --only peers --db postgresql $(PEERS_ARGS)
 
+## make mutation: mutmut over the modules that decide money, each with its own tests (a long
+## run, not part of make test); the scores go to docs/testing.md
+mutation: $(STAMP)
+	$(BIN)/python -m tests.mutation.run
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) mutants instance .pytest_cache .ruff_cache .mypy_cache
