@@ -281,3 +281,126 @@ def test_match_kinds_are_the_strings_stored_in_bank_lines():
         "unmatched",
         "conflict",
     ]
+
+
+IBAN_A = "SE45 5000 0000 0583 9825 7466"
+IBAN_B = "CH93 0076 2011 6238 5295 7"
+
+
+def test_every_line_after_a_confirmed_a_repeated_and_an_outgoing_line_is_still_decided():
+    booked = {"bank:1": Booked(41, Money(500_00, "SEK"), DAY)}
+    lines = [
+        _line(key="bank:1"),  # confirmed by its booking
+        _line(key="bank:2", line_no=2),
+        _line(key="bank:2", line_no=3),  # the same key again in the file
+        _line(-100_00, key="bank:3", line_no=4),  # money out
+        _line(key="bank:4", line_no=5, reference=REF),
+    ]
+    matches = decide(lines, Found(booked=booked, by_ref={REF: _expected()}))
+    assert _kinds(matches) == [
+        MatchKind.CONFIRMED,
+        MatchKind.UNMATCHED,
+        MatchKind.CONFIRMED,
+        MatchKind.UNMATCHED,
+        MatchKind.OCR,
+    ]
+
+
+def test_each_confirmation_tells_finance_staff_why_nothing_was_booked():
+    found = Found(
+        booked={"bank:1": Booked(41, Money(500_00, "SEK"), DAY)},
+        swish={REF: [(90, 500_00)]},
+        payouts=(
+            Payout(60, "stripe:payout:po_123", DAY, 500_00),
+            Payout(61, "stripe:payout:po_456", DAY, 700_00),
+        ),
+    )
+    lines = [
+        _line(key="bank:1"),
+        _line(300_00, key="bank:2", line_no=2),
+        _line(300_00, key="bank:2", line_no=3),
+        _line(key="bank:3", line_no=4, reference=REF),
+        _line(key="bank:4", line_no=5, message="STRIPE po_123"),
+        _line(700_00, key="bank:5", line_no=6),
+    ]
+    notes = [(m.kind, m.note) for m in decide(lines, found)]
+    assert notes == [
+        (MatchKind.CONFIRMED, "redan bokförd"),
+        (MatchKind.UNMATCHED, None),
+        (MatchKind.CONFIRMED, "två gånger i filen"),
+        (MatchKind.CONFIRMED, "bokförd av Swish"),
+        (MatchKind.CONFIRMED, "Stripe-utbetalning"),
+        (MatchKind.CONFIRMED, "Stripe-utbetalning"),
+    ]
+
+
+def test_a_payout_conflict_names_both_amounts():
+    payouts = (Payout(61, "stripe:payout:po_123", DAY, 400_00),)
+    (match,) = decide([_line(message="STRIPE po_123")], Found(payouts=payouts))
+    assert match.note == "krock: belopp 500,00\xa0kr, utbetalningen 400,00\xa0kr"
+
+
+def test_a_payout_named_by_two_bank_lines_confirms_only_the_first():
+    payouts = (Payout(61, "stripe:payout:po_123", DAY, 500_00),)
+    lines = [
+        _line(message="STRIPE po_123"),
+        _line(key="bank:2", line_no=2, message="STRIPE po_123"),
+    ]
+    assert _kinds(decide(lines, Found(payouts=payouts))) == [
+        MatchKind.CONFIRMED,
+        MatchKind.UNMATCHED,
+    ]
+
+
+def test_a_payout_found_by_amount_confirms_one_bank_line_only():
+    payouts = (Payout(60, "stripe:payout:po_1", DAY, 500_00),)
+    lines = [_line(), _line(key="bank:2", line_no=2)]
+    matches = decide(lines, Found(payouts=payouts))
+    assert [(m.kind, m.entry_id) for m in matches] == [
+        (MatchKind.CONFIRMED, 60),
+        (MatchKind.UNMATCHED, None),
+    ]
+
+
+def test_a_payout_id_in_the_reference_field_is_read_apart_from_the_message():
+    payouts = (Payout(61, "stripe:payout:po_123", DAY, 500_00),)
+    (match,) = decide([_line(message="STRIPE", reference="po_123")], Found(payouts=payouts))
+    assert (match.kind, match.entry_id) == (MatchKind.CONFIRMED, 61)
+
+
+def test_two_lines_of_one_file_with_one_key_on_two_bank_accounts_are_a_conflict():
+    first, second = decide([_line(account=IBAN_A), _line(line_no=2, account=IBAN_B)], Found())
+    assert first.kind == MatchKind.UNMATCHED
+    assert (second.kind, second.same_as) == (MatchKind.CONFLICT, "bank:1")
+
+
+def test_a_line_without_an_account_is_held_against_its_booking_by_amount_and_day_only():
+    booked = Booked(41, Money(500_00, "SEK"), DAY, IBAN_A)
+    assert differences(_line(account=None), booked) == ()
+    assert differences(_line(account=IBAN_A), Booked(41, Money(500_00, "SEK"), DAY)) == ()
+
+
+def test_a_bankgiro_number_is_not_held_against_an_iban_for_the_same_payment():
+    booked = Booked(41, Money(500_00, "SEK"), DAY, IBAN_A)
+    assert differences(_line(account="9912346"), booked) == ()
+    assert differences(_line(account="991-2346"), booked) == ()
+
+
+def test_only_an_account_with_a_country_code_check_digits_and_more_is_compared_as_an_iban():
+    booked = Booked(41, Money(500_00, "SEK"), DAY, IBAN_A)
+    assert differences(_line(account="SE45"), booked) == ()  # too short to be an IBAN
+    assert differences(_line(account="ABC12345"), booked) == ()  # no check digits
+    assert differences(_line(account=IBAN_B), booked) != ()
+
+
+def test_only_a_swish_reports_order_id_is_read_as_our_reference():
+    line = _line(channel=BANKGIRO, raw=(("order_id", REF),))
+    assert candidate_references(line) == (None, [])
+    found = Found(swish={REF: [(90, 499_00)]}, by_ref={REF: _expected()})
+    (match,) = decide([line], found)
+    assert match.kind == MatchKind.UNMATCHED
+
+
+def test_a_swish_order_id_equal_to_the_structured_reference_is_read_once():
+    line = _line(channel=SWISH, reference=REF, raw=(("order_id", REF),))
+    assert candidate_references(line) == (REF, [])

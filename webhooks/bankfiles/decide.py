@@ -49,6 +49,7 @@ __all__ = [
     "candidate_references",
     "decide",
     "differences",
+    "payout_keys",
 ]
 
 _DIGITS = re.compile(r"(?<!\d)\d{8,25}(?!\d)")  # our references are 8 digits or more
@@ -261,9 +262,14 @@ def _swish_conflict(ln: BankLine, found: Found, taken: set[int]) -> Match | None
     return _conflict((f"belopp {ln.amount}, bokfört av Swish {swished}",), entry_id)
 
 
-def _named_payout(ln: BankLine, payouts: Sequence[Payout], taken: set[int]) -> Payout | None:
+def payout_keys(ln: BankLine) -> set[str]:
+    """The source keys of the Stripe payouts the line names (``po_...`` in its text)."""
     text = " ".join(x for x in (ln.message, ln.reference) if x)
-    named = {stripe_key("payout", m) for m in _PAYOUT_ID.findall(text)}
+    return {stripe_key("payout", m) for m in _PAYOUT_ID.findall(text)}
+
+
+def _named_payout(ln: BankLine, payouts: Sequence[Payout], taken: set[int]) -> Payout | None:
+    named = payout_keys(ln)
     return next((p for p in payouts if p.key in named and p.entry_id not in taken), None)
 
 

@@ -8,7 +8,7 @@ Every look-up is one query per batch (``IN`` over the batch's keys, references, 
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, false, func, or_, select
 
 from ledger.chart import BANK
 from ledger.db import dialect
@@ -25,6 +25,7 @@ from webhooks.bankfiles.decide import (
     References,
     candidate_references,
     decide,
+    payout_keys,
 )
 from webhooks.bankfiles.records import BankLine
 
@@ -101,10 +102,13 @@ def _swish_bookings(conn: Connection, refs: set[str]) -> dict[str, list[tuple[in
 
 
 def _payouts(conn: Connection, lines: list[BankLine]) -> list[Payout]:
-    """Stripe payouts booked to the bank around these days, not yet seen in a bank file."""
+    """Stripe payouts booked to the bank, not yet seen in a bank file: those around these days
+    (to be found by amount) and those a line names by id, on whatever day they were booked (a
+    payout reaches the bank days after Stripe sends it, later still over a weekend)."""
     days = {ln.booking_date for ln in lines}
     if not days:
         return []
+    named = sorted({key for ln in lines for key in payout_keys(ln)})
     e, jl, b = t.journal_entries.c, t.journal_lines.c, t.bank_lines.c
     claimed = select(b.entry_id).where(b.entry_id == e.id).exists()
     rows = conn.execute(
@@ -113,7 +117,10 @@ def _payouts(conn: Connection, lines: list[BankLine]) -> list[Payout]:
         .where(
             e.source_key.like("stripe:payout:%"),
             and_(jl.account == BANK, jl.debit_ore > 0),
-            e.date.between(min(days) - PAYOUT_DAYS, max(days) + PAYOUT_DAYS),
+            or_(
+                e.date.between(min(days) - PAYOUT_DAYS, max(days) + PAYOUT_DAYS),
+                dialect.among(conn, e.source_key, named) if named else false(),
+            ),
             ~claimed,
         )
     )
