@@ -89,7 +89,8 @@ class Draft:
                 name = "debit_ore" if debit < 0 else "credit_ore"
                 raise InvalidEntry("amounts are never negative", f"lines[{i}].{name}")
             if debit > MAX_ORE or credit > MAX_ORE:
-                raise InvalidEntry("amount is out of range", f"lines[{i}].debit_ore")
+                name = "debit_ore" if debit > MAX_ORE else "credit_ore"
+                raise InvalidEntry("amount is out of range", f"lines[{i}].{name}")
             if (debit > 0) == (credit > 0):
                 raise InvalidEntry(
                     "each line has either a debit or a credit above zero, not both or neither",
