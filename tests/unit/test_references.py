@@ -3,11 +3,13 @@ checked against the references in Bankgirot's own BgMax example file for that ag
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from stdnum import luhn
 
 from ledger.references import is_valid_reference, make_reference, normalise
 
@@ -90,3 +92,41 @@ def test_any_single_digit_typo_is_caught(serial, data):
     wrong = data.draw(st.sampled_from([d for d in "0123456789" if d != reference[position]]))
     typo = reference[:position] + wrong + reference[position + 1 :]
     assert not is_valid_reference(typo)
+
+
+def test_hyphens_are_ignored_when_reading_a_typed_reference():
+    ref = make_reference(1_234_567)
+    assert normalise(f"{ref[:4]}-{ref[4:]}") == ref
+    assert is_valid_reference(f"{ref[:4]}-{ref[4:]}")
+
+
+def test_the_shortest_reference_has_two_digits_its_length_and_its_check_digit():
+    shortest = "2" + luhn.calc_check_digit("2")
+    assert is_valid_reference(shortest)
+    assert not is_valid_reference(shortest[:1])
+
+
+def test_only_text_can_be_a_reference():
+    assert not is_valid_reference(None)  # type: ignore[arg-type]
+    assert not is_valid_reference(1234567897)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("serial", ["5", 2.0, None])
+def test_a_serial_that_is_not_a_whole_number_is_refused_saying_so(serial):
+    with pytest.raises(
+        ValueError,
+        match="^"
+        + re.escape(f"a reference serial is a non-negative integer, not {serial!r}")
+        + "$",
+    ):
+        make_reference(serial)
+
+
+def test_a_negative_serial_is_refused_saying_so():
+    with pytest.raises(ValueError, match=r"^a reference serial is a non-negative integer, not -1$"):
+        make_reference(-1)
+
+
+def test_a_serial_too_long_for_a_reference_is_refused_saying_so():
+    with pytest.raises(ValueError, match=r"^serial 10+ is too long for a 25-digit reference$"):
+        make_reference(10**23)
