@@ -111,3 +111,80 @@ def test_the_same_payment_reference_twice_is_refused():
 
 def test_a_report_without_end_record_is_refused():
     assert _refused(_lines()[:-1]) == [(None, "slutpost", "filen saknar slutpost (03)")]
+
+
+def test_a_swish_line_keeps_its_order_id_and_the_raw_fields_for_the_desk():
+    lines = _lines()
+    lines[1] = lines[1].replace(",,2015-04-16T13:32", ",1000173,2015-04-16T13:32")
+    lines[1] += ",något banken lade till"
+    parsed = parse_swish_report("\n".join(lines).encode())
+    first = parsed.lines[0]
+    assert dict(first.raw) == {
+        "org_no": "5566778899",
+        "bank_account": "123456789",
+        "bic": "HANDSESS",
+        "type": "SWH",
+        "order_id": "1000173",
+        "timestamp": "2015-04-16T13:32:22:683413",
+        "extra": "något banken lade till",
+    }
+    assert (first.line_no, first.source_line, first.account) == (1, 2, "1235524400")
+    assert (first.payer_name, first.payer_account) == ("Anna Swish", "+46709879879")
+    assert parsed.lines[1].line_no == 2
+    assert parsed.file.accounts == ("1235524400",)
+
+
+def test_each_swish_number_of_the_report_is_listed_once():
+    lines = _lines()
+    lines.insert(3, lines[2].replace("1235524400", "1231181189").replace("93492", "93499"))
+    lines[-1] = "03,3"
+    parsed = parse_swish_report("\n".join(lines).encode())
+    assert parsed.file.accounts == ("1235524400", "1231181189")
+
+
+def test_a_report_of_only_payments_in_has_no_money_out_and_counts_its_transactions():
+    parsed = parse_swish_report(_read(COMMA_DAILY))
+    assert parsed.file.debit_total == Money(0)
+    assert parsed.file.created_at == datetime(2015, 4, 17)
+    assert [(c.what, c.declared, c.computed) for c in parsed.file.controls] == [
+        ("antal transaktioner", 2, 2)
+    ]
+
+
+def test_a_start_record_without_a_report_date_takes_the_created_date():
+    lines = _lines()
+    lines[0] = "01,2015-04-17"
+    parsed = parse_swish_report("\n".join(lines).encode())
+    assert (parsed.file.period_start, parsed.file.period_end) == (date(2015, 4, 17),) * 2
+
+
+def test_broken_records_are_refused_naming_line_field_and_what_was_wrong():
+    assert _refused(["02,x"]) == [
+        (1, "startpost", "filen börjar inte med Swish-rapportens startpost (01)")
+    ]
+    assert (5, "post", "post efter slutposten (03)") in _refused([*_lines(), _lines()[1]])
+    unknown = _lines()
+    unknown.insert(1, "07,x")
+    assert (2, "posttyp", "okänd posttyp '07'") in _refused(unknown)
+    second_start = _lines()
+    second_start.insert(1, second_start[0])
+    assert (2, "startpost", "en andra startpost (01)") in _refused(second_start)
+    bad_start = _lines()
+    bad_start[0] = "01,17 april"
+    assert (
+        1,
+        "startpost",
+        "startposten har inga giltiga datum: ['01', '17 april']",
+    ) in _refused(bad_start)
+    bad_count = _lines()
+    bad_count[-1] = "03,två"
+    assert _refused(bad_count) == [(4, "antal", "slutpostens antal är inget tal: 'två'")]
+    no_count = _lines()
+    no_count[-1] = "03"
+    assert _refused(no_count) == [(4, "antal", "slutpostens antal är inget tal: ''")]
+
+
+def test_a_transaction_with_a_bad_date_is_refused_and_not_counted_as_a_line():
+    lines = _lines()
+    lines[1] = lines[1].replace(",2015-04-16,SWH", ",16 april,SWH")
+    assert _refused(lines) == [(2, "datum", "transaktionsdatum är inget datum: '16 april'")]
