@@ -77,6 +77,7 @@ MODULES = (
             I + "test_bank_import.py",
             I + "test_bank_conflicts.py",
             I + "test_our_accounts_import.py",
+            I + "test_bank_import_report.py",
         ),
     ),
     Module(
@@ -91,6 +92,7 @@ MODULES = (
             U + "test_bankfiles_camt.py",
             U + "test_bankfiles_camt_samples.py",
             U + "test_bankfiles_camt_shapes.py",
+            U + "test_bankfiles_camt_edges.py",
         ),
     ),
     Module(

@@ -1,0 +1,257 @@
+"""camt at its edges (``webhooks.bankfiles.camt`` and ``camt_totals``): the file's header and
+totals, balances written in other ways, a transaction summary held against the entries, and
+every refusal naming its line, field and what was wrong."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import pytest
+
+from ledger.money import Money
+from tests.support.camt_files import IBAN, Entry, Statement, Tx, camt_bytes
+from webhooks.bankfiles import camt, parse_camt
+from webhooks.bankfiles.camt_totals import Tally
+from webhooks.errors import BankFileInvalid
+
+DAY = date(2026, 12, 1)
+NEXT = date(2026, 12, 2)
+
+
+def _statement(entries: list[Entry], **kwargs: object) -> bytes:
+    return camt_bytes(entries, kind="053", statement=Statement(entries), **kwargs)
+
+
+def _refused(data: bytes) -> list[tuple[int | None, str | None, str]]:
+    with pytest.raises(BankFileInvalid) as caught:
+        parse_camt(data, "dag.xml")
+    assert all(e.file == "dag.xml" for e in caught.value.errors)
+    return [(e.line, e.field, e.message) for e in caught.value.errors]
+
+
+def _line_of(data: bytes, text: bytes) -> int:
+    return data[: data.index(text)].count(b"\n") + 1
+
+
+def test_a_statements_header_totals_period_and_balances_are_its_own():
+    entries = [
+        Entry((Tx(300_00, "T1"),), DAY, "E1"),
+        Entry((Tx(-120_00, "T2"),), NEXT, "E2"),
+        Entry((Tx(50_00, "T3"),), NEXT, "E3", status="PDNG"),
+    ]
+    parsed = parse_camt(_statement(entries))
+    file = parsed.file
+    assert (file.format, file.currency, file.accounts) == ("camt.053.001.02", "SEK", (IBAN,))
+    assert file.created_at == datetime(2026, 12, 1, 6, 0)
+    assert (file.line_count, file.skipped) == (2, 1)
+    assert (file.credit_total, file.debit_total) == (Money(300_00), Money(-120_00))
+    assert (file.period_start, file.period_end) == (DAY, NEXT)
+    (balance,) = file.balances
+    assert (balance.account, balance.opening, balance.closing) == (
+        IBAN,
+        Money(1_000_000),
+        Money(1_000_000 + 300_00 - 120_00),
+    )
+    assert (balance.opening_date, balance.closing_date) == (DAY, DAY)
+    assert [(c.what, c.declared, c.computed) for c in file.controls] == [
+        (f"{IBAN}: utgående saldo (öre)", 1_018_000, 1_018_000)
+    ]
+
+
+def test_a_balance_without_a_currency_is_in_kronor_and_one_dated_by_time_has_its_day():
+    data = _statement([Entry((Tx(300_00, "T1"),), DAY, "E1")])
+    data = re.sub(rb'(<Bal>.*?)<Amt Ccy="SEK">', rb"\1<Amt>", data)
+    data = data.replace(
+        b"<Dt><Dt>2026-12-01</Dt></Dt>", b"<Dt><DtTm>2026-12-02T23:59:00</DtTm></Dt>"
+    )
+    (balance,) = parse_camt(data).file.balances
+    assert (balance.opening, balance.closing) == (Money(1_000_000), Money(1_030_000))
+    assert (balance.opening_date, balance.closing_date) == (NEXT, NEXT)
+
+
+def test_a_balance_in_debit_is_negative():
+    entries = [Entry((Tx(300_00, "T1"),), DAY, "E1")]
+    data = camt_bytes(
+        entries, kind="053", statement=Statement(entries, opening_ore=-500_00)
+    )  # an overdrawn account
+    (balance,) = parse_camt(data).file.balances
+    assert (balance.opening, balance.closing) == (Money(-500_00), Money(-200_00))
+
+
+def test_a_creation_time_that_is_no_time_is_refused_at_its_line():
+    data = _statement([Entry((Tx(300_00, "T1"),), DAY, "E1")], created="igår")
+    assert (
+        _line_of(data, b"<GrpHdr>"),
+        "CreDtTm",
+        "CreDtTm är ingen tidpunkt: 'igår'",
+    ) in _refused(data)
+
+
+def test_a_statement_without_balances_is_refused_naming_them():
+    data = _statement([Entry((Tx(300_00, "T1"),), DAY, "E1")])
+    data = re.sub(rb"<Bal>.*?</Bal>\n", b"", data)
+    assert _refused(data) == [
+        (
+            _line_of(data, b"<Stmt>"),
+            "Bal",
+            "kontoutdraget saknar ingående (OPBD/PRCD) eller utgående (CLBD) saldo, så det "
+            "går inte att se att posterna stämmer mot banken",
+        )
+    ]
+
+
+def test_an_entry_whose_transaction_is_on_another_amount_is_refused_with_both_amounts():
+    entries = [Entry((Tx(100_00, "T1"),), DAY, "E1", amount_ore=200_00)]
+    data = camt_bytes(entries)
+    (error,) = _refused(data)
+    assert error[0] == _line_of(data, b"<Ntry>")
+    assert error[2] == "transaktionen är på 100.00, posten är på 200.00"
+
+
+def test_past_the_most_errors_kept_the_rest_are_counted(monkeypatch):
+    monkeypatch.setattr(camt, "_MAX_ERRORS", 2)
+    entries = [Entry((Tx(100_00, f"T{i}"),), DAY, f"E{i}", amount_ore=200_00) for i in range(1, 5)]
+    errors = _refused(camt_bytes(entries))
+    assert len(errors) == 3
+    assert errors[2] == (None, None, "och 2 fel till")
+
+
+def test_an_account_in_another_currency_is_refused_once_naming_it():
+    data = camt_bytes([Entry((Tx(100_00, "T1"),), DAY, "E1")]).replace(
+        b"<Ccy>SEK</Ccy>", b"<Ccy>EUR</Ccy>"
+    )
+    errors = _refused(data)
+    assert len(errors) == 1
+    assert errors[0][1] == "Acct/Ccy"
+    assert errors[0][2].startswith("kontot 9912346 förs i EUR, inte i kronor (SEK)")
+
+
+def _summary_tally() -> Tally:
+    tally = Tally()
+    tally.add({"Amt": "300.00", "CdtDbtInd": "CRDT"}, True)
+    tally.add({"Amt": "120.00", "CdtDbtInd": "DBIT"}, True)
+    tally.add({"Amt": "50.00", "CdtDbtInd": "CRDT"}, False)  # pending
+    tally.add({"Amt": "abc", "CdtDbtInd": "CRDT"}, True)  # unreadable: counted, not summed
+    return tally
+
+
+def test_a_summary_that_agrees_with_the_entries_gives_every_control():
+    summary = {
+        "TtlNtries/NbOfNtries": "4",
+        "TtlNtries/Sum": "470.00",
+        "TtlCdtNtries/NbOfNtries": "2",
+        "TtlCdtNtries/Sum": "350.00",
+        "TtlDbtNtries/NbOfNtries": "1",
+        "TtlDbtNtries/Sum": "120.00",
+        "TtlNtries/TtlNetNtry/Amt": "230.00",
+        "TtlNtries/TtlNetNtry/CdtDbtInd": "CRDT",
+    }
+    controls, errors = _summary_tally().check_summary(summary, "K")
+    assert errors == []
+    assert [(c.what, c.declared, c.computed) for c in controls] == [
+        ("K: antal poster", 4, 4),
+        ("K: summa poster (öre)", 47000, 47000),
+        ("K: antal insättningar", 2, 2),
+        ("K: summa insättningar (öre)", 35000, 35000),
+        ("K: antal uttag", 1, 1),
+        ("K: summa uttag (öre)", 12000, 12000),
+        ("K: nettobelopp (öre)", 23000, 23000),
+    ]
+
+
+def test_a_summary_counting_only_booked_entries_agrees_too():
+    summary = {
+        "TtlCdtNtries/NbOfNtries": "1",
+        "TtlCdtNtries/Sum": "300.00",
+        "TtlNtries/TtlNetNtryAmt": "180.00",
+        "TtlNtries/CdtDbtInd": "CRDT",
+    }
+    controls, errors = _summary_tally().check_summary(summary, "K")
+    assert errors == []
+    assert [(c.declared, c.computed) for c in controls] == [(1, 1), (30000, 30000), (18000, 18000)]
+
+
+def test_a_summary_that_disagrees_is_refused_with_both_figures():
+    summary = {
+        "TtlDbtNtries/NbOfNtries": "2",
+        "TtlNtries/Sum": "471.00",
+        "TtlNtries/TtlNetNtry/Amt": "230.00",
+        "TtlNtries/TtlNetNtry/CdtDbtInd": "DBIT",
+        "TtlCdtNtries/NbOfNtries": "två",
+    }
+    _, errors = _summary_tally().check_summary(summary, "K")
+    assert errors == [
+        (
+            "TxsSummry/TtlNtries/Sum",
+            "filen säger summa poster 471.00, men filens poster ger 420.00",
+        ),
+        ("TxsSummry/TtlCdtNtries/NbOfNtries", "antal insättningar är inget tal: 'två'"),
+        ("TxsSummry/TtlDbtNtries/NbOfNtries", "filen säger antal uttag 2, men filens poster ger 1"),
+        (
+            "TxsSummry/TtlNtries/TtlNetNtry",
+            "filen säger nettobelopp -230.00, men filens poster ger 180.00",
+        ),
+    ]
+
+
+def _one_line(data: bytes):
+    (line,) = parse_camt(data).lines
+    return line
+
+
+def test_a_camt_line_keeps_the_banks_references_for_the_desk():
+    tx = Tx(300_00, "T1", e2e="E2E-1", clearing_ref="C1", name="Anna", account="3783511")
+    line = _one_line(camt_bytes([Entry((tx,), DAY, "E1")]))
+    assert dict(line.raw) == {
+        "entry_ref": "E1",
+        "tx_ref": "T1",
+        "clearing_ref": "C1",
+        "end_to_end_id": "E2E-1",
+        "bank_tx_code": "BGINBET",
+    }
+    assert (line.key, line.payer_name, line.payer_account) == ("bank:T1", "Anna", "3783511")
+
+
+def test_money_out_names_the_payee_as_the_other_party():
+    tx = Tx(-120_00, "T1", name="Elbolaget", account="5050-1055")
+    line = _one_line(camt_bytes([Entry((tx,), DAY, "E1")]))
+    assert (line.amount, line.payer_name, line.payer_account) == (
+        Money(-120_00),
+        "Elbolaget",
+        "5050-1055",
+    )
+
+
+def test_a_swish_entry_known_by_its_additional_information_is_keyed_by_swishs_reference():
+    tx = Tx(300_00, "T1", clearing_ref="1234567890123456")
+    data = camt_bytes([Entry((tx,), DAY, "E1", swish=True)]).replace(
+        b"<Cd>SWISH</Cd>", b"<Cd>BGINBET</Cd>"
+    )
+    line = _one_line(data)
+    assert (line.channel, line.key) == ("swish", "swish:1234567890123456")
+
+
+def test_a_reversal_marked_with_1_reverses_the_payment_it_names():
+    data = camt_bytes([Entry((Tx(-300_00, "T1"),), DAY, "E1", reversal=True)])
+    line = _one_line(data.replace(b"<RvslInd>true</RvslInd>", b"<RvslInd>1</RvslInd>"))
+    assert line.key == "bank:T1:reversal"
+    assert (line.detail("reverses"), line.detail("reversal")) == ("bank:T1", "1")
+
+
+def test_a_creditor_reference_written_the_older_way_is_the_lines_reference():
+    data = camt_bytes([Entry((Tx(300_00, "T1", ocr="1234567897"),), DAY, "E1")])
+    data = data.replace(b"<Ref>1234567897</Ref>", b"<CdtrRef>1234567897</CdtrRef>")
+    assert _one_line(data).reference == "1234567897"
+
+
+def test_a_card_settlement_is_a_card_line():
+    data = camt_bytes([Entry((Tx(300_00, "T1"),), DAY, "E1")])
+    data = data.replace(b"<Fmly><Cd>RCDT</Cd>", b"<Fmly><Cd>CCRD</Cd>")
+    assert _one_line(data).channel == "card"
+
+
+def test_a_transaction_known_only_by_the_agents_transaction_id_is_keyed_by_it():
+    data = camt_bytes([Entry((Tx(300_00, None),), DAY, "E1")])
+    data = data.replace(b"<EndToEndId>", b"<TxId>AGENT-7</TxId><EndToEndId>")
+    assert _one_line(data).key == "txid:AGENT-7"
