@@ -10,6 +10,7 @@ import pytest
 
 from ledger.entries import MAX_LINES, MAX_ORE, Draft, LineDraft
 from ledger.errors import InvalidEntry, UnbalancedEntry
+from ledger.money import Money
 
 
 def _draft(*lines: LineDraft, **kw: object) -> Draft:
@@ -115,4 +116,15 @@ def test_an_unbalanced_entry_says_by_how_much_in_which_currency():
     assert (caught.value.field, str(caught.value)) == (
         "lines",
         "debits and credits differ by 100 öre in EUR",
+    )
+
+
+def test_a_debit_or_credit_line_from_money_keeps_the_amount_currency_and_dimensions():
+    amount = Money(123_45, "EUR")
+    assert LineDraft.debit("1930", amount) == LineDraft("1930", 123_45, 0, "EUR")
+    assert LineDraft.credit("3993", amount, network="fred", contributor_id=7) == LineDraft(
+        "3993", 0, 123_45, "EUR", network="fred", contributor_id=7
+    )
+    assert LineDraft.debit("6570", amount, network="fred", contributor_id=7) == LineDraft(
+        "6570", 123_45, 0, "EUR", network="fred", contributor_id=7
     )
