@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from ledger.db import tables as t
 from ledger.errors import DeskRefused, LedgerError
 from ledger.money import Money
-from ledger.services import expected, journal, reconcile, suspense
+from ledger.services import expected, journal, posting, reconcile, suspense
 from ledger.services.balances import account_totals
 from reports import bank_reconciliation
 from tests.support.bank_accounts import import_ours
@@ -372,3 +372,162 @@ def test_the_database_refuses_a_second_allocation_or_undo_with_the_same_entry(de
     ):
         with pytest.raises(IntegrityError), desk.begin() as conn:
             conn.execute(t.bank_line_allocations.insert().values(**row, **{column: entry}))
+
+
+# The desk at its edges: what an allocation records, the once-only keys of its entries, a
+# repeated form, an undo of an entry reversed elsewhere, every refusal with message and field.
+
+LATER = date(2026, 12, 5)
+
+
+def _refusal(engine, action) -> tuple[str, str | None]:
+    with pytest.raises(DeskRefused) as caught, engine.begin() as conn:
+        action(conn)
+    return caught.value.message, caught.value.field
+
+
+def _network_part(ore: int, network_id: int | None = None) -> reconcile.Part:
+    return reconcile.Part(reconcile.Target("network", network_id=network_id), ore)
+
+
+def test_an_allocation_records_its_target_amount_and_who_and_books_under_the_forms_key(desk):
+    plan = _plan(desk, 50_000, "Lisa Berg")
+    line = _line(desk, "OCR1")
+    target = reconcile.Target("expected", expected_payment_id=plan.id)
+    with desk.begin() as conn:
+        (done,) = reconcile.allocate(
+            conn, line.id, [reconcile.Part(target, 50_000)], token="tokenwho01", user_id=None
+        )
+        entry = journal.get_entry(conn, done.entry_id)
+    assert (done.line_id, done.kind, done.amount_ore) == (line.id, "expected", 50_000)
+    assert (done.expected_payment_id, done.network_id, done.contributor_id) == (
+        plan.id,
+        plan.network_id,
+        plan.contributor_id,
+    )
+    assert entry.source_key == "desk:tokenwho01:1"
+    assert (
+        entry.text == f"Bankrad {line.id} (500,00\xa0kr 2026-12-01) till referens {plan.reference}"
+    )
+
+
+def test_money_to_where_it_is_needed_most_says_so_and_each_part_has_its_own_key(desk):
+    line = _line(desk, "K12")
+    with desk.begin() as conn:
+        network = add_network(conn, "klimat")
+        done = reconcile.allocate(
+            conn,
+            line.id,
+            [_network_part(20_000), _network_part(30_000, network)],
+            token="tokensplit1",
+        )
+        entries = [journal.get_entry(conn, a.entry_id) for a in done]
+    assert [a.network_id for a in done] == [None, network]
+    assert [e.source_key for e in entries] == ["desk:tokensplit1:1", "desk:tokensplit1:2"]
+    assert entries[0].text.endswith(" till där det behövs mest")
+    assert entries[1].text.endswith(" till klimat")
+
+
+def test_money_sent_back_is_booked_under_the_forms_key_with_the_note(desk):
+    line = _line(desk, "K12")
+    part = reconcile.Part(reconcile.Target("returned"), 120_000)
+    with desk.begin() as conn:
+        (done,) = reconcile.allocate(
+            conn, line.id, [part], token="tokenback01", note="Fel mottagare"
+        )
+        entry = journal.get_entry(conn, done.entry_id)
+    assert (done.kind, done.note) == ("returned", "Fel mottagare")
+    assert entry.source_key == "desk:tokenback01:1"
+    assert entry.text == (
+        f"Återbetald till avsändaren: bankrad {line.id} (1\xa0200,00\xa0kr 2026-12-01). "
+        "Fel mottagare"
+    )
+
+
+def test_several_lines_are_booked_under_one_key_each_and_a_repeated_form_returns_them(desk):
+    lines = [_line(desk, "DUE1"), _line(desk, "OCR1")]
+    target = reconcile.Target("network", network_id=None)
+    with desk.begin() as conn:
+        first = reconcile.allocate_lines(conn, [ln.id for ln in lines], target, token="manylines02")
+        keys = [journal.get_entry(conn, a.entry_id).source_key for a in first]
+    assert keys == ["desk:manylines02:1", "desk:manylines02:2"]
+    with desk.begin() as conn:
+        again = reconcile.allocate_lines(conn, [ln.id for ln in lines], target, token="manylines02")
+    assert [a.id for a in again] == [a.id for a in first]
+
+
+def test_an_undo_is_dated_as_asked_and_one_of_an_entry_reversed_elsewhere_records_that(desk):
+    line = _line(desk, "K12")
+    with desk.begin() as conn:
+        one, two = reconcile.allocate(
+            conn, line.id, [_network_part(20_000), _network_part(30_000)], token="tokenundo01"
+        )
+        undone = reconcile.undo(conn, one.id, on=LATER)
+        assert journal.get_entry(conn, undone.reversal_entry_id).date == LATER
+        elsewhere = posting.reverse(conn, two.entry_id, on=LATER)
+        recorded = reconcile.undo(conn, two.id)
+    assert recorded.reversal_entry_id == elsewhere.id
+    assert _line(desk, "K12").open_ore == 120_000
+
+
+def test_each_refusal_says_what_is_wrong_and_names_its_field(desk):
+    line = _line(desk, "K12")
+    out = _line(desk, "OCR1")
+
+    def allocate(parts, token="tokenrefuse", note=None):
+        return lambda conn: reconcile.allocate(conn, line.id, parts, token=token, note=note)
+
+    assert _refusal(desk, allocate([], token="x")) == (
+        "Formulärets nyckel saknas eller är felaktig. Ladda om sidan.",
+        "token",
+    )
+    assert _refusal(desk, allocate([])) == ("Ange minst ett belopp och vart det ska.", "amount")
+    assert _refusal(desk, allocate([_network_part(0)])) == (
+        "Beloppet måste vara större än 0,00 kr.",
+        "amount",
+    )
+    assert _refusal(desk, allocate([_network_part(10), _network_part(0)])) == (
+        "Beloppet måste vara större än 0,00 kr.",
+        "parts[1].amount",
+    )
+    back = [reconcile.Part(reconcile.Target("returned"), 10)]
+    assert _refusal(desk, allocate(back)) == (
+        "Skriv en anteckning om varför pengarna skickas tillbaka.",
+        "note",
+    )
+    assert _refusal(desk, allocate(back, note="x" * 501)) == (
+        "Anteckningen får vara högst 500 tecken.",
+        "note",
+    )
+    assert _refusal(desk, allocate([_network_part(10, 999)])) == (
+        "Nätverk 999 finns inte.",
+        "network_id",
+    )
+    missing = reconcile.Part(reconcile.Target("expected", expected_payment_id=999), 10)
+    assert _refusal(desk, allocate([missing])) == ("Förväntad betalning 999 finns inte.", "target")
+    assert _refusal(desk, allocate([reconcile.Part(reconcile.Target("expected"), 10)])) == (
+        "Välj vart pengarna ska.",
+        "target",
+    )
+    assert _refusal(
+        desk, lambda conn: reconcile.allocate(conn, 999, [_network_part(10)], token="tokenrefuse")
+    ) == ("Bankrad 999 finns inte.", "line_id")
+    target = reconcile.Target("network")
+    assert _refusal(
+        desk, lambda conn: reconcile.allocate_lines(conn, [], target, token="tokenrefuse")
+    ) == ("Markera minst en bankrad.", "line_id")
+    assert _refusal(
+        desk,
+        lambda conn: reconcile.allocate_lines(
+            conn, [line.id], reconcile.Target("returned"), token="tokenrefuse"
+        ),
+    ) == ("Återbetalning görs en bankrad i taget, med en anteckning.", "target")
+    assert _refusal(desk, lambda conn: reconcile.undo(conn, 999)) == (
+        "Kopplingen 999 finns inte.",
+        "allocation_id",
+    )
+    with desk.begin() as conn:
+        reconcile.allocate_lines(conn, [out.id], target, token="tokenall001")
+    assert _refusal(
+        desk, lambda conn: reconcile.allocate_lines(conn, [out.id], target, token="tokenall002")
+    ) == (f"Bankrad {out.id} har inget kvar att koppla.", "line_id")
