@@ -11,9 +11,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from ledger.services import bank_accounts
+from ledger.db import tables as t
+from ledger.services import bank_accounts, users
 from tests.support.bank_accounts import import_ours
 from tests.support.camt_files import IBAN, Entry, Statement, Tx, camt_bytes
 from webhooks.bankfiles.importer import CHUNK_BYTES, read_file
@@ -139,3 +140,12 @@ def test_an_imported_file_reads_back_byte_for_byte_across_its_chunks(engine):
     with engine.connect() as conn:
         read_file(conn, result.id, out)
     assert out.getvalue() == padded
+
+
+def test_the_entries_of_an_import_name_who_imported_the_file(engine):
+    with engine.begin() as conn:
+        user = users.create_user(conn, "ekonomi@example.se", "ett långt lösenord", "finance")
+    import_ours(engine, BGMAX.read_bytes(), "ocr.txt", user_id=user.id)
+    e = t.journal_entries.c
+    with engine.connect() as conn:
+        assert set(conn.scalars(select(e.created_by))) == {user.id}

@@ -78,6 +78,7 @@ MODULES = (
             I + "test_bank_conflicts.py",
             I + "test_our_accounts_import.py",
             I + "test_bank_import_report.py",
+            U + "test_bankfiles_rows.py",
         ),
     ),
     Module(
