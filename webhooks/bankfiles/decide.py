@@ -163,7 +163,8 @@ def candidate_references(line: BankLine) -> References:
     (``raw["order_id"]``): that is as good as a structured reference, and comes first.
     """
     structured = line.reference if line.reference and is_valid_reference(line.reference) else None
-    found = [m for m in _DIGITS.findall(line.message or "") if is_valid_reference(m)]
+    text = _DIGITS.findall(line.message) if line.message else []
+    found = [m for m in text if is_valid_reference(m)]
     order = dict(line.raw).get("order_id") if line.channel == SWISH else None
     if order and order != structured and is_valid_reference(order):
         if structured:
@@ -253,7 +254,7 @@ def _swish_conflict(ln: BankLine, found: Found, taken: set[int]) -> Match | None
     """A Swish report line whose order id (our payeePaymentReference) names a payment request
     the Swish callback booked for another amount: the same payment, said two ways."""
     order = dict(ln.raw).get("order_id") if ln.channel == SWISH else None
-    booked = [x for x in found.swish.get(order or "", []) if x[0] not in taken]
+    booked = [x for x in found.swish.get(order, []) if x[0] not in taken] if order else []
     if not booked:
         return None
     entry_id, amount_ore = booked[0]
