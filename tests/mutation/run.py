@@ -72,12 +72,17 @@ MODULES = (
     ),
     Module(
         "importer",
-        ("webhooks/bankfiles/importer.py", "webhooks/bankfiles/ledgering.py"),
+        (
+            "webhooks/bankfiles/importer.py",
+            "webhooks/bankfiles/check.py",
+            "webhooks/bankfiles/ledgering.py",
+        ),
         (
             I + "test_bank_import.py",
             I + "test_bank_conflicts.py",
             I + "test_our_accounts_import.py",
             I + "test_bank_import_report.py",
+            I + "test_bank_import_jobs.py",
             U + "test_bankfiles_rows.py",
         ),
     ),
