@@ -12,8 +12,11 @@ the post.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+import psycopg
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -24,32 +27,28 @@ from ledger.services.posting.database_errors import translate
 from ledger.services.posting.prepare import ENTRY_COLUMNS, LINE_COLUMNS
 from ledger.services.posting.writer import BALANCES_UPSERT, Writer, one_entry_reads, one_entry_sql
 
-try:
-    import psycopg
-    from psycopg.pq import TransactionStatus
-except ImportError:  # pragma: no cover - psycopg is a dependency; SQLite-only installs work on
-    psycopg = None  # type: ignore[assignment]
-
 _HEAD_LOCK = "SELECT last_entry_id, last_hash FROM ledger_head WHERE id = 1 FOR UPDATE"
 _HEAD_UPDATE = "UPDATE ledger_head SET last_entry_id = %s, last_hash = %s WHERE id = 1"
 _SAVEPOINT = "kassan_post"
 
 
-def _insert(table: str, columns: tuple[str, ...]) -> str:
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+@functools.lru_cache(maxsize=32)
+def _values(columns: int, rows: int) -> str:
+    """``(%s, ...), (%s, ...)``: the rows of one multi-row INSERT. One statement per table,
+    not one per row: the journal's statement triggers then run once per post."""
+    one = "(" + ", ".join(["%s"] * columns) + ")"
+    return ", ".join([one] * rows)
 
 
-_LINES_INSERT = _insert("journal_lines", LINE_COLUMNS)
-_ENTRY_INSERT = _insert("journal_entries", ENTRY_COLUMNS)
-_BALANCES = BALANCES_UPSERT.format(*(["%s"] * 7))
+def _insert(table: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {_values(len(columns), len(rows))}"
 
 
 def usable(conn: Connection) -> bool:
     """Whether this connection can post through a pipeline: PostgreSQL over psycopg 3 with a
     libpq that has pipeline mode."""
     return (
-        psycopg is not None
-        and dialect.is_postgresql(conn)
+        dialect.is_postgresql(conn)
         and isinstance(conn.connection.driver_connection, psycopg.Connection)
         and psycopg.Pipeline.is_supported()
     )
@@ -81,9 +80,13 @@ def post_once(
                 return found, False
         entry = writer.prepare(draft, key)
         with raw.pipeline(), raw.cursor() as cur:
-            cur.executemany(_LINES_INSERT, writer.line_rows)
-            cur.executemany(_ENTRY_INSERT, writer.entry_rows)
-            cur.executemany(_BALANCES, [(*k, d, c) for k, (d, c) in writer.balances.items()])
+            lines, balances = writer.line_rows, [(*k, *v) for k, v in writer.balances.items()]
+            cur.execute(_insert("journal_lines", LINE_COLUMNS, lines), _flat(lines))
+            cur.execute(
+                _insert("journal_entries", ENTRY_COLUMNS, writer.entry_rows),
+                _flat(writer.entry_rows),
+            )
+            cur.execute(BALANCES_UPSERT.format(_values(7, len(balances))), _flat(balances))
             cur.execute(_HEAD_UPDATE, (writer.last_id, writer.last_hash))
             if not fresh:
                 cur.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
@@ -99,6 +102,10 @@ def post_once(
         _undo(raw, fresh)
         raise
     return entry, True
+
+
+def _flat(rows: list[tuple[object, ...]]) -> list[object]:
+    return [value for row in rows for value in row]
 
 
 def _release(raw: Any, fresh: bool) -> None:

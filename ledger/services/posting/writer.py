@@ -29,11 +29,11 @@ from ledger.services.posting.prepare import (
 )
 
 BULK_THRESHOLD = 100  # rows; below it a plain executemany is cheaper than COPY or json_each
-# The kept balances' upsert, its seven parameters' marks left to the caller's driver.
+# The kept balances' upsert: its VALUES (rows of seven) are left to the caller's driver.
 BALANCES_UPSERT = (
     "INSERT INTO account_balances "
     "(account, network_id, fiscal_year, period, currency, debit_ore, credit_ore) "
-    "VALUES ({}, {}, {}, {}, {}, {}, {}) "
+    "VALUES {} "
     "ON CONFLICT (account, network_id, fiscal_year, period, currency) DO UPDATE SET "
     "debit_ore = account_balances.debit_ore + excluded.debit_ore, "
     "credit_ore = account_balances.credit_ore + excluded.credit_ore"
@@ -182,7 +182,7 @@ class Writer:
         self._insert("journal_lines", LINE_COLUMNS, self.line_rows)
         self._insert("journal_entries", ENTRY_COLUMNS, self.entry_rows)
         self.conn.execute(
-            text(BALANCES_UPSERT.format(":a", ":n", ":y", ":p", ":c", ":d", ":k")),
+            text(BALANCES_UPSERT.format("(:a, :n, :y, :p, :c, :d, :k)")),
             [
                 {"a": a, "n": n, "y": y, "p": p, "c": c, "d": d, "k": k}
                 for (a, n, y, p, c), (d, k) in self.balances.items()
