@@ -96,3 +96,10 @@ def test_a_key_booked_earlier_in_the_same_transaction_returns_that_entry(engine)
 
 def _with_account(draft, account: str):
     return replace(draft, lines=(replace(draft.lines[0], account=account), draft.lines[1]))
+
+
+def test_a_post_in_a_connection_that_commits_as_it_goes_is_kept(engine):
+    with engine.connect() as conn:
+        posting.post(conn, gift(100, key="k:as-you-go"))
+        conn.commit()
+    assert _booked(engine) == [(1, "k:as-you-go")]

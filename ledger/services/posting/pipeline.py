@@ -46,9 +46,12 @@ def _insert(table: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]
 
 def usable(conn: Connection) -> bool:
     """Whether this connection can post through a pipeline: PostgreSQL over psycopg 3 with a
-    libpq that has pipeline mode."""
+    libpq that has pipeline mode, and SQLAlchemy's transaction begun (a connection that commits
+    as it goes and has run nothing yet takes the ordinary path, whose first statement begins
+    it: statements sent past SQLAlchemy would not, and its ``commit`` would then do nothing)."""
     return (
-        dialect.is_postgresql(conn)
+        conn.in_transaction()
+        and dialect.is_postgresql(conn)
         and isinstance(conn.connection.driver_connection, psycopg.Connection)
         and psycopg.Pipeline.is_supported()
     )
