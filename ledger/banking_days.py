@@ -35,6 +35,13 @@ def next_banking_day(day: date) -> date:
     return day
 
 
+def banking_days_after(day: date, count: int) -> date:
+    """The ``count``-th banking day after ``day`` (``day`` itself need not be one)."""
+    for _ in range(count):
+        day = next_banking_day(day + timedelta(days=1))
+    return day
+
+
 def debit_date(month: str, day: int) -> date:
     """Day ``day`` of ``month`` (``YYYY-MM``), moved to the next banking day when it is none;
     ``ValueError`` (in Swedish) for a month not written ``YYYY-MM``."""

@@ -15,6 +15,8 @@ from ledger.db.schema.access_and_mail import (
 )
 from ledger.db.schema.autogiro import (
     autogiro_debits,
+    autogiro_deposit_entries,
+    autogiro_deposits,
     autogiro_files,
     autogiro_mandate_events,
     autogiro_mandates,
@@ -78,6 +80,8 @@ __all__ = [
     "accounts",
     "api_tokens",
     "autogiro_debits",
+    "autogiro_deposit_entries",
+    "autogiro_deposits",
     "autogiro_files",
     "autogiro_mandate_events",
     "autogiro_mandates",

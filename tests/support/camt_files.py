@@ -71,6 +71,8 @@ class Entry:
     no_booking_date: bool = False  # only ValDt
     ntry_ref: str | None = None
     batch_count: int | None = None  # Btch/NbOfTxs; None: written when there are several txs
+    code: str | None = None  # the bank's own transaction code (BkTxCd/Prtry/Cd); None: BGINBET...
+    info: str | None = None  # AddtlNtryInf
 
     @property
     def total(self) -> int:
@@ -161,7 +163,7 @@ def _entry(entry: Entry, version: int) -> str:
     if entry.ref:
         parts.append(f"<AcctSvcrRef>{escape(entry.ref)}</AcctSvcrRef>")
     family = "RCDT" if total >= 0 else "ICDT"
-    code = "SWISH" if entry.swish else ("BGINBET" if total >= 0 else "OVERFORING")
+    code = entry.code or ("SWISH" if entry.swish else ("BGINBET" if total >= 0 else "OVERFORING"))
     parts.append(
         f"<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>{family}</Cd><SubFmlyCd>DMCT</SubFmlyCd></Fmly>"
         f"</Domn><Prtry><Cd>{code}</Cd></Prtry></BkTxCd>"
@@ -174,6 +176,8 @@ def _entry(entry: Entry, version: int) -> str:
     parts.append("</NtryDtls>")
     if entry.swish:
         parts.append("<AddtlNtryInf>Swish</AddtlNtryInf>")
+    elif entry.info:
+        parts.append(f"<AddtlNtryInf>{escape(entry.info)}</AddtlNtryInf>")
     parts.append("</Ntry>\n")
     return "".join(parts)
 

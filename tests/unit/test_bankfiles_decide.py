@@ -10,6 +10,7 @@ from ledger.references import make_reference
 from ledger.services.expected import ExpectedPayment
 from webhooks.bankfiles.decide import (
     Booked,
+    Deposit,
     Found,
     MatchKind,
     Payout,
@@ -17,7 +18,7 @@ from webhooks.bankfiles.decide import (
     decide,
     differences,
 )
-from webhooks.bankfiles.records import BANKGIRO, SWISH, BankLine
+from webhooks.bankfiles.records import AUTOGIRO, BANKGIRO, SWISH, BankLine
 
 DAY = date(2026, 3, 16)
 NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
@@ -404,3 +405,22 @@ def test_only_a_swish_reports_order_id_is_read_as_our_reference():
 def test_a_swish_order_id_equal_to_the_structured_reference_is_read_once():
     line = _line(channel=SWISH, reference=REF, raw=(("order_id", REF),))
     assert candidate_references(line) == (REF, [])
+
+
+def _deposit(id_: int = 3, ore: int = 500_00, first: date = DAY) -> Deposit:
+    return Deposit(id_, 40 + id_, first, date(2026, 3, 18), ore, 2)
+
+
+def test_an_autogiro_line_of_a_deposits_amount_in_its_days_confirms_it_once():
+    lines = [_line(channel=AUTOGIRO), _line(key="bank:2", line_no=2, channel=AUTOGIRO)]
+    first, second = decide(lines, Found(deposits=[_deposit()]))
+    assert (first.kind, first.deposit_id, first.entry_id) == (MatchKind.CONFIRMED, 3, 43)
+    assert second.kind == MatchKind.UNMATCHED  # one bank line per deposit
+
+
+def test_another_amount_another_day_or_no_autogiro_word_confirms_no_deposit():
+    found = Found(deposits=[_deposit(first=date(2026, 3, 17))])
+    assert decide([_line(channel=AUTOGIRO)], found)[0].kind == MatchKind.UNMATCHED  # too early
+    found = Found(deposits=[_deposit()])
+    assert decide([_line(499_00, channel=AUTOGIRO)], found)[0].kind == MatchKind.UNMATCHED
+    assert decide([_line()], found)[0].kind == MatchKind.UNMATCHED  # a plain bankgiro credit

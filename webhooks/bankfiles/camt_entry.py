@@ -33,7 +33,7 @@ from lxml import etree
 from ledger.money import Money
 from webhooks.bankfiles.camt_fields import Fields, day, first, flatten, money, sign
 from webhooks.bankfiles.camt_keys import FileKeys, entry_key, reversal_key, transaction_key
-from webhooks.bankfiles.records import BANKGIRO, CARD, SWISH, TRANSFER, BankLine
+from webhooks.bankfiles.records import AUTOGIRO, BANKGIRO, CARD, SWISH, TRANSFER, BankLine
 from webhooks.bankfiles.text import ocr_reference
 from webhooks.errors import CamtEntryInvalid
 
@@ -172,6 +172,20 @@ def _swish_reference(entry: Fields, tx: Fields) -> tuple[bool, str | None]:
     return swish, None
 
 
+def _autogiro(entry: Fields, tx: Fields) -> bool:
+    """Whether the entry is Bankgirot's deposit of Autogiro debits (docs/autogiro.md, "How an
+    Autogiro deposit is recognised"): the ISO family IDDT (issued direct debits, the payee's
+    side of a direct debit), or the word "Autogiro" in the bank's own code or texts."""
+    if entry.get("BkTxCd/Domn/Fmly/Cd") == "IDDT":
+        return True
+    texts = (
+        entry.get("BkTxCd/Prtry/Cd"),
+        entry.get("AddtlNtryInf"),
+        tx.get("AddtlTxInf"),
+    )  # the bank's words only: a payer's own message naming Autogiro makes no deposit
+    return any("autogiro" in text.lower() for text in texts if text)
+
+
 @dataclass(slots=True)
 class _Shared:
     """What every line of one entry has in common."""
@@ -236,6 +250,8 @@ class _Shared:
             channel = SWISH
         elif entry.get("BkTxCd/Domn/Fmly/Cd") == "CCRD":
             channel = CARD
+        elif amount.ore > 0 and _autogiro(entry, t):
+            channel = AUTOGIRO
         else:
             channel = BANKGIRO if self.ctx.bankgiro else TRANSFER
         instructed = detail.instructed if detail is not None else None

@@ -9,7 +9,10 @@ so every step can be tested on its own. For each payment, in this order:
    it) or an earlier line of the batch has the same key, *and* amount, currency, date and bank
    account agree; the Swish callback booked the payment request this reference belongs to, for
    the same amount; or it is a Stripe payout booked from Stripe's side (its ``po_`` id in the
-   text with the same amount, else the one payout of that amount within two days);
+   text with the same amount, else the one payout of that amount within two days); or it is
+   Bankgirot's deposit of a day's Autogiro debits (a line the bank file calls Autogiro, of a
+   deposit's amount, on its payment day or up to two banking days later) that the payment
+   specification booked already;
    ``conflict``: the key (or the Swish order id, or the payout id) is booked, but the booking
    says something else. A key is never proof: the line is neither booked nor confirmed, it
    waits for finance staff beside the entry it collides with;
@@ -34,13 +37,14 @@ from typing import NamedTuple
 from ledger.money import Money
 from ledger.references import is_valid_reference
 from ledger.services.expected import ExpectedPayment
-from webhooks.bankfiles.records import SWISH, BankLine
+from webhooks.bankfiles.records import AUTOGIRO, SWISH, BankLine
 from webhooks.stripe.bookings import key as stripe_key
 
 __all__ = [
     "MATCHED",
     "PAYOUT_DAYS",
     "Booked",
+    "Deposit",
     "Found",
     "Match",
     "MatchKind",
@@ -78,6 +82,7 @@ class Match:
     entry_id: int | None = None  # confirmed or conflict: the entry booked under its key
     same_as: str | None = None  # confirmed by (or in conflict with) an earlier line's key
     note: str | None = None
+    deposit_id: int | None = None  # confirmed: the Autogiro deposit this line is
 
 
 class Booked(NamedTuple):
@@ -140,6 +145,18 @@ class Payout(NamedTuple):
     ore: int
 
 
+class Deposit(NamedTuple):
+    """An Autogiro deposit the payment specification booked, no bank line's yet: the bank
+    may report it from ``first`` (the payment day) to ``last``."""
+
+    id: int
+    entry_id: int  # its first entry, which the confirming line points to
+    first: date
+    last: date
+    ore: int
+    entries: int
+
+
 References = tuple[str | None, list[str]]  # the structured reference, those in the text
 
 
@@ -152,6 +169,7 @@ class Found:
     # our reference -> (entry id, amount) of each payment request the Swish callback booked
     swish: Mapping[str, list[tuple[int, int]]] = field(default_factory=dict)
     payouts: Sequence[Payout] = ()
+    deposits: Sequence[Deposit] = ()
     by_amount: Mapping[int, list[ExpectedPayment]] = field(default_factory=dict)  # open, by öre
 
 
@@ -237,6 +255,15 @@ def _credit(
     if payout is not None:
         taken.add(payout)
         return Match(MatchKind.CONFIRMED, entry_id=payout, note="Stripe-utbetalning")
+    deposit = _deposit(ln, found.deposits, taken)
+    if deposit is not None:
+        taken.add(deposit.entry_id)
+        return Match(
+            MatchKind.CONFIRMED,
+            entry_id=deposit.entry_id,
+            note=f"Autogiro-insättning {deposit.first.isoformat()} ({deposit.entries} dragningar)",
+            deposit_id=deposit.id,
+        )
     name = _name(ln.payer_name)
     if name:
         hits = [
@@ -283,6 +310,23 @@ def _payout_by_amount(ln: BankLine, payouts: Sequence[Payout], taken: set[int]) 
         and entry_id not in taken
     ]
     return near[0] if len(near) == 1 else None
+
+
+def _deposit(ln: BankLine, deposits: Sequence[Deposit], taken: set[int]) -> Deposit | None:
+    """The oldest deposit this Autogiro line can be: the same amount to the öre, in its days.
+    Another amount is never a deposit: the line waits in suspense for finance."""
+    if ln.channel != AUTOGIRO:
+        return None
+    return next(
+        (
+            d
+            for d in deposits
+            if d.ore == ln.amount.ore
+            and d.first <= ln.booking_date <= d.last
+            and d.entry_id not in taken
+        ),
+        None,
+    )
 
 
 def _name(value: str | None) -> str:

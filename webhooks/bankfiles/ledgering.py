@@ -17,6 +17,7 @@ from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.money import Money
 from ledger.services import expected, gift_payments, posting
+from ledger.services.autogiro import deposits
 from webhooks.bankfiles.bookings import cash_draft, surplus_draft
 from webhooks.bankfiles.decide import MATCHED, Match, MatchKind
 from webhooks.bankfiles.matcher import match_batch
@@ -173,4 +174,21 @@ def book_batch(
             entry_id = ids[ln.key]
         rows.append(_row(import_id, ln, m, entry_id, open_ore.get(ln.line_no, 0)))
     conn.execute(t.bank_lines.insert(), rows)
+    _claim_deposits(conn, import_id, lines, matches)
     return matches
+
+
+def _claim_deposits(
+    conn: Connection, import_id: int, lines: list[BankLine], matches: list[Match]
+) -> None:
+    """Each line confirmed as an Autogiro deposit becomes that deposit's bank line."""
+    claims = {
+        ln.line_no: m.deposit_id for ln, m in zip(lines, matches, strict=True) if m.deposit_id
+    }
+    if not claims:
+        return
+    b = t.bank_lines.c
+    for row in conn.execute(
+        select(b.id, b.line_no).where(b.import_id == import_id, b.line_no.in_(sorted(claims)))
+    ):
+        deposits.claim(conn, claims[row.line_no], int(row.id))

@@ -15,9 +15,11 @@ from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.money import Money
 from ledger.services import bank_accounts, expected
+from ledger.services.autogiro import deposits
 from webhooks.bankfiles.decide import (
     PAYOUT_DAYS,
     Booked,
+    Deposit,
     Found,
     Match,
     MatchKind,
@@ -27,7 +29,7 @@ from webhooks.bankfiles.decide import (
     decide,
     payout_keys,
 )
-from webhooks.bankfiles.records import BankLine
+from webhooks.bankfiles.records import AUTOGIRO, BankLine
 
 __all__ = ["match_batch"]
 
@@ -127,6 +129,18 @@ def _payouts(conn: Connection, lines: list[BankLine]) -> list[Payout]:
     return [Payout(int(r.id), r.source_key, r.date, int(r.debit_ore)) for r in rows]
 
 
+def _deposits(lines: list[BankLine], conn: Connection) -> list[Deposit]:
+    """Autogiro deposits booked from Bankgirot's side around these days, no bank line's yet."""
+    days = [ln.booking_date for ln in lines if ln.channel == AUTOGIRO]
+    if not days:
+        return []
+    return [
+        Deposit(d.id, d.entry_id, d.day, deposits.latest_day(d.day), d.amount.ore, d.entries)
+        for d in deposits.waiting(conn, min(days), max(days))
+        if d.amount.currency == "SEK"
+    ]
+
+
 def match_batch(conn: Connection, lines: list[BankLine]) -> list[Match]:
     """One ``Match`` per line, in order."""
     booked = _booked(conn, list({ln.key for ln in lines}))
@@ -142,5 +156,6 @@ def match_batch(conn: Connection, lines: list[BankLine]) -> list[Match]:
         if ln.is_credit and ln.key not in booked and not any(r in by_ref for r in [s, *found])
     ]
     payouts = _payouts(conn, rest)
+    found_deposits = _deposits(rest, conn)
     by_amount = expected.open_by_amounts(conn, {ln.amount.ore for ln in rest})
-    return decide(lines, Found(booked, by_ref, swish, payouts, by_amount), refs)
+    return decide(lines, Found(booked, by_ref, swish, payouts, found_deposits, by_amount), refs)

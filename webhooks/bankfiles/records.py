@@ -36,6 +36,7 @@ BANKGIRO = "bankgiro"
 SWISH = "swish"
 TRANSFER = "transfer"
 CARD = "card"
+AUTOGIRO = "autogiro"  # Bankgirot's deposit of a day's approved Autogiro debits (docs/autogiro.md)
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,3 +92,32 @@ autogiro_debits = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("payer_number", "month", name="uq_autogiro_debits_month"),
 )
+
+# A deposit: one TK15 section of a payment specification, the day's approved debits that
+# Bankgirot puts into our bank account as one credit. ``bank_line_id`` is that credit in a bank
+# file once Kassan has seen it (UNIQUE: one bank line is one deposit); the entries are the
+# section's Autogiro entries (UNIQUE: an entry belongs to one deposit), so the krona is on 1930
+# once whichever report comes first (docs/autogiro.md, "Money once").
+autogiro_deposits = Table(
+    "autogiro_deposits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("file_id", Integer, ForeignKey("autogiro_files.id"), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("amount_ore", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("bank_line_id", BigId, ForeignKey("bank_lines.id")),
+    Column("bank_first", Boolean, nullable=False),  # the bank line came before the specification
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("file_id", "line", name="uq_autogiro_deposits_section"),
+    UniqueConstraint("bank_line_id", name="uq_autogiro_deposits_bank_line"),
+    CheckConstraint("amount_ore > 0", name="ck_autogiro_deposits_amount"),
+)
+
+autogiro_deposit_entries = Table(
+    "autogiro_deposit_entries",
+    metadata,
+    Column("deposit_id", Integer, ForeignKey("autogiro_deposits.id"), nullable=False),
+    Column("entry_id", BigId, ForeignKey("journal_entries.id"), primary_key=True),
+)
