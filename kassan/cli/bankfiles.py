@@ -13,11 +13,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from kassan.cli.errors import Refusal
+from kassan import autogiro_reports
 from kassan.web.database import get_engine
 from ledger.money import Money
 from reports.display import format_money
-from webhooks.autogiro.incoming import AutogiroImport, import_autogiro
 from webhooks.bankfiles.autogiro import detect_autogiro
 from webhooks.bankfiles.detect import FORMATS
 from webhooks.bankfiles.importer import import_file
@@ -70,51 +69,12 @@ def render(result: ImportResult) -> str:
     return "\n".join(lines)
 
 
-def render_autogiro(result: AutogiroImport) -> str:
-    lines = [
-        f"Autogirofil {result.filename} ({result.kind.value}): {result.records} poster",
-        f"  bokförda:        {len(result.booked)}",
-        f"  redan bokförda:  {len(result.already)} (bekräftade, samma innehåll)",
-        f"  i konflikt:      {len(result.conflicts)} (inte bokförda)",
-    ]
-    for title, outcomes in (
-        ("BOKFÖRD", result.booked),
-        ("REDAN BOKFÖRD", result.already),
-        ("KONFLIKT", result.conflicts),
-        ("NOTERAD", result.listed),
-    ):
-        for o in outcomes:
-            amount = f", {format_money(o.amount)}" if o.amount is not None else ""
-            voucher = f" [{o.voucher}]" if o.voucher else ""
-            lines.append(
-                f"  {title} rad {o.line}: betalarnummer {o.payer_number}{amount}: {o.what}{voucher}"
-            )
-    for ctl in result.controls:
-        mark = "ok" if ctl.ok else "AVVIKER"
-        lines.append(f"  filen: {ctl.what}: {ctl.declared}, läst: {ctl.computed} [{mark}]")
-    if result.file_ore is not None:
-        held = result.booked_ore + result.already_ore
-        mark = "ok" if held == result.file_ore else "AVVIKER"
-        lines.append(
-            f"  filens nettobelopp: {_kr(result.file_ore, 'SEK')}, i bokföringen: "
-            f"{_kr(result.booked_ore, 'SEK')} nu + {_kr(result.already_ore, 'SEK')} redan [{mark}]"
-        )
-    lines.extend(f"  AVVIKER: {problem}" for problem in result.problems)
-    lines.append(
-        "  filen och bokföringen stämmer [ok]"
-        if result.ok
-        else "  filen och bokföringen stämmer inte: se ovan [AVVIKER]"
-    )
-    return "\n".join(lines)
-
-
 def _import_autogiro(file: Path) -> None:
-    bankgiro = "".join(c for c in str(current_app.config.get("BANKGIRO") or "") if c.isdigit())
-    if not bankgiro:
-        raise Refusal("Autogirofiler läses bara in när KASSAN_BANKGIRO är satt")
-    with get_engine(current_app).begin() as conn:
-        result = import_autogiro(conn, bankgiro, file.read_bytes(), file.name)
-    click.echo(render_autogiro(result))
+    with file.open("rb") as stream:
+        result = autogiro_reports.import_report(
+            get_engine(current_app), current_app.config, stream, file.name
+        )
+    click.echo("\n".join(autogiro_reports.render(result)))
     if not result.ok:
         raise SystemExit(1)
 

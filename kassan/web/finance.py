@@ -18,7 +18,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from kassan.web import appliers
+from kassan import autogiro_reports
+from kassan.web import appliers, autogiro_desk
 from kassan.web.auth import role_required
 from kassan.web.database import get_engine
 from ledger.errors import DeskRefused, LedgerError
@@ -321,6 +322,8 @@ def upload() -> Response | Page:
     if sent is None or not sent.filename:
         return _desk_page(error=DeskRefused(_("Fil: välj en bankfil."), "file"))
     try:
+        if autogiro_reports.is_autogiro(sent.stream):  # imported at once, as kassan import does
+            return autogiro_desk.imported(sent.stream, sent.filename)
         job_id = uploads.enqueue(
             get_engine(current_app), sent.stream, sent.filename, user_id=_user_id()
         )

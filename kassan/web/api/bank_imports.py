@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, jsonify, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Connection, select
 
+from kassan import autogiro_reports
 from kassan.web import appliers
 from kassan.web.api.auth import current_api_user, require_token
 from kassan.web.database import get_engine
@@ -41,6 +42,34 @@ class UploadSchema(Schema):
 
 class UploadFormSchema(Schema):
     format = fields.String(load_default=None, validate=validate.OneOf(FORMATS))
+
+
+class AutogiroOutcomeSchema(Schema):
+    line = fields.Integer()
+    payer_number = fields.Integer()
+    amount_ore = fields.Integer(allow_none=True)
+    what = fields.String(metadata={"description": "what became of the record, in Swedish"})
+    voucher = fields.String(allow_none=True)
+
+
+class AutogiroImportSchema(Schema):
+    filename = fields.String()
+    kind = fields.String(metadata={"description": "autogiro-medgivandeavisering, autogiro-betalningsspecifikation, ..."})
+    records = fields.Integer()
+    ok = fields.Boolean(metadata={"description": "the file and the books agree"})
+    booked = fields.List(fields.Nested(AutogiroOutcomeSchema))
+    already = fields.List(fields.Nested(AutogiroOutcomeSchema))
+    conflicts = fields.List(fields.Nested(AutogiroOutcomeSchema))
+    listed = fields.List(fields.Nested(AutogiroOutcomeSchema))
+    problems = fields.List(fields.String())
+    controls = fields.List(fields.Dict())
+    file_ore = fields.Integer(allow_none=True)
+    booked_ore = fields.Integer()
+    already_ore = fields.Integer()
+
+
+class AutogiroResultSchema(Schema):
+    autogiro = fields.Nested(AutogiroImportSchema)
 
 
 class GroupSchema(Schema):
@@ -204,15 +233,25 @@ class BankImports(MethodView):
             }
         },
     )
+    @blp.alt_response(
+        201, schema=AutogiroResultSchema, description="an Autogiro report: imported at once"
+    )
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(
         409, response="CONFLICT", description="this file was imported before, or waits already"
     )
     def post(self, form: dict[str, Any], files: dict[str, Any]) -> Any:
-        """Upload a camt.053/054, BgMax or Swish-report file to be imported in the background."""
+        """Upload a camt.053/054, BgMax or Swish-report file to be imported in the background;
+        an Autogiro report from Bankgirot is imported at once and answered 201 with what it did
+        (``ok`` false when the file and the books disagree)."""
         upload = files["file"]
         engine = get_engine(current_app)
+        if form["format"] is None and autogiro_reports.is_autogiro(upload.stream):
+            result = autogiro_reports.import_report(
+                engine, current_app.config, upload.stream, upload.filename or "autogiro"
+            )
+            return jsonify({"autogiro": autogiro_reports.as_dict(result)}), 201
         job_id = uploads.enqueue(
             engine,
             upload.stream,
