@@ -54,7 +54,7 @@ class AutogiroOutcomeSchema(Schema):
 
 class AutogiroImportSchema(Schema):
     filename = fields.String()
-    kind = fields.String(metadata={"description": "autogiro-medgivandeavisering, autogiro-betalningsspecifikation, ..."})
+    kind = fields.String(metadata={"description": "which Autogiro report"})
     records = fields.Integer()
     ok = fields.Boolean(metadata={"description": "the file and the books agree"})
     booked = fields.List(fields.Nested(AutogiroOutcomeSchema))
