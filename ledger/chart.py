@@ -8,6 +8,7 @@ by what it is for (``BANK``, ``GIFT_INCOME``, ``SUSPENSE``, ...), never by its n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import Final
 
@@ -76,6 +77,10 @@ BAS_ACCOUNTS: tuple[AccountDef, ...] = (
     AccountDef(GIFT_INCOME, "Erhållna gåvor och bidrag", AccountType.INCOME),
     AccountDef(FEES, "Bankkostnader", AccountType.EXPENSE),
 )
+
+# A Stripe payout reaches the bank within this of its arrival date: a bank line and a payout
+# this close, of the same amount, are one movement of money.
+PAYOUT_DAYS: Final = timedelta(days=2)
 
 # Voucher series: one per kind of source, so an auditor can follow each stream on its own.
 SERIES: dict[str, str] = {

@@ -30,10 +30,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import NamedTuple
 
+from ledger.chart import PAYOUT_DAYS
 from ledger.money import Money
 from ledger.references import is_valid_reference
 from ledger.services.expected import ExpectedPayment
@@ -58,7 +59,6 @@ __all__ = [
 
 _DIGITS = re.compile(r"(?<!\d)\d{8,25}(?!\d)")  # our references are 8 digits or more
 _PAYOUT_ID = re.compile(r"\bpo_[A-Za-z0-9]+\b")
-PAYOUT_DAYS = timedelta(days=2)
 
 
 class MatchKind(StrEnum):

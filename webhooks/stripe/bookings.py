@@ -30,11 +30,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from ledger.chart import GIFT_INCOME, POSTING_RULES
+from ledger.chart import GIFT_INCOME, PAYOUT_DAYS, POSTING_RULES, SUSPENSE
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft, PostedEntry
 from ledger.errors import AlreadyReversed, LedgerError
+from ledger.money import Money
 from ledger.services import journal, posting
+from ledger.services.reconcile import taking_over
 from webhooks.errors import NotYetBookable
 
 SERIES = "K"
@@ -213,18 +215,39 @@ def reversal_key(conn: Connection, booked_key: str) -> str | None:
 
 
 def book_payout(conn: Connection, payout: Obj) -> bool:
-    """Book money moved from the Stripe balance (1580) to the bank (1930)."""
-    return _post(
-        key("payout", payout["id"]),
-        booking_date(payout.get("arrival_date") or payout.get("created")),
-        f"Utbetalning från Stripe ({payout['id']})",
-        _pair("card_payout", int(payout["amount"]), _currency(payout)),
-        conn,
+    """Book money moved from the Stripe balance (1580) to the bank (1930).
+
+    When the bank's statement showed the payout first, its line found nothing to match and sits
+    in suspense (1930 / 2890): the payout then takes that line over, 2890 / 1580, so the money
+    is on 1930 once (``reconcile.taking_over``)."""
+    payout_key = key("payout", payout["id"])
+    if journal.find_by_source_key(conn, payout_key) is not None:
+        return False
+    day = booking_date(payout.get("arrival_date") or payout.get("created"))
+    amount, currency = int(payout["amount"]), _currency(payout)
+    text = f"Utbetalning från Stripe ({payout['id']})"
+    line = taking_over.waiting_line(
+        conn, amount, currency, day, PAYOUT_DAYS, naming=str(payout["id"])
     )
+    if line is None:
+        return _post(payout_key, day, text, _pair("card_payout", amount, currency), conn)
+    _bank, clearing = POSTING_RULES["card_payout"]
+    money = Money(amount, currency)
+    lines = (LineDraft.debit(SUSPENSE, money), LineDraft.credit(clearing, money))
+    draft = _draft(payout_key, day, f"{text}, redan på banken: bankrad {line.id}", lines)
+    return taking_over.take_over(conn, line, draft)[1]
 
 
 def undo_payout(conn: Connection, payout: Obj, day: date) -> bool:
-    """A payout that failed after it was paid: the bank sent it back, so it is on 1580 again."""
+    """A payout that failed after it was paid: the bank sent it back, so it is on 1580 again.
+    A payout that took a statement's line over gives that line back to suspense."""
+    booked = journal.find_by_source_key(conn, key("payout", payout["id"]))
+    if (
+        booked is not None
+        and booked.reversed_by_id is None
+        and taking_over.give_back(conn, booked.id, max(day, booked.date))
+    ):
+        return True
     return undo(
         conn,
         key("payout", payout["id"]),
