@@ -7,15 +7,15 @@ rebuilding bank_line_allocations would drop nothing but is not needed for a CHEC
 widens, so the stored definition is edited the way SQLite documents ("writable_schema"); every
 stored row stays valid.
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-03
 """
 
 from alembic import op
 
-revision = "0023"
-down_revision = "0022"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
