@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from ledger.entries import Draft, PostedEntry
 from ledger.errors import LedgerError
 from ledger.services import journal
-from ledger.services.posting import pipeline
+from ledger.services.posting import direct, pipeline
 from ledger.services.posting.database_errors import translate
 from ledger.services.posting.writer import Writer
 
@@ -39,6 +39,8 @@ def post_once(
     key = draft.source_key or f"{draft.source_kind}:{uuid.uuid4().hex}"
     if pipeline.usable(conn):
         return pipeline.post_once(conn, draft, key, created_by)
+    if direct.usable(conn):
+        return direct.post_once(conn, draft, key, created_by)
     try:
         with conn.begin_nested():
             writer = Writer(conn, created_by, one=(draft, key))
