@@ -54,7 +54,7 @@ def import_report(
             f"{filename}: Autogirofilen är större än {MAX_BYTES // (1024 * 1024)} MB", "file"
         )
     with engine.begin() as conn:
-        return import_autogiro(conn, bankgiro, data, filename)
+        return import_autogiro(conn, bankgiro, data, filename, mail_config=config)
 
 
 def _kr(ore: int) -> str:

@@ -22,6 +22,7 @@ _TABLES = {
     "bank_lines": "bankrader",
     "swish_payments": "Swishbetalningar",
     "swish_consents": "Swishmedgivanden",
+    "autogiro_mandates": "autogiromedgivanden",
     "email_outbox": "e-postmeddelanden",
 }
 

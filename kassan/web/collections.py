@@ -138,7 +138,11 @@ def _page(
         errors=errors or {},
         problem=None,
         presets=gifts.PRESETS_KR,
-        channels=form_page.channels() if found.status == CollectionStatus.ACTIVE else (),
+        channels=(
+            tuple(c for c in form_page.channels() if c != "autogiro")
+            if found.status == CollectionStatus.ACTIVE
+            else ()
+        ),
         swish_handel=form_page.swish_handel(),
     ), status
 
@@ -153,7 +157,7 @@ def page(slug: str) -> Response | tuple[str, int]:
     if found.status != CollectionStatus.ACTIVE:
         abort(409)
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
-    draft, errors = form_page.validate()
+    draft, errors = form_page.validate(autogiro_offered=False)
     if draft is None:
         return _page(found, values, errors, status=422)
     public_id = form_page.store_gift(values.get("gift", ""), draft, found.network_id)

@@ -38,6 +38,7 @@ __all__ = [
     "donor_token",
     "enqueue",
     "enqueue_receipt",
+    "render_text",
     "send_due",
     "stop_token",
 ]
@@ -114,6 +115,11 @@ def enqueue(
             ],
         )
     return row is not None
+
+
+def render_text(template: str, **values: object) -> str:
+    """A plain-text mail of ``mail_texts/<template>`` (every value it names must be given)."""
+    return _env.get_template(template).render(**values)
 
 
 def stop_token(secret_key: str, public_id: str) -> str:

@@ -3,8 +3,10 @@
 
 What erasure anonymises: the contributor's name, e-mail, personnummer, address and contact
 fields; their gifts' donor name, e-mail, personnummer and shown name; the payer name, account
-and message of the bank lines they paid; the payer number of their Swish payments; the e-mail
-sent to them (address and body), while mail not yet sent is dropped. What it keeps, because
+and message of the bank lines they paid; the payer number of their Swish payments; the
+identity number and bank account of their Autogiro mandates (a mandate still running is
+cancelled first: a TK03 needs only the payer number); the e-mail sent to them (address and
+body), while mail not yet sent is dropped. What it keeps, because
 Bokföringslagen (7 kap. 2 §) requires it until the end of the seventh year after the fiscal
 year: the journal entries and their amounts (whose texts name a bank line, gift or invoice,
 never a person, so ``verify`` passes unchanged), the invoices as issued, and the bank files as
@@ -24,6 +26,8 @@ from sqlalchemy import Connection, func, or_, select
 from ledger.db import tables as t
 from ledger.errors import DimensionNotFound
 from ledger.services import pii
+from ledger.services.autogiro import mandates
+from ledger.statuses import MandateStatus
 
 __all__ = ["ERASED_NAME", "Erased", "erase", "export", "kept_until"]
 
@@ -67,7 +71,27 @@ def _contributor(conn: Connection, contributor_id: int) -> Any:
 
 
 def _clear(crypt: MultiFernet, token: str | None) -> str | None:
-    return None if token is None else pii.decrypt(crypt, token)
+    return None if not token else pii.decrypt(crypt, token)
+
+
+def _mandates(conn: Connection, crypt: MultiFernet, contributor_id: int) -> list[dict[str, Any]]:
+    """Their Autogiro mandates, identity number and account in clear, each with its history."""
+    m, ev = t.autogiro_mandates.c, t.autogiro_mandate_events.c
+    out = []
+    for row in conn.execute(
+        select(t.autogiro_mandates).where(m.contributor_id == contributor_id).order_by(m.created_at)
+    ):
+        mandate = {k: _plain(v) for k, v in row._mapping.items() if not k.endswith("_enc")}
+        mandate["identity"] = _clear(crypt, row.identity_enc)
+        mandate["account"] = _clear(crypt, row.account_enc)
+        mandate["history"] = _rows(
+            conn,
+            select(ev.at, ev.status, ev.source, ev.note)
+            .where(ev.payer_number == row.payer_number)
+            .order_by(ev.id),
+        )
+        out.append(mandate)
+    return out
 
 
 def _entry_ids(contributor_id: int) -> Any:
@@ -189,6 +213,7 @@ def export(conn: Connection, crypt: MultiFernet, contributor_id: int) -> dict[st
             .order_by(t.swish_consents.c.created_at),
             drop=("token",),
         ),
+        "autogiro_mandates": _mandates(conn, crypt, contributor_id),
         "collections": _rows(conn, collections.order_by(c.id), drop=("image", "ip_hash")),
         "invoices": _rows(
             conn,
@@ -261,6 +286,23 @@ def erase(conn: Connection, contributor_id: int, *, now: datetime) -> Erased:
         t.swish_consents.update()
         .where(t.swish_consents.c.gift_id.in_(_gift_ids(contributor_id)))
         .values(payer_alias=None, updated_at=now)
+    ).rowcount
+    m = t.autogiro_mandates.c
+    running = (MandateStatus.NEW, MandateStatus.SENT, MandateStatus.ACTIVE)
+    for payer in conn.scalars(
+        select(m.payer_number).where(m.contributor_id == contributor_id, m.status.in_(running))
+    ):
+        mandates.cancel(conn, int(payer), "radering av personuppgifter")
+    changed["autogiro_mandates"] = conn.execute(
+        t.autogiro_mandates.update()
+        .where(m.contributor_id == contributor_id)
+        .values(
+            identity_enc="",
+            identity_masked="raderat",
+            account_enc="",
+            account_masked="raderat",
+            updated_at=now,
+        )
     ).rowcount
     changed["email_outbox"] = 0
     if addresses:

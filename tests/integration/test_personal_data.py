@@ -13,6 +13,8 @@ from kassan.cli.contributors import contributors_cli
 from ledger.db import tables as t
 from ledger.money import Money
 from ledger.services import contributors, expected, gifts, mail, personal_data, pii
+from ledger.services.autogiro import mandates
+from ledger.statuses import MandateStatus
 from ledger.services.verify import verify
 from tests.support.bank_accounts import import_ours
 from tests.support.camt_files import Entry, Tx, camt_bytes
@@ -161,6 +163,7 @@ def test_erasure_anonymises_the_person_and_keeps_the_books_as_they_were(engine):
         "bank_lines": 1,
         "swish_payments": 1,
         "swish_consents": 1,
+        "autogiro_mandates": 0,
         "email_outbox": 3,  # the sent one anonymised, the waiting one and the receipt dropped
     }
     assert (done.entries_kept, done.kept_until) == (1, date(2033, 12, 31))
@@ -212,7 +215,7 @@ def test_the_commands_export_as_json_and_erase_saying_what_is_kept_until_when(en
     assert erased.exit_code == 0, erased.output
     assert erased.output.splitlines() == [
         f"Raderade personuppgifter för givare {cid}: givaren 1, gåvor 1, bankrader 1, "
-        "Swishbetalningar 1, Swishmedgivanden 1, e-postmeddelanden 3.",
+        "Swishbetalningar 1, Swishmedgivanden 1, autogiromedgivanden 0, e-postmeddelanden 3.",
         "Kvar: 1 verifikation(er) med belopp och datum, utfärdade fakturor och bankfilerna som "
         "banken skickade, till och med 2033-12-31 (Bokföringslagen 7 kap. 2 §: sju år efter "
         "räkenskapsårets slut).",
@@ -222,3 +225,27 @@ def test_the_commands_export_as_json_and_erase_saying_what_is_kept_until_when(en
     assert again.output.startswith(f"Givare {cid} är redan raderad")
     unknown = cli.invoke(contributors_cli, ["erase", "999"])
     assert unknown.exit_code == 1 and unknown.output.startswith("Fel: ") and "999" in unknown.output
+
+
+def test_autogiro_mandates_are_exported_in_clear_and_erased_a_running_one_cancelled(engine):
+    cid, _, _ = _anna(engine)
+    with engine.begin() as conn:
+        draft = mandates.MandateDraft(
+            cid, None, Money(15_000), "19811218-9876", "8327-9", "9123456700", "Jag medger ..."
+        )
+        payer = mandates.create(conn, CRYPT, draft)
+        mandates.record_status(conn, payer, MandateStatus.SENT, "medgivandefil")
+        exported = personal_data.export(conn, CRYPT, cid)["autogiro_mandates"]
+        erased = personal_data.erase(conn, cid, now=NOW)
+        after = conn.execute(select(t.autogiro_mandates)).one()
+        left = personal_data.export(conn, CRYPT, cid)["autogiro_mandates"]
+    ((mandate,),) = (exported,)
+    assert (mandate["identity"], mandate["account"]) == ("198112189876", "9123456700")
+    assert not any(k.endswith("_enc") for k in mandate)
+    assert [h["status"] for h in mandate["history"]] == ["new", "sent"]
+    assert erased.changed["autogiro_mandates"] == 1
+    assert (after.status, after.tk03_pending) == ("cancelled", True)  # Bankgirot is told
+    assert (after.identity_enc, after.account_enc, after.identity_masked) == ("", "", "raderat")
+    assert (left[0]["identity"], left[0]["account"]) == (None, None)
+    flat = json.dumps(left, default=str)
+    assert "19811218" not in flat and "9123456700" not in flat

@@ -16,11 +16,13 @@ The file's net amount (TK15 minus TK16 and TK17) is set beside what the books ho
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ledger.errors import MandateRefused
-from ledger.services.autogiro import mandates, orders
+from ledger.services.autogiro import mandates, orders, signup
 from ledger.statuses import DebitStatus, MandateStatus
 from webhooks.autogiro.result import AutogiroImport, Outcome
 from webhooks.autogiro.specification import book_specification, mandate_or_none, month_of
@@ -59,7 +61,12 @@ def _keep(conn: Connection, parsed: AutogiroFile, data: bytes) -> int:
         raise BankFileConflict(f"{parsed.filename} är redan inläst") from exc
 
 
-def _mandate_advice(conn: Connection, parsed: AutogiroFile, result: AutogiroImport) -> None:
+def _mandate_advice(
+    conn: Connection,
+    parsed: AutogiroFile,
+    result: AutogiroImport,
+    mail_config: Mapping[str, object] | None,
+) -> None:
     for advice in parsed.of(MandateAdvice):
         payer = int(advice.payer_number)
         source = f"medgivandeavisering {parsed.filename} rad {advice.line}"
@@ -80,6 +87,8 @@ def _mandate_advice(conn: Connection, parsed: AutogiroFile, result: AutogiroImpo
                 continue
         if not changed:
             mandates.note(conn, payer, source, advice.text)
+        elif target is not None and mail_config is not None:
+            signup.mandate_changed(conn, mail_config, payer, target, advice.text)
         what = f"{target.value if changed and target else 'oförändrat'}: {advice.text}"
         result.listed.append(Outcome(advice.line, payer, None, what))
 
@@ -96,8 +105,16 @@ def _rejected(conn: Connection, parsed: AutogiroFile, result: AutogiroImport) ->
         )
 
 
-def import_autogiro(conn: Connection, bankgiro: str, data: bytes, filename: str) -> AutogiroImport:
-    """Import one report from Bankgirot for our ``bankgiro`` number (digits)."""
+def import_autogiro(
+    conn: Connection,
+    bankgiro: str,
+    data: bytes,
+    filename: str,
+    mail_config: Mapping[str, object] | None = None,
+) -> AutogiroImport:
+    """Import one report from Bankgirot for our ``bankgiro`` number (digits). With
+    ``mail_config`` (the app's configuration) a gift given by a mandate follows it, and its
+    donor is told by e-mail when the mandate is refused or cancelled."""
     parsed = parse_autogiro(data, filename)
     if parsed.kind is FileKind.REQUESTS:
         raise _refuse(
@@ -120,7 +137,7 @@ def import_autogiro(conn: Connection, bankgiro: str, data: bytes, filename: str)
     file_id = _keep(conn, parsed, data)
     result = AutogiroImport(filename, parsed.kind, len(parsed.records), parsed.controls)
     if parsed.kind is FileKind.MANDATE_ADVICE:
-        _mandate_advice(conn, parsed, result)
+        _mandate_advice(conn, parsed, result, mail_config)
     elif parsed.kind is FileKind.PAYMENT_SPECIFICATION:
         book_specification(conn, parsed, ours, file_id, result)
     elif parsed.kind is FileKind.REJECTED_ORDERS:

@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from kassan.web.database import get_engine
 from kassan.web.donate.blueprint import bp
 from ledger.services import gifts, mail
+from ledger.services.autogiro import signup
 from ledger.statuses import GiftStatus
 from webhooks.errors import StripeNotConfigured, SwishNotConfigured, SwishRefused, SwishUnavailable
 from webhooks.stripe import checkout
@@ -22,9 +23,14 @@ STOP_MAX_AGE = 60 * 60 * 24 * 62  # receipts come monthly; each carries a fresh 
 def thanks(public_id: str) -> str:
     with get_engine(current_app).connect() as conn:
         gift = gifts.get_gift(conn, public_id)
+        mandate = signup.for_gift(conn, gift.id) if gift is not None else None
     if gift is None:
         abort(404)
-    return render_template("donate/thanks.html", gift=gift)
+    first = None
+    if mandate is not None:
+        day = int(current_app.config.get("AUTOGIRO_DEBIT_DAY") or 28)
+        first = signup.first_debit(mandate.created_at.date(), day)
+    return render_template("donate/thanks.html", gift=gift, mandate=mandate, first_debit=first)
 
 
 def _stop_serializer() -> URLSafeTimedSerializer:
@@ -49,6 +55,12 @@ def stop(token: str) -> str | tuple[str, int]:
         return render_template("donate/stop.html", state="confirm", gift=gift)
     if gift.channel == "swish":
         return _stop_swish(gift)
+    if gift.channel == "autogiro":
+        with get_engine(current_app).begin() as conn:
+            stopped = signup.stop(conn, gift.public_id)
+        if not stopped:
+            return render_template("donate/stop.html", state="not_started", gift=gift), 409
+        return render_template("donate/stop.html", state="stopped", gift=gift)
     if not gift.stripe_subscription_id:
         return render_template("donate/stop.html", state="not_started", gift=gift), 409
     try:

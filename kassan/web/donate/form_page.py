@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from kassan.web.database import get_engine
+from kassan.web.donate import autogiro
 from kassan.web.donate.blueprint import lang
 from ledger.errors import GiftInvalid
 from ledger.services import dimensions, gifts, pii
@@ -70,6 +71,7 @@ def render_form(
             swish_handel=swish_handel(),
             swish_recurring=swish_recurring(),
             ask_personnummer=tax_approved(),
+            autogiro_consent=autogiro.consent_text() if autogiro.offered() else None,
         ),
         status,
     )
@@ -88,12 +90,15 @@ def channels() -> tuple[str, ...]:
         "card": bool(config.get("STRIPE_SECRET_KEY")),
         "bankgiro": bool(config.get("BANKGIRO")),
         "swish": bool(config.get("SWISH_MERCHANT_NUMBER") or config.get("SWISH_PAYEE_NUMBER")),
+        "autogiro": autogiro.offered(),
     }
     return tuple(channel for channel in gifts.CHANNELS if offered[channel])
 
 
-def validate() -> tuple[gifts.GiftDraft | None, dict[str, str]]:
-    """The form as a draft, or every error in it (the Swish payer's number included)."""
+def validate(*, autogiro_offered: bool = True) -> tuple[gifts.GiftDraft | None, dict[str, str]]:
+    """The form as a draft, or every error in it (the Swish payer's number and an Autogiro
+    mandate's fields included). ``autogiro_offered``: False where the page takes no mandates
+    (a workplace collection's page)."""
     errors: dict[str, str] = {}
     draft = None
     form: Mapping[str, str] = request.form
@@ -101,8 +106,9 @@ def validate() -> tuple[gifts.GiftDraft | None, dict[str, str]]:
         # Not asked for, so not taken: no reason to keep a personnummer (GDPR's minimisation).
         form = {k: v for k, v in request.form.items() if k != "personnummer"}
     try:
+        offered = tuple(c for c in channels() if autogiro_offered or c != "autogiro")
         draft = gifts.validate(
-            form, locale=lang(), channels=channels(), swish_monthly=swish_recurring()
+            form, locale=lang(), channels=offered, swish_monthly=swish_recurring()
         )
     except GiftInvalid as exc:
         errors = dict(exc.errors)
@@ -112,6 +118,8 @@ def validate() -> tuple[gifts.GiftDraft | None, dict[str, str]]:
             swish_fields.payer_alias(payer)
         except PayerNumberInvalid as exc:
             errors["payer_number"] = exc.message
+    if request.form.get("channel") == "autogiro" and autogiro_offered and autogiro.offered():
+        errors.update(autogiro.check(request.form))
     return (None if errors else draft), errors
 
 

@@ -10,6 +10,7 @@ from flask import current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from kassan.web.database import get_engine
+from kassan.web.donate import autogiro
 from kassan.web.donate.blueprint import bp
 from kassan.web.donate.form_page import (
     form_values,
@@ -76,4 +77,6 @@ def give(slug: str | None) -> Response | tuple[str, int]:
     values["gift"] = public_id
     if draft.channel == "card":
         return start_checkout(network, public_id, values)
+    if draft.channel == "autogiro":
+        return autogiro.start(public_id, request.form)
     return by_reference(network, public_id, values)

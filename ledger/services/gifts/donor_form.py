@@ -13,8 +13,9 @@ from ledger.errors import GiftInvalid
 from ledger.money import parse_amount
 
 FREQUENCIES = ("once", "monthly")
-# card: Stripe Checkout; bankgiro: an OCR reference; swish: QR code or Swish Handel request
-CHANNELS = ("card", "bankgiro", "swish")
+# card: Stripe Checkout; bankgiro: an OCR reference; swish: QR code or Swish Handel request;
+# autogiro: a mandate for Bankgirot's direct debit (monthly gifts only)
+CHANNELS = ("card", "bankgiro", "swish", "autogiro")
 KINDS = ("person", "organisation")
 PRESETS_KR = (100, 200, 500, 1000)
 MIN_ORE = 20_00
@@ -90,6 +91,10 @@ def _channel(
     elif channel == "swish" and frequency == "monthly" and not swish_monthly:
         errors["channel"] = N_(
             "Swish går bara för gåvor en gång. Välj kort eller bankgiro för en månadsgåva."
+        )
+    elif channel == "autogiro" and frequency != "monthly":
+        errors["channel"] = N_(
+            "Autogiro går bara för månadsgåvor. Välj Varje månad, eller ett annat betalsätt."
         )
     return channel
 
