@@ -63,7 +63,7 @@ autogiro_mandates = Table(
     Column("cancel_file_id", Integer, ForeignKey("autogiro_files.id")),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    # the monthly gift from the gift form it was given for (migration 0024); none from the
+    # the monthly gift from the gift form it was given for (migration 0025); none from the
     # internet bank
     Column("gift_id", Integer, ForeignKey("gifts.id")),
     CheckConstraint("amount_ore > 0", name="ck_autogiro_mandates_amount"),

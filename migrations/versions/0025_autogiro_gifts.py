@@ -6,16 +6,16 @@ As in 0013: SQLite cannot alter a CHECK and rebuilding ``gifts`` would trip the 
 that point at it, so its stored definition is widened in place (every stored row stays valid);
 ADD COLUMN with REFERENCES keeps ``autogiro_mandates`` as it is.
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-03
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024"
-down_revision = "0023"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
