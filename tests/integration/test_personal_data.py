@@ -14,8 +14,8 @@ from ledger.db import tables as t
 from ledger.money import Money
 from ledger.services import contributors, expected, gifts, mail, personal_data, pii
 from ledger.services.autogiro import mandates
-from ledger.statuses import MandateStatus
 from ledger.services.verify import verify
+from ledger.statuses import MandateStatus
 from tests.support.bank_accounts import import_ours
 from tests.support.camt_files import Entry, Tx, camt_bytes
 
