@@ -127,7 +127,11 @@ MODULES = (
     Module(
         "swish_bookings",
         ("webhooks/swish/bookings.py",),
-        (I + "test_swish_payments.py", I + "test_swish_refunds.py"),
+        (
+            I + "test_swish_bookings.py",
+            I + "test_swish_payments.py",
+            I + "test_swish_refunds.py",
+        ),
     ),
     Module("funding_model", ("reports/funding/model.py",), (U + "test_funding_gap_pure.py",)),
 )

@@ -1,0 +1,113 @@
+"""What a Swish payment books (``webhooks.swish.bookings``) beyond the plain case: the network
+and the donor on the income and on a surplus, and a payment the bank reported first, taken as
+the callback's own booking only when it is that payment: the same expected payment, amount and
+currency, not reversed, not claimed by another request."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Engine, select, text
+
+from ledger.db import tables as t
+from tests.support.bank_accounts import import_ours
+from tests.support.camt_files import Entry, Tx, camt_bytes
+from tests.support.swish_world import (  # noqa: F401 (fixtures)
+    fake_swish_fixture,
+    swish_pki_fixture,
+    swish_world_fixture,
+)
+
+DAY = date(2026, 12, 1)
+
+
+def _lines_of(engine: Engine, prefix: str) -> list[tuple]:
+    """(account, debit, credit, network slug, contributor id) of the entries keyed ``prefix``."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT l.account, l.debit_ore, l.credit_ore, n.slug, l.contributor_id "
+                "FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id "
+                "LEFT JOIN networks n ON n.id = l.network_id "
+                "WHERE e.source_key LIKE :p ORDER BY e.id, l.line_no"
+            ),
+            {"p": f"{prefix}%"},
+        )
+        return [tuple(r) for r in rows]
+
+
+def _contributor(engine: Engine, public_id: str) -> int:
+    with engine.connect() as conn:
+        found = conn.scalar(
+            select(t.gifts.c.contributor_id).where(t.gifts.c.public_id == public_id)
+        )
+    assert found is not None
+    return int(found)
+
+
+def _bank_first(swish, engine: Engine, gift: str, ore: int, ref: str) -> int:
+    """The bank's camt reports a Swish payment for ``gift`` before any callback: its entry."""
+    reference = swish.expected_of(gift).reference
+    tx = Tx(ore, ref, message=reference, clearing_ref="44694114760934" + ref[-2:])
+    import_ours(engine, camt_bytes([Entry((tx,), DAY, f"N-{ref}", swish=True)]), f"{ref}.xml")
+    with engine.connect() as conn:
+        entry = conn.scalar(
+            select(t.bank_lines.c.entry_id).where(t.bank_lines.c.key.like("swish:%" + ref[-2:]))
+        )
+    assert entry is not None
+    return int(entry)
+
+
+def test_a_swish_gift_is_income_of_its_network_and_its_donor(swish, engine):
+    gift = swish.gift(25_000, network="palestina")
+    instruction_id = swish.start(gift)
+    assert swish.fake.complete(instruction_id, "PAID") == 200
+    who = _contributor(engine, gift)
+    assert _lines_of(engine, "swish:") == [
+        ("1930", 25_000, 0, None, None),
+        ("3993", 0, 25_000, "palestina", who),
+    ]
+
+
+def test_a_surplus_leaves_the_networks_income_of_that_donor(swish, engine):
+    gift = swish.gift(10_000, network="palestina")
+    first = swish.start(gift, payer="0701234567")
+    second = swish.start(gift, payer="0731234567")
+    swish.fake.complete(first, "PAID")
+    swish.fake.complete(second, "PAID")
+    who = _contributor(engine, gift)
+    assert _lines_of(engine, "swish-surplus:") == [
+        ("3993", 10_000, 0, "palestina", who),
+        ("2890", 0, 10_000, None, None),
+    ]
+
+
+def test_a_bank_report_of_another_gift_is_not_taken_for_this_callbacks_payment(swish, engine):
+    reported = swish.gift(30_000)
+    swish.start(reported)
+    _bank_first(swish, engine, reported, 30_000, "SW11")
+    other = swish.gift(30_000)
+    instruction_id = swish.start(other)
+    assert swish.fake.complete(instruction_id, "PAID") == 200
+    assert len(_lines_of(engine, "swish:")) == 4  # two payments, two entries
+    assert swish.expected_of(other).paid_ore == 30_000
+
+
+def test_a_bank_report_of_another_amount_is_not_taken_for_the_callbacks_payment(swish, engine):
+    gift = swish.gift(30_000)
+    instruction_id = swish.start(gift)
+    bank_entry = _bank_first(swish, engine, gift, 20_000, "SW12")
+    assert swish.fake.complete(instruction_id, "PAID") == 200
+    assert swish.payment(instruction_id).entry_id != bank_entry
+
+
+def test_a_bank_report_already_claimed_by_one_request_is_not_taken_by_another(swish, engine):
+    gift = swish.gift(10_000)
+    first = swish.start(gift, payer="0701234567")
+    second = swish.start(gift, payer="0731234567")
+    bank_entry = _bank_first(swish, engine, gift, 10_000, "SW13")
+    swish.fake.complete(first, "PAID")
+    swish.fake.complete(second, "PAID")
+    claimed = [swish.payment(first).entry_id, swish.payment(second).entry_id]
+    assert claimed.count(bank_entry) == 1
+    assert None not in claimed
