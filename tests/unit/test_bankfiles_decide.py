@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from ledger.money import Money
 from ledger.references import make_reference
 from ledger.services.expected import ExpectedPayment
@@ -364,7 +366,7 @@ def test_a_payout_found_by_amount_confirms_one_bank_line_only():
 
 
 def test_a_payout_id_in_the_reference_field_is_read_apart_from_the_message():
-    payouts = (Payout(61, "stripe:payout:po_123", DAY, 500_00),)
+    payouts = (Payout(61, "stripe:payout:po_123", date(2026, 3, 1), 500_00),)  # named: any day
     (match,) = decide([_line(message="STRIPE", reference="po_123")], Found(payouts=payouts))
     assert (match.kind, match.entry_id) == (MatchKind.CONFIRMED, 61)
 
@@ -424,3 +426,40 @@ def test_another_amount_another_day_or_no_autogiro_word_confirms_no_deposit():
     found = Found(deposits=[_deposit()])
     assert decide([_line(499_00, channel=AUTOGIRO)], found)[0].kind == MatchKind.UNMATCHED
     assert decide([_line()], found)[0].kind == MatchKind.UNMATCHED  # a plain bankgiro credit
+
+
+def test_a_conflict_names_every_difference():
+    booked = Booked(41, Money(400_00, "SEK"), date(2026, 3, 15))
+    (match,) = decide([_line()], Found(booked={"bank:1": booked}))
+    assert match.note == (
+        "krock: belopp 500,00\xa0kr, bokfört 400,00\xa0kr; datum 2026-03-16, bokfört 2026-03-15"
+    )
+
+
+def test_a_swish_order_id_the_callback_did_not_book_is_no_conflict():
+    line = _line(channel=SWISH, raw=(("order_id", REF),))
+    (match,) = decide([line], Found(swish={OTHER_REF: [(90, 499_00)]}, by_ref={REF: _expected()}))
+    assert match.kind == MatchKind.OCR
+
+
+def test_a_swish_booking_in_conflict_is_held_against_one_line_only():
+    lines = [
+        _line(channel=SWISH, raw=(("order_id", REF),)),
+        _line(key="bank:2", line_no=2, channel=SWISH, raw=(("order_id", REF),)),
+    ]
+    found = Found(swish={REF: [(90, 499_00)]})
+    assert [(m.kind, m.entry_id) for m in decide(lines, found)] == [
+        (MatchKind.CONFLICT, 90),
+        (MatchKind.UNMATCHED, None),
+    ]
+
+
+def test_a_swish_conflict_names_the_amounts_in_the_lines_currency():
+    line = _line(channel=SWISH, raw=(("order_id", REF),), amount=Money(500_00, "EUR"))
+    (match,) = decide([line], Found(swish={REF: [(90, 499_00)]}))
+    assert match.note == "krock: belopp 500,00\xa0€, bokfört av Swish 499,00\xa0€"
+
+
+def test_the_references_given_must_be_one_per_line():
+    with pytest.raises(ValueError, match="zip"):
+        decide([_line(), _line(key="bank:2", line_no=2)], Found(), [(None, [])])

@@ -281,7 +281,9 @@ def _swish_conflict(ln: BankLine, found: Found, taken: set[int]) -> Match | None
     """A Swish report line whose order id (our payeePaymentReference) names a payment request
     the Swish callback booked for another amount: the same payment, said two ways."""
     order = dict(ln.raw).get("order_id") if ln.channel == SWISH else None
-    booked = [x for x in found.swish.get(order, []) if x[0] not in taken] if order else []
+    if not order:
+        return None
+    booked = [x for x in found.swish.get(order, []) if x[0] not in taken]
     if not booked:
         return None
     entry_id, amount_ore = booked[0]
