@@ -197,3 +197,41 @@ def test_negative_amounts_stay_numbers_in_the_csv():
     assert neutralise("-1234,50") == "-1234,50"
     assert neutralise("-1234,50 kr") == "'-1234,50 kr"
     assert neutralise("Fred") == "Fred"
+
+
+def test_every_figure_from_the_sources_is_carried_through_unchanged():
+    f = _fig(
+        need_ore=1_000_000,
+        sida_ore=400_000,
+        booked_ore=200_000,
+        allocated_ore=50_000,
+        committed_ore=100_000,
+        monthly_ore=10_000,
+        monthly_givers=7,
+    )
+    assert (f.need_ore, f.sida_ore, f.booked_ore, f.allocated_ore, f.committed_ore) == (
+        1_000_000,
+        400_000,
+        200_000,
+        50_000,
+        100_000,
+    )
+    assert (f.monthly_ore, f.monthly_givers) == (10_000, 7)
+
+
+def test_coverage_is_whole_hundredths_of_a_percent_rounded_down_even_for_a_one_ore_need():
+    f = _fig(need_ore=3, booked_ore=1)
+    assert f.coverage_bp == 3333 and isinstance(f.coverage_bp, int)
+    assert _fig(need_ore=1, booked_ore=1).coverage_bp == 10_000
+
+
+def test_a_gap_of_one_ore_still_needs_a_pace_and_a_giver():
+    f = _fig(need_ore=10_001, booked_ore=10_000, months=3, median=1)
+    assert (f.gap_ore, f.pace_ore, f.donors_needed) == (1, 1, 1)
+    f = _fig(need_ore=10_000 + 5, booked_ore=10_000, months=1, median=1)
+    assert f.donors_needed == 5  # five givers of one öre for one month
+
+
+def test_the_median_of_an_odd_and_an_even_count_picks_whole_positions():
+    assert median_ore([(100, 1), (200, 1), (300, 1), (400, 1), (500, 1)]) == 300
+    assert median_ore([(100, 2), (200, 1), (300, 3)]) == 250
