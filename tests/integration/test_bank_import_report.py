@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select, text
 
 from ledger.db import tables as t
-from ledger.services import bank_accounts, users
+from ledger.money import Money
+from ledger.services import bank_accounts, expected, users
 from tests.support.bank_accounts import import_ours
 from tests.support.camt_files import IBAN, Entry, Statement, Tx, camt_bytes
 from webhooks.bankfiles.importer import read_file
@@ -153,3 +154,25 @@ def test_the_entries_of_an_import_name_who_imported_the_file(engine):
     e = t.journal_entries.c
     with engine.connect() as conn:
         assert set(conn.scalars(select(e.created_by))) == {user.id}
+
+
+def test_one_ore_more_than_expected_waits_in_suspense(engine):
+    with engine.begin() as conn:
+        plan = expected.create(
+            conn, kind="gift", amount=Money(200_00), network_id=None, contributor_id=None
+        )
+    tx = Tx(200_01, "T1", ocr=plan.reference)
+    import_ours(engine, camt_bytes([Entry((tx,), DAY, "E1")]), "dag.xml")
+    jl, e = t.journal_lines.c, t.journal_entries.c
+    with engine.connect() as conn:
+        surplus = conn.execute(
+            select(jl.account, jl.debit_ore, jl.credit_ore)
+            .join_from(t.journal_lines, t.journal_entries, jl.entry_id == e.id)
+            .where(e.source_key == "bank-surplus:bank:T1")
+            .order_by(jl.line_no)
+        ).all()
+        open_ore = conn.scalar(
+            select(t.bank_lines.c.open_ore).where(t.bank_lines.c.key == "bank:T1")
+        )
+    assert [tuple(r) for r in surplus] == [("3993", 1, 0), ("2890", 0, 1)]
+    assert open_ore == 1
