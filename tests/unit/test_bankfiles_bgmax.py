@@ -390,3 +390,16 @@ def test_bad_fields_are_refused_naming_record_field_and_value():
     assert _errors_of(bad_stamp) == [
         (1, "skrivdag", "skrivdag är ingen tidpunkt: '2004-05-25 17:30:35.'")
     ]
+
+
+def test_what_stands_in_the_reserved_positions_changes_no_count_and_no_message():
+    records = [r for r in _records(NO_CHECKS_LF) if r.strip()]
+    tk15, tk70 = _at(records, "15"), _at(records, "70")
+    records[tk15] = records[tk15].ljust(80)[:79] + "9"
+    records[tk70] = records[tk70].ljust(80)[:34] + "9" * 46
+    tk25 = _at(records, "25")
+    records[tk25] = "25" + " " * 50 + "9" * 28
+    parsed = parse_bgmax("\n".join(records).encode("iso-8859-1"))
+    assert len(parsed.lines) == 5
+    assert all(c.ok for c in parsed.file.controls)
+    assert parsed.lines[0].message == "65598"
