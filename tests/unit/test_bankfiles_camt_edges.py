@@ -131,6 +131,7 @@ def _summary_tally() -> Tally:
     tally = Tally()
     tally.add({"Amt": "300.00", "CdtDbtInd": "CRDT"}, True)
     tally.add({"Amt": "120.00", "CdtDbtInd": "DBIT"}, True)
+    tally.add({"Amt": "0.50", "CdtDbtInd": "DBIT"}, True)
     tally.add({"Amt": "50.00", "CdtDbtInd": "CRDT"}, False)  # pending
     tally.add({"Amt": "abc", "CdtDbtInd": "CRDT"}, True)  # unreadable: counted, not summed
     return tally
@@ -138,25 +139,25 @@ def _summary_tally() -> Tally:
 
 def test_a_summary_that_agrees_with_the_entries_gives_every_control():
     summary = {
-        "TtlNtries/NbOfNtries": "4",
-        "TtlNtries/Sum": "470.00",
+        "TtlNtries/NbOfNtries": "5",
+        "TtlNtries/Sum": "470.50",
         "TtlCdtNtries/NbOfNtries": "2",
         "TtlCdtNtries/Sum": "350.00",
-        "TtlDbtNtries/NbOfNtries": "1",
-        "TtlDbtNtries/Sum": "120.00",
-        "TtlNtries/TtlNetNtry/Amt": "230.00",
+        "TtlDbtNtries/NbOfNtries": "2",
+        "TtlDbtNtries/Sum": "120.50",
+        "TtlNtries/TtlNetNtry/Amt": "229.50",
         "TtlNtries/TtlNetNtry/CdtDbtInd": "CRDT",
     }
     controls, errors = _summary_tally().check_summary(summary, "K")
     assert errors == []
     assert [(c.what, c.declared, c.computed) for c in controls] == [
-        ("K: antal poster", 4, 4),
-        ("K: summa poster (öre)", 47000, 47000),
+        ("K: antal poster", 5, 5),
+        ("K: summa poster (öre)", 47050, 47050),
         ("K: antal insättningar", 2, 2),
         ("K: summa insättningar (öre)", 35000, 35000),
-        ("K: antal uttag", 1, 1),
-        ("K: summa uttag (öre)", 12000, 12000),
-        ("K: nettobelopp (öre)", 23000, 23000),
+        ("K: antal uttag", 2, 2),
+        ("K: summa uttag (öre)", 12050, 12050),
+        ("K: nettobelopp (öre)", 22950, 22950),
     ]
 
 
@@ -164,17 +165,17 @@ def test_a_summary_counting_only_booked_entries_agrees_too():
     summary = {
         "TtlCdtNtries/NbOfNtries": "1",
         "TtlCdtNtries/Sum": "300.00",
-        "TtlNtries/TtlNetNtryAmt": "180.00",
+        "TtlNtries/TtlNetNtryAmt": "179.50",
         "TtlNtries/CdtDbtInd": "CRDT",
     }
     controls, errors = _summary_tally().check_summary(summary, "K")
     assert errors == []
-    assert [(c.declared, c.computed) for c in controls] == [(1, 1), (30000, 30000), (18000, 18000)]
+    assert [(c.declared, c.computed) for c in controls] == [(1, 1), (30000, 30000), (17950, 17950)]
 
 
 def test_a_summary_that_disagrees_is_refused_with_both_figures():
     summary = {
-        "TtlDbtNtries/NbOfNtries": "2",
+        "TtlDbtNtries/NbOfNtries": "3",
         "TtlNtries/Sum": "471.00",
         "TtlNtries/TtlNetNtry/Amt": "230.00",
         "TtlNtries/TtlNetNtry/CdtDbtInd": "DBIT",
@@ -184,13 +185,13 @@ def test_a_summary_that_disagrees_is_refused_with_both_figures():
     assert errors == [
         (
             "TxsSummry/TtlNtries/Sum",
-            "filen säger summa poster 471.00, men filens poster ger 420.00",
+            "filen säger summa poster 471.00, men filens poster ger 420.50",
         ),
         ("TxsSummry/TtlCdtNtries/NbOfNtries", "antal insättningar är inget tal: 'två'"),
-        ("TxsSummry/TtlDbtNtries/NbOfNtries", "filen säger antal uttag 2, men filens poster ger 1"),
+        ("TxsSummry/TtlDbtNtries/NbOfNtries", "filen säger antal uttag 3, men filens poster ger 2"),
         (
             "TxsSummry/TtlNtries/TtlNetNtry",
-            "filen säger nettobelopp -230.00, men filens poster ger 180.00",
+            "filen säger nettobelopp -230.00, men filens poster ger 179.50",
         ),
     ]
 
@@ -255,3 +256,44 @@ def test_a_transaction_known_only_by_the_agents_transaction_id_is_keyed_by_it():
     data = camt_bytes([Entry((Tx(300_00, None),), DAY, "E1")])
     data = data.replace(b"<EndToEndId>", b"<TxId>AGENT-7</TxId><EndToEndId>")
     assert _one_line(data).key == "txid:AGENT-7"
+
+
+def test_a_statement_with_an_opening_but_no_closing_balance_is_refused():
+    data = _statement([Entry((Tx(300_00, "T1"),), DAY, "E1")])
+    data = re.sub(rb"<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd>.*?</Bal>\n", b"", data)
+    (error,) = _refused(data)
+    assert error[1] == "Bal"
+
+
+def test_a_batch_netting_a_payment_out_against_payments_in_keeps_each_sign():
+    txs = (Tx(300_00, "T1"), Tx(-100_00, "T2"))
+    data = camt_bytes([Entry(txs, DAY, "E1")], version="08")
+    assert [line.amount for line in parse_camt(data).lines] == [Money(300_00), Money(-100_00)]
+
+
+def test_an_amount_or_indicator_that_cannot_be_read_is_refused_saying_what_it_was():
+    data = camt_bytes([Entry((Tx(300_00, "T1"),), DAY, "E1")])
+    comma = data.replace(b'<Amt Ccy="SEK">300.00</Amt>', b'<Amt Ccy="SEK">300,00</Amt>', 1)
+    ((_, field, message),) = _refused(comma)
+    assert (field, message) == ("Amt", "beloppet är inget belopp i öre: '300,00'")
+    sideways = data.replace(b"<CdtDbtInd>CRDT</CdtDbtInd>", b"<CdtDbtInd>UPP</CdtDbtInd>", 1)
+    ((_, field, message),) = _refused(sideways)
+    assert (field, message) == ("CdtDbtInd", "CdtDbtInd ska vara CRDT eller DBIT, är 'UPP'")
+
+
+def test_a_payment_without_any_reference_is_refused_naming_the_references_looked_for():
+    data = camt_bytes([Entry((Tx(300_00, None),), DAY, None)])
+    ((_, field, message),) = _refused(data)
+    assert (field, message) == (
+        "AcctSvcrRef",
+        "betalningen saknar referens: varken transaktionen (AcctSvcrRef, UETR, TxId, "
+        "EndToEndId) eller posten (AcctSvcrRef, NtryRef) har någon",
+    )
+
+
+def test_an_account_without_a_number_in_another_currency_is_named_as_such():
+    data = camt_bytes([Entry((Tx(100_00, "T1"),), DAY, "E1")])
+    data = re.sub(rb"<Acct>.*?</Acct>", b"<Acct><Ccy>EUR</Ccy></Acct>", data)
+    ((_, field, message),) = _refused(data)
+    assert field == "Acct/Ccy"
+    assert message.startswith("kontot (utan nummer) förs i EUR, inte i kronor (SEK)")
