@@ -188,3 +188,41 @@ def test_a_transaction_with_a_bad_date_is_refused_and_not_counted_as_a_line():
     lines = _lines()
     lines[1] = lines[1].replace(",2015-04-16,SWH", ",16 april,SWH")
     assert _refused(lines) == [(2, "datum", "transaktionsdatum är inget datum: '16 april'")]
+
+
+def test_a_payment_in_euro_is_read_in_euro_one_without_currency_in_kronor_and_no_mixed_total():
+    lines = _lines()
+    lines[1] = lines[1].replace(",SEK,", ",EUR,")
+    lines[2] = lines[2].replace(",SEK,", ",,")
+    parsed = parse_swish_report("\n".join(lines).encode())
+    assert [line.amount for line in parsed.lines] == [Money(150000, "EUR"), Money(230050, "SEK")]
+    assert parsed.lines[1].amount.currency == "SEK"
+    assert (parsed.file.credit_total, parsed.file.debit_total) == (None, None)
+    lines[2] = lines[2].replace(",,+46", ",EUR,+46")
+    euro = parse_swish_report("\n".join(lines).encode())
+    assert (euro.file.currency, euro.file.credit_total) == ("EUR", Money(380050, "EUR"))
+
+
+def test_a_transaction_with_too_few_fields_or_no_timestamp_is_refused():
+    expected = "transaktionen har {n} fält, väntade minst 15 med en tidsstämpel"
+    short = _lines()
+    fields = short[1].split(",")
+    short[1] = ",".join(fields[:12] + fields[-1:])  # 13 fields, the timestamp last
+    assert _refused(short) == [(2, "transaktion", expected.format(n=13))]
+    no_stamp = _lines()
+    no_stamp[1] = no_stamp[1].replace(",2015-04-16T13:32:22:683413", ",inte en tid")
+    assert _refused(no_stamp) == [(2, "transaktion", expected.format(n=15))]
+
+
+def test_a_bad_amount_and_a_bad_payment_reference_are_refused_naming_them():
+    lines = _lines()
+    lines[1] = lines[1].replace(",1500.00,", ",femton,")
+    lines[2] = lines[2].replace("4469411476093492", "44694114-7609")
+    assert _refused(lines) == [
+        (2, "belopp", "beloppet är inget belopp: 'femton'"),
+        (
+            3,
+            "betalningsreferens",
+            "betalningsreferensen saknas eller är felaktig: '44694114-7609'",
+        ),
+    ]

@@ -182,6 +182,8 @@ def parse_swish_report(data: bytes, filename: str = "swish-report.csv") -> Parse
     reader = _Reader(filename)
     lines = read_lines(reader, data)
     zero = Money.zero(reader.currency)
+    # Totals only for a report in one currency (as for BgMax): kronor and euro do not add up.
+    single = len({x.amount.currency for x in lines}) <= 1
     return ParsedFile(
         file=BankFile(
             format=FORMAT,
@@ -192,8 +194,12 @@ def parse_swish_report(data: bytes, filename: str = "swish-report.csv") -> Parse
             period_end=reader.report_date,
             controls=(ControlTotal("antal transaktioner", reader.declared_count or 0, len(lines)),),
             line_count=len(lines),
-            credit_total=sum((x.amount for x in lines if x.amount.ore > 0), zero),
-            debit_total=sum((x.amount for x in lines if x.amount.ore < 0), zero),
+            credit_total=sum((x.amount for x in lines if x.amount.ore > 0), zero)
+            if single
+            else None,
+            debit_total=sum((x.amount for x in lines if x.amount.ore < 0), zero)
+            if single
+            else None,
         ),
         lines=lines,
     )
