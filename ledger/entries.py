@@ -97,7 +97,9 @@ class Draft:
                     f"lines[{i}].debit_ore",
                 )
             currency = line.currency
-            if currency not in _KNOWN_CURRENCIES and not _CURRENCY.match(currency or ""):
+            if currency not in _KNOWN_CURRENCIES and not (
+                isinstance(currency, str) and _CURRENCY.match(currency)
+            ):
                 raise InvalidEntry("currency must be an ISO 4217 code", f"lines[{i}].currency")
             account = line.account
             if not (isinstance(account, str) and len(account) == 4 and account.isdigit()):

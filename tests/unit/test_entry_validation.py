@@ -33,6 +33,8 @@ def test_the_largest_amount_on_either_side_is_accepted_and_one_ore_more_is_refus
     assert _refusal(debit) == ("lines[0].debit_ore", "amount is out of range")
     credit = _draft(LineDraft("3993", 0, too_much), LineDraft("1930", too_much, 0))
     assert _refusal(credit) == ("lines[0].credit_ore", "amount is out of range")
+    both = _draft(LineDraft("3993", MAX_ORE, too_much), LineDraft("1930", 1, 0))
+    assert _refusal(both) == ("lines[0].credit_ore", "amount is out of range")
 
 
 def test_a_negative_credit_is_refused_naming_the_credit():
@@ -78,9 +80,12 @@ def test_a_source_kind_is_a_short_lowercase_name():
 
 def test_the_date_must_be_a_date_and_the_series_known():
     assert _refusal(_draft(date="2026-01-05")) == ("date", "date must be a date")
-    field, message = _refusal(_draft(series="Q"))
-    assert field == "series"
-    assert message.startswith("unknown series 'Q'; use one of ")
+    assert _refusal(_draft(series="Q")) == (
+        "series",
+        "unknown series 'Q'; use one of M, B, K, S, F, A, G",
+    )
+    one = _draft(LineDraft("1930", 5, 0))
+    assert _refusal(one) == ("lines", "an entry needs at least two lines")
 
 
 def test_an_entry_has_at_most_the_largest_number_of_lines():
