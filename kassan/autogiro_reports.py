@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from ledger.errors import DeskRefused
 from ledger.money import Money
+from ledger.services import pii
 from reports.display import format_money
 from webhooks.autogiro.incoming import AutogiroImport, import_autogiro
 from webhooks.bankfiles.autogiro import detect_autogiro
@@ -54,7 +55,9 @@ def import_report(
             f"{filename}: Autogirofilen är större än {MAX_BYTES // (1024 * 1024)} MB", "file"
         )
     with engine.begin() as conn:
-        return import_autogiro(conn, bankgiro, data, filename, mail_config=config)
+        return import_autogiro(
+            conn, bankgiro, data, filename, mail_config=config, crypt=pii.cipher(config)
+        )
 
 
 def _kr(ore: int) -> str:

@@ -9,7 +9,8 @@ acts on what it says, in the caller's transaction:
   comes first);
 * rejected orders: the month's debit is marked rejected and listed;
 * cancellations carried out, the watch and mandate registers: kept and summed up, nothing to
-  book; e-mandates are listed as waiting (Kassan does not take them in yet).
+  book;
+* e-mandates from the internet bank: taken in (``webhooks.autogiro.emandates``).
 
 The file's net amount (TK15 minus TK16 and TK17) is set beside what the books hold for it.
 """
@@ -18,18 +19,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cryptography.fernet import MultiFernet
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ledger.errors import MandateRefused
 from ledger.services.autogiro import mandates, orders, signup
 from ledger.statuses import DebitStatus, MandateStatus
+from webhooks.autogiro import emandates
 from webhooks.autogiro.result import AutogiroImport, Outcome
 from webhooks.autogiro.specification import book_specification, mandate_or_none, month_of
 from webhooks.bankfiles.autogiro import Direction, FileKind, MandateOutcome, parse_autogiro
 from webhooks.bankfiles.autogiro.records import (
     AutogiroFile,
-    EMandate,
     MandateAdvice,
     RejectedOrder,
 )
@@ -111,10 +113,12 @@ def import_autogiro(
     data: bytes,
     filename: str,
     mail_config: Mapping[str, object] | None = None,
+    crypt: MultiFernet | None = None,
 ) -> AutogiroImport:
     """Import one report from Bankgirot for our ``bankgiro`` number (digits). With
     ``mail_config`` (the app's configuration) a gift given by a mandate follows it, and its
-    donor is told by e-mail when the mandate is refused or cancelled."""
+    donor is told by e-mail when the mandate is refused or cancelled; with ``crypt`` (the
+    personal-data keys) e-mandates from the internet bank are taken in."""
     parsed = parse_autogiro(data, filename)
     if parsed.kind is FileKind.REQUESTS:
         raise _refuse(
@@ -143,9 +147,5 @@ def import_autogiro(
     elif parsed.kind is FileKind.REJECTED_ORDERS:
         _rejected(conn, parsed, result)
     elif parsed.kind is FileKind.E_MANDATES:
-        for m in parsed.of(EMandate):
-            result.problems.append(
-                f"rad {m.line}: internetbanksmedgivande från {' '.join(m.name)} (betalarnummer "
-                f"{int(m.payer_number)}) tas inte emot automatiskt än: svara i Autogiro Online"
-            )
+        emandates.take_in_all(conn, parsed, result, crypt)
     return result

@@ -56,7 +56,9 @@ autogiro_mandates = Table(
     Column("account_enc", Text, nullable=False),
     Column("account_masked", String(20), nullable=False),
     Column("consent_text", Text, nullable=False),
-    Column("source", String(12), nullable=False),  # "form" or "internet-bank"
+    Column(
+        "source", String(12), nullable=False
+    ),  # "form" or "e-mandate" (signed in the internet bank)
     Column("status", String(12), nullable=False),
     Column("tk03_pending", Boolean, nullable=False),
     Column("sent_file_id", Integer, ForeignKey("autogiro_files.id")),

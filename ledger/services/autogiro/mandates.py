@@ -18,7 +18,7 @@ from typing import Any
 
 import bankkonto
 from cryptography.fernet import MultiFernet
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 from stdnum.se import orgnr, personnummer
 
 from ledger.db import tables as t
@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 FORM = "form"
-INTERNET_BANK = "internet-bank"
+INTERNET_BANK = "e-mandate"  # fits source VARCHAR(12)
 # Which state may follow which; a mandate advice that says what is already so changes nothing.
 _NEXT = {
     MandateStatus.NEW: {MandateStatus.SENT, MandateStatus.CANCELLED},
@@ -106,8 +106,16 @@ def bank_account(clearing: str, account: str) -> tuple[str, str]:
     (``bankkonto``); ``MandateRefused`` (field ``account``) in Swedish otherwise."""
     clearing_digits = "".join(c for c in clearing if c.isdigit())
     account_digits = "".join(c for c in account if c.isdigit())
+    # Bankgirot writes a Swedbank clearing number (8xxx-x) without its fifth digit, and so
+    # do donors who copy it from there; bankkonto wants five digits but checks the account
+    # number, not that digit, so four are checked with any fifth and kept as they came.
+    checked = (
+        clearing_digits + "0"
+        if len(clearing_digits) == 4 and clearing_digits[0] == "8"
+        else clearing_digits
+    )
     try:
-        bankkonto.validate(clearing_digits, account_digits)
+        bankkonto.validate(checked, account_digits)
     except bankkonto.BankkontoException as exc:
         raise MandateRefused(
             f"clearingnummer {clearing} och kontonummer {account} är inget giltigt svenskt "
@@ -137,8 +145,11 @@ def _event(conn: Connection, payer_number: int, status: str, source: str, note: 
     )
 
 
-def create(conn: Connection, crypt: MultiFernet, draft: MandateDraft) -> int:
-    """Take a mandate in (status new) and return its payer number."""
+def create(
+    conn: Connection, crypt: MultiFernet, draft: MandateDraft, payer_number: int | None = None
+) -> int:
+    """Take a mandate in (status new) and return its payer number: the database's next, or
+    ``payer_number`` when the payer chose it (an e-mandate from the internet bank)."""
     identity = identity_number(draft.identity)
     clearing, account = bank_account(draft.clearing, draft.account)
     if draft.amount.currency != "SEK" or draft.amount.ore < 100:
@@ -146,9 +157,11 @@ def create(conn: Connection, crypt: MultiFernet, draft: MandateDraft) -> int:
     if not draft.consent_text.strip():
         raise MandateRefused("medgivandetexten saknas", "consent_text")
     now = datetime.now(UTC)
+    chosen = {} if payer_number is None else {"payer_number": payer_number}
     payer_number = conn.execute(
         t.autogiro_mandates.insert()
         .values(
+            **chosen,
             contributor_id=draft.contributor_id,
             network_id=draft.network_id,
             amount_ore=draft.amount.ore,
@@ -167,6 +180,15 @@ def create(conn: Connection, crypt: MultiFernet, draft: MandateDraft) -> int:
         )
         .returning(t.autogiro_mandates.c.payer_number)
     ).scalar_one()
+    if chosen and conn.dialect.name == "postgresql":
+        # A number given by hand leaves PostgreSQL's sequence behind: move it past the highest
+        # payer number, so the next mandate from the form takes a free one.
+        conn.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('autogiro_mandates', 'payer_number'), "
+                "(SELECT max(payer_number) FROM autogiro_mandates))"
+            )
+        )
     source = "gåvoformuläret" if draft.source == FORM else "internetbanken"
     _event(conn, payer_number, MandateStatus.NEW, source, None)
     return int(payer_number)
