@@ -33,7 +33,7 @@ from ledger.db import tables as t
 from ledger.statuses import GiftStatus, MandateStatus
 from reports.collections_report import CollectionsReport, collections_report
 from reports.funding import FundingGap, funding_gap
-from reports.funding.sources import CURRENCY, ever_active_mandates, window
+from reports.funding.sources import AUTOGIRO, CURRENCY, ever_active_mandates, window
 from reports.tally import running
 
 __all__ = [
@@ -249,7 +249,8 @@ def monthly_givers(
     # The year's first and last Stockholm day as UTC instants: each window ends after its day.
     start = window(date(year - 1, 12, 31))[1]
     end = window(date(year, 12, 31))[1]
-    conds = [g.frequency == "monthly", g.currency == CURRENCY]
+    # a gift given by an Autogiro mandate is counted once, as its mandate, below
+    conds = [g.frequency == "monthly", g.currency == CURRENCY, g.channel != AUTOGIRO]
     if network_id is not None:
         conds.append(g.network_id == network_id)
     started = and_(g.created_at >= start, g.created_at < end)

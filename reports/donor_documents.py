@@ -57,6 +57,7 @@ _CHANNELS = {
     "swish": "Swish",
     "invoice": "Faktura",
     "desk": "Bankinbetalning",
+    "autogiro": "Autogiro",
 }
 
 

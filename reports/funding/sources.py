@@ -195,7 +195,12 @@ def monthly_gifts(conn: Connection, as_of: date) -> MonthlyGifts:
     is_paying = case((paying, 1), else_=0).label("paying")
     rows = conn.execute(
         select(g.network_id, g.amount_ore, is_paying, func.count())
-        .where(g.frequency == "monthly", g.currency == CURRENCY, or_(paying, stopped))
+        .where(
+            g.frequency == "monthly",
+            g.currency == CURRENCY,
+            g.channel != AUTOGIRO,  # its mandate is the giver, counted below, once
+            or_(paying, stopped),
+        )
         .group_by(g.network_id, g.amount_ore, is_paying)
     )
     paying_now: list[tuple[Key, int, int]] = []
@@ -206,6 +211,9 @@ def monthly_gifts(conn: Connection, as_of: date) -> MonthlyGifts:
         else:
             gone += int(count)
     return MonthlyGifts(paying=tuple(paying_now), stopped=gone)
+
+
+AUTOGIRO = "autogiro"  # gifts.channel of a monthly gift given by an Autogiro mandate
 
 
 def ever_active_mandates() -> Any:
