@@ -118,7 +118,8 @@ def test_one_donor_from_the_gift_form_to_the_dashboard_and_the_annual_statement(
         }
     assert debits == {"2027-01": "approved", "2027-02": "failed"}
     again = Debit(payer, 25000, "0", february.reference)
-    _import(cli, tmp_path, "spec-feb2.txt", spec_file(date(2027, 3, 1), [again], stamp="130000000000"))
+    retried = spec_file(date(2027, 3, 1), [again], stamp="130000000000")
+    _import(cli, tmp_path, "spec-feb2.txt", retried)
 
     # the donor stops the gift with the link in the confirmation e-mail
     o = t.email_outbox.c
