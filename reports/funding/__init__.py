@@ -9,7 +9,8 @@ The total is the networks' rows plus the unrestricted row (income not given to a
 not yet allocated, unrestricted pledges, monthly gifts "where it is needed most"); its gap is
 worked out from its own sums, so one network's surplus and unallocated money lower it.
 Gift statuses are as they stand now; the reference date ``as_of`` sets the months left and the
-12-month window of cancellations, so a test (or last month's board report) can pin it.
+12-month window of cancellations and of failed Autogiro and recurring-Swish debits, so a test
+(or last month's board report) can pin it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from sqlalchemy import Connection
 from ledger.errors import DimensionNotFound
 from reports.funding import sources
 from reports.funding.model import (
+    NO_FAILURES,
     Churn,
+    FailureShare,
     Figures,
     Sources,
     figures,
@@ -35,6 +38,7 @@ from reports.funding.model import (
 __all__ = [
     "DEFAULT_MONTHLY_GIFT_ORE",
     "Churn",
+    "FailureShare",
     "Figures",
     "FundingGap",
     "NetworkGap",
@@ -69,6 +73,14 @@ class FundingGap:
     networks: tuple[NetworkGap, ...]
     unrestricted: Figures | None  # None when one network was asked for
     total: Figures
+    autogiro_failures: FailureShare = NO_FAILURES  # debits of the last 12 months
+    swish_failures: FailureShare = NO_FAILURES
+
+    @property
+    def failures(self) -> FailureShare:
+        """Both channels' debits together, for the sentence leadership reads."""
+        a, s = self.autogiro_failures, self.swish_failures
+        return FailureShare(failed=a.failed + s.failed, decided=a.decided + s.decided)
 
 
 def today_in_stockholm() -> date:
@@ -101,6 +113,11 @@ def funding_gap(
     allocated = sources.allocations(conn, year)
     committed = sources.committed(conn, year)
     gifts = sources.monthly_gifts(conn, as_of)
+    autogiro_failures = sources.autogiro_failures(conn, as_of)
+    swish_failures = sources.swish_failures(conn, as_of)
+    by_channel: dict[tuple[int | None, str], int] = defaultdict(int)
+    for net_id, channel, total in gifts.channels:
+        by_channel[net_id, channel] += total
     monthly: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])  # [sum, givers]
     for net_id, amount, count in gifts.paying:
         monthly[net_id][0] += amount * count
@@ -123,11 +140,19 @@ def funding_gap(
             committed_ore=committed.get(key, 0),
             monthly_ore=monthly[key][0] if key in monthly else 0,
             monthly_givers=monthly[key][1] if key in monthly else 0,
+            autogiro_monthly_ore=by_channel.get((key, sources.AUTOGIRO), 0),
+            swish_monthly_ore=by_channel.get((key, sources.SWISH), 0),
         )
 
     def fig(src: Sources, projected: int | None = None) -> Figures:
         return figures(
-            src, months=months, factor=factor, median_gift_ore=median_gift, projected_ore=projected
+            src,
+            months=months,
+            factor=factor,
+            median_gift_ore=median_gift,
+            projected_ore=projected,
+            autogiro_failures=autogiro_failures,
+            swish_failures=swish_failures,
         )
 
     rows: list[tuple[sources.NetworkRow, Sources]] = []
@@ -161,4 +186,6 @@ def funding_gap(
         networks=gaps,
         unrestricted=unrestricted,
         total=fig(_sum(parts), projected),
+        autogiro_failures=autogiro_failures,
+        swish_failures=swish_failures,
     )

@@ -20,6 +20,13 @@ For a network and a year (DESIGN.md, "Funding gap")::
   months left after the reference date's month. The sum is exact (``Fraction``); only the
   result is rounded, down, to öre.
 
+  Autogiro and recurring-Swish debits also fail (insufficient funds, a declined charge) and
+  then bring nothing, so those channels' part of ``monthly`` counts only its expected paying
+  share: ``monthly = other + autogiro × (1 − f_autogiro) + swish × (1 − f_swish)``, where ``f``
+  is the channel's failed share of its decided debits in the 12 months before the reference
+  date (``FailureShare``). Card and bankgiro gifts are counted whole. The product with the
+  factor stays exact and is rounded down to öre once.
+
 From those: coverage = (received + committed + projected) / need (in hundredths of a percent,
 rounded down), the monthly pace needed = gap / M rounded up to öre, and the gap in donors =
 gap / (median monthly gift × M) rounded up. With no months left (December, or a past year)
@@ -33,9 +40,12 @@ from datetime import date
 from fractions import Fraction
 
 __all__ = [
+    "NO_FAILURES",
     "Churn",
+    "FailureShare",
     "Figures",
     "Sources",
+    "expected_monthly",
     "figures",
     "median_ore",
     "months_left",
@@ -58,6 +68,24 @@ class Churn:
 
 
 @dataclass(frozen=True, slots=True)
+class FailureShare:
+    """One channel's monthly debits in the 12 months before the reference date: those that
+    finally failed, of those whose outcome is known."""
+
+    failed: int = 0
+    decided: int = 0
+
+    @property
+    def share(self) -> Fraction:
+        if self.decided <= 0:
+            return Fraction(0)
+        return min(Fraction(max(self.failed, 0), self.decided), Fraction(1))
+
+
+NO_FAILURES = FailureShare()
+
+
+@dataclass(frozen=True, slots=True)
 class Sources:
     """What the ledger says about one network (or the unrestricted money) for a year, in öre."""
 
@@ -68,6 +96,8 @@ class Sources:
     committed_ore: int = 0
     monthly_ore: int = 0  # sum of its active monthly gifts
     monthly_givers: int = 0
+    autogiro_monthly_ore: int = 0  # the part of monthly_ore given by Autogiro mandates
+    swish_monthly_ore: int = 0  # the part of monthly_ore given by recurring Swish
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,17 +159,37 @@ def median_ore(counted: list[tuple[int, int]]) -> int | None:
     return (found[0] + found[1]) // 2
 
 
+def expected_monthly(
+    src: Sources, autogiro: FailureShare = NO_FAILURES, swish: FailureShare = NO_FAILURES
+) -> Fraction:
+    """What a month of the active monthly gifts is expected to bring, exactly: Autogiro's and
+    recurring Swish's parts reduced by their channel's failed share, the rest whole."""
+    return (
+        Fraction(src.monthly_ore)
+        - src.autogiro_monthly_ore * autogiro.share
+        - src.swish_monthly_ore * swish.share
+    )
+
+
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
 def figures(
-    src: Sources, *, months: int, factor: Fraction, median_gift_ore: int, projected_ore: int | None
+    src: Sources,
+    *,
+    months: int,
+    factor: Fraction,
+    median_gift_ore: int,
+    projected_ore: int | None,
+    autogiro_failures: FailureShare = NO_FAILURES,
+    swish_failures: FailureShare = NO_FAILURES,
 ) -> Figures:
     """The figures from the sources. ``projected_ore`` given (a total summed from its rows)
-    wins over the projection from ``src.monthly_ore``."""
+    wins over the projection from ``src.monthly_ore`` (less the channels' failed shares)."""
     if projected_ore is None:
-        projected_ore = (src.monthly_ore * factor.numerator) // factor.denominator
+        paying = expected_monthly(src, autogiro_failures, swish_failures) * factor
+        projected_ore = paying.numerator // paying.denominator
     received = src.booked_ore + src.allocated_ore
     covered = received + src.committed_ore + projected_ore
     rest = src.need_ore - covered

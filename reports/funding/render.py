@@ -7,20 +7,21 @@ UTF-8 with a byte-order mark, semicolons, amounts in kronor with a decimal comma
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from babel.numbers import format_decimal
 
 from ledger.money import Money
 from reports.display import format_money
-from reports.funding import Figures, FundingGap
+from reports.funding import FailureShare, Figures, FundingGap
 from reports.spreadsheet import write_csv
 
 __all__ = [
     "AMOUNTS",
     "coverage_text",
     "donors_text",
+    "failure_text",
     "gap_relation_text",
     "guidance_text",
     "next_year_text",
@@ -62,9 +63,35 @@ def donors_text(f: Figures, median_gift_ore: int, months_left: int) -> str:
     return f"ungefär {f.donors_needed} fler månadsgivare med mediangåvan {gift} i månaden"
 
 
+def failure_text(failures: FailureShare) -> str | None:
+    """The failed share of Autogiro and recurring-Swish debits, one Swedish sentence, when any
+    failed; the percent to a tenth, rounded half up (``under 0,1 %`` rather than ``0,0 %``)."""
+    share = failures.share
+    if share == 0:
+        return None
+    tenths = (Decimal(share.numerator) * 100 / Decimal(share.denominator)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+    if tenths == 0:
+        percent = "under 0,1 %"
+    else:
+        percent = f"{format_decimal(tenths, format='#,##0.0', locale='sv_SE')} %"
+    return (
+        f"{percent} av dragningarna via Autogiro och Swish misslyckades det senaste året; "
+        "prognosen räknar med det."
+    )
+
+
 def guidance_text(f: Figures, report: FundingGap) -> str:
     """What to do about the gap, in whole Swedish sentences, on any day of the year (the
-    dashboard and the board report say it the same way)."""
+    dashboard and the board report say it the same way), then how many monthly debits failed
+    when any did (the projection in the gap counts with it)."""
+    text = _guidance(f, report)
+    failed = failure_text(report.failures)
+    return text if failed is None else f"{text} {failed[0].upper()}{failed[1:]}"
+
+
+def _guidance(f: Figures, report: FundingGap) -> str:
     if f.gap_ore == 0:
         return "Behovet är täckt."
     gap = format_money(Money(f.gap_ore, report.currency))
@@ -148,6 +175,17 @@ def to_json(report: FundingGap) -> dict[str, Any]:
             "exposed": report.churn.exposed,
             # a ratio, not money: six decimals as a string, so no float rounds it
             "monthly_rate": f"{Decimal(rate.numerator) / Decimal(rate.denominator):.6f}",
+        },
+        "failures": {
+            name: {
+                "failed": share.failed,
+                "decided": share.decided,
+                "share": f"{Decimal(share.share.numerator) / Decimal(share.share.denominator):.6f}",
+            }
+            for name, share in (
+                ("autogiro", report.autogiro_failures),
+                ("swish", report.swish_failures),
+            )
         },
         "networks": [
             {

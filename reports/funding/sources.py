@@ -3,7 +3,9 @@
 Income comes from the kept balances (``account_balances``: a few rows per network and month,
 however many lines the ledger holds); allocations from the lines of the year's series-A entries
 (the allocation entries, a handful, found through the series/year index); commitments from open
-expected payments and pledge instalments; the projection from the gifts table. Amounts are SEK:
+expected payments and pledge instalments; the projection from the gifts table and the Autogiro
+mandates, with the failed Autogiro debits and recurring Swish charges of the last 12 months
+(``autogiro_failures``, ``swish_failures``). Amounts are SEK:
 the organisation's books are kept in kronor, and a figure in another currency is left out
 rather than added to kronor.
 """
@@ -22,8 +24,9 @@ from ledger.chart import GIFT_INCOME
 from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.services.expected import OPEN_STATUSES
-from ledger.statuses import GiftStatus, MandateStatus
+from ledger.statuses import DebitStatus, GiftStatus, MandateStatus
 from reports.display import swedish_key
+from reports.funding.model import FailureShare
 
 CURRENCY = "SEK"
 ALLOCATION_SERIES = "A"
@@ -173,6 +176,9 @@ class MonthlyGifts:
     # (network id, amount, how many) of the gifts paying now
     paying: tuple[tuple[Key, int, int], ...]
     stopped: int  # gifts that had paid and were stopped in the 12 months up to the date
+    # (network id, channel, monthly sum) of the paying Autogiro and recurring-Swish givers,
+    # a part of ``paying``: their debits can fail
+    channels: tuple[tuple[Key, str, int], ...] = ()
 
 
 def monthly_gifts(conn: Connection, as_of: date) -> MonthlyGifts:
@@ -205,15 +211,34 @@ def monthly_gifts(conn: Connection, as_of: date) -> MonthlyGifts:
     )
     paying_now: list[tuple[Key, int, int]] = []
     gone = 0
-    for net_id, amount, now_paying, count in [*rows, *autogiro_mandates(conn, start, end)]:
+    for net_id, amount, now_paying, count in rows:
         if now_paying:
             paying_now.append((net_id, int(amount), int(count)))
         else:
             gone += int(count)
-    return MonthlyGifts(paying=tuple(paying_now), stopped=gone)
+    channels: dict[tuple[Key, str], int] = defaultdict(int)
+    for net_id, amount, now_paying, count in autogiro_mandates(conn, start, end):
+        if now_paying:
+            paying_now.append((net_id, int(amount), int(count)))
+            channels[net_id, AUTOGIRO] += int(amount) * int(count)
+        else:
+            gone += int(count)
+    swish = conn.execute(
+        select(g.network_id, func.sum(g.amount_ore))
+        .where(g.frequency == "monthly", g.currency == CURRENCY, g.channel == SWISH, paying)
+        .group_by(g.network_id)
+    )
+    for net_id, total in swish:
+        channels[net_id, SWISH] += int(total)
+    return MonthlyGifts(
+        paying=tuple(paying_now),
+        stopped=gone,
+        channels=tuple((net_id, ch, total) for (net_id, ch), total in channels.items()),
+    )
 
 
 AUTOGIRO = "autogiro"  # gifts.channel of a monthly gift given by an Autogiro mandate
+SWISH = "swish"  # gifts.channel of a monthly gift charged through a recurring Swish consent
 
 
 def ever_active_mandates() -> Any:
@@ -251,3 +276,54 @@ def window(as_of: date) -> tuple[datetime, datetime]:
     start = datetime.combine(first, time(), STOCKHOLM).astimezone(UTC)
     end = datetime.combine(as_of + timedelta(days=1), time(), STOCKHOLM).astimezone(UTC)
     return start, end
+
+
+# An Autogiro debit's final outcome (as the Autogiro desk counts them, reports.autogiro): the
+# money moved (a later refund does not make the debit fail), or it finally did not.
+DEBIT_FAILED = (DebitStatus.FAILED, DebitStatus.REJECTED)
+DEBIT_DECIDED = (DebitStatus.APPROVED, DebitStatus.REFUNDED, *DEBIT_FAILED)
+# A recurring Swish payment's final statuses (webhooks.swish.charge_results); NEW and CREATED
+# are still open.
+SWISH_PAID = "PAID"
+SWISH_FINAL = (SWISH_PAID, "DECLINED", "ERROR")
+
+
+def months_back(as_of: date) -> tuple[str, str]:
+    """The 12 calendar months ending with the month of ``as_of``, as ``YYYY-MM`` bounds."""
+    back = as_of.year * 12 + as_of.month - 1 - 11
+    return f"{back // 12:04d}-{back % 12 + 1:02d}", f"{as_of.year:04d}-{as_of.month:02d}"
+
+
+def autogiro_failures(conn: Connection, as_of: date) -> FailureShare:
+    """Autogiro debit orders (one per mandate and month) of the 12 months up to ``as_of``
+    whose final outcome is failed, of all whose outcome is known."""
+    d = t.autogiro_debits.c
+    first, last = months_back(as_of)
+    failed = func.sum(case((d.status.in_(DEBIT_FAILED), 1), else_=0))
+    row = conn.execute(
+        select(func.count(), func.coalesce(failed, 0)).where(
+            d.status.in_(DEBIT_DECIDED), d.month >= first, d.month <= last
+        )
+    ).one()
+    return FailureShare(failed=int(row[1]), decided=int(row[0]))
+
+
+def swish_failures(conn: Connection, as_of: date) -> FailureShare:
+    """Recurring Swish (consent, month) pairs of the 12 months up to ``as_of`` with no PAID
+    attempt and none still open (declined or failed, retry included), of all decided: paid, or
+    with every attempt final. One grouped subquery, counted in the database."""
+    p = t.swish_recurring_payments.c
+    first, last = months_back(as_of)
+    paid = func.max(case((p.status == SWISH_PAID, 1), else_=0))
+    still_open = func.max(case((p.status.in_(SWISH_FINAL), 0), else_=1))
+    months = (
+        select(paid.label("paid"))
+        .where(p.month >= first, p.month <= last)
+        .group_by(p.consent_id, p.month)
+        .having(or_(paid == 1, still_open == 0))
+        .subquery()
+    )
+    row = conn.execute(
+        select(func.count(), func.coalesce(func.sum(1 - months.c.paid), 0)).select_from(months)
+    ).one()
+    return FailureShare(failed=int(row[1]), decided=int(row[0]))

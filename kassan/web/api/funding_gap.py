@@ -66,6 +66,19 @@ class CancellationsSchema(Schema):
     monthly_rate = fields.String(metadata={"example": "0.016667"})
 
 
+class FailureShareSchema(Schema):
+    failed = fields.Integer()
+    decided = fields.Integer()
+    share = fields.String(metadata={"example": "0.050000"})
+
+
+class FailuresSchema(Schema):
+    """Each channel's monthly debits of the 12 months up to ``as_of``: failed of decided."""
+
+    autogiro = fields.Nested(FailureShareSchema)
+    swish = fields.Nested(FailureShareSchema)
+
+
 class FundingGapSchema(Schema):
     year = fields.Integer()
     as_of = fields.String()
@@ -76,6 +89,7 @@ class FundingGapSchema(Schema):
     median_monthly_gift = fields.String()
     median_is_fallback = fields.Boolean()
     cancellations = fields.Nested(CancellationsSchema)
+    failures = fields.Nested(FailuresSchema)
     networks = fields.List(fields.Nested(NetworkGapSchema))
     unrestricted = fields.Nested(FiguresSchema, allow_none=True)
     total = fields.Nested(FiguresSchema)
