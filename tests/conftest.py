@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,24 @@ _counter = itertools.count()
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"kassan database: {BACKEND}"
+
+
+_WORKER_THREADS = ("bank-import-worker", "stripe-applier")
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_outlives_its_test() -> Iterator[None]:
+    """A test that starts an app's background worker (an app made as in production, or with
+    autostart) ends it (``appliers.stop``): a worker left running polls a database that is gone,
+    and its threads race the next tests'."""
+    before = {t for t in threading.enumerate() if t.name in _WORKER_THREADS}
+    yield
+    left = [
+        t.name
+        for t in threading.enumerate()
+        if t.name in _WORKER_THREADS and t not in before and t.is_alive()
+    ]
+    assert not left, f"background workers still running after the test: {left}"
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import update
 
+from kassan.web import appliers
 from kassan.web.app import create_app
 from kassan.web.auth import role_required
 from ledger.db import tables as t
@@ -246,6 +247,9 @@ def test_production_starts_with_its_secrets_and_sends_hsts(monkeypatch, tmp_path
         response = app.test_client().get("/login")
         assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     finally:
+        # a production app starts its bank-import worker with the process: end it with the
+        # test, or it polls this test's deleted database for the rest of the run
+        appliers.stop(app)
         app.extensions["kassan.engine"].dispose()
 
 
