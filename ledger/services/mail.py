@@ -131,6 +131,16 @@ def donor_token(secret_key: str, contributor_id: int) -> str:
     return URLSafeTimedSerializer(secret_key, salt=DONOR_SALT).dumps(contributor_id)
 
 
+# How the donor paid, as the receipt names it (``gifts.channel``).
+CHANNEL_NAMES = {
+    "card": "Kort",
+    "swish": "Swish",
+    "bankgiro": "Bankgiro",
+    "invoice": "Faktura",
+    "autogiro": "Autogiro",
+}
+
+
 def enqueue_receipt(
     conn: Connection,
     gift_public_id: str,
@@ -165,6 +175,7 @@ def enqueue_receipt(
         amount=str(Money(amount_ore, gift.currency)),
         paid_on=format_date(paid_on, "long", locale="sv_SE"),
         payment_ref=payment_ref,
+        channel=CHANNEL_NAMES.get(gift.channel, gift.channel),
         stop_url=stop_url,
         donor_url=donor_url,
         organisation=cfg.get("ORGANISATION_NAME"),

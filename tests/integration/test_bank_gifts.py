@@ -65,6 +65,14 @@ def _mails(engine: Engine) -> list[tuple[str, str]]:
         return [tuple(r) for r in conn.execute(select(o.dedupe_key, o.to_addr).order_by(o.id))]
 
 
+def _paid_by(engine: Engine) -> list[str]:
+    """The receipts' "Betalsätt" lines, as the donors read them."""
+    o = t.email_outbox.c
+    with engine.connect() as conn:
+        bodies = conn.execute(select(o.body_text).order_by(o.id)).scalars()
+        return [ln for body in bodies for ln in body.splitlines() if ln.startswith("Betalsätt")]
+
+
 def test_a_bankgiro_gift_paid_by_a_bank_line_is_paid_and_thanked_once(engine):
     public_id, plan = _gift(engine, "200", "bankgiro")
     part = Entry((Tx(5_000, "P1", ocr=plan.reference, name="Anna"),), DAY, "E1")
@@ -75,6 +83,7 @@ def test_a_bankgiro_gift_paid_by_a_bank_line_is_paid_and_thanked_once(engine):
     import_ours(engine, camt_bytes([rest]), "dag2.054.xml", mail_config=CONFIG)
     assert _status(engine, public_id) == "paid"
     assert _mails(engine) == [(f"receipt:{public_id}:bank:P2", "anna@example.se")]
+    assert _paid_by(engine) == ["Betalsätt:   Bankgiro"]  # not "Kort"
     # the day's statement reports both payments again: confirmed, nothing booked or sent twice
     both = [part, rest]
     statement = camt_bytes(both, kind="053", statement=Statement(both))
@@ -110,6 +119,7 @@ def test_a_swish_qr_gift_matched_at_the_desk_is_paid_and_thanked(engine):
         )
     assert _status(engine, public_id) == "paid"
     assert [k for k, _ in _mails(engine)] == [f"receipt:{public_id}:desk:swishgift1:1"]
+    assert _paid_by(engine) == ["Betalsätt:   Swish"]
 
 
 def _swish_report(rows: list[tuple[str, int, str, str]]) -> bytes:

@@ -93,6 +93,7 @@ def test_a_receipt_is_sent_through_smtp_with_the_gifts_details(engine, smtp):
     assert f"1{NBSP}234,50{NBSP}kr" in body
     assert "Fred och demokrati" in body and "28 november 2026" in body
     assert "Engångsgåva" in body and "pi_123" in body and "/sluta/" not in body
+    assert "Betalsätt:   Kort" in body  # a card gift (the form's default channel)
     (row,) = _outbox(engine)
     assert row.sent_at is not None and row.attempts == 1 and row.last_error is None
     assert mail.send_due(engine, {**CONFIG, "SMTP_URL": url}).sent == 0  # never twice
