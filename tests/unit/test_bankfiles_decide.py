@@ -428,6 +428,16 @@ def test_another_amount_another_day_or_no_autogiro_word_confirms_no_deposit():
     assert decide([_line()], found)[0].kind == MatchKind.UNMATCHED  # a plain bankgiro credit
 
 
+def test_an_autogiro_debit_confirms_a_refund_section_never_a_deposit_of_the_same_size():
+    found = Found(deposits=[_deposit(), _deposit(4, -500_00)])
+    (out,) = decide([_line(-500_00, channel=AUTOGIRO)], found)
+    assert (out.kind, out.deposit_id, out.entry_id) == (MatchKind.CONFIRMED, 4, 44)
+    assert out.note == "Autogiro-återbetalning 2026-03-16 (2 st)"
+    refund_only = Found(deposits=[_deposit(4, -500_00)])
+    assert decide([_line(channel=AUTOGIRO)], refund_only)[0].kind == MatchKind.UNMATCHED
+    assert decide([_line(-500_00)], refund_only)[0].kind == MatchKind.UNMATCHED  # no Autogiro
+
+
 def test_a_conflict_names_every_difference():
     booked = Booked(41, Money(400_00, "SEK"), date(2026, 3, 15))
     (match,) = decide([_line()], Found(booked={"bank:1": booked}))

@@ -8,7 +8,10 @@ Money once (``ledger.services.autogiro.deposits``): each TK15 section is the day
 our bank account, which the bank's camt also reports. When that bank line came first (booked
 1930/2890, waiting in suspense), the section's debits book out of suspense (2890/3993) instead
 of from 1930 again, and the line's open amount drops by as much; otherwise the section is kept
-as a deposit for the bank line to confirm when it comes.
+as a deposit for the bank line to confirm when it comes. A TK16/TK17 section (payouts and
+refunds: one debit on our account) is tied to the bank's debit line the same way (3993/2890
+when the line came first), kept as a deposit of negative amount. A section whose bank line
+finance allocated at the desk already books nothing: its records are conflicts for finance.
 
 Keys follow the bank files' rule: a key names Bankgirot's payment (payee bankgiro, payer number,
 day, kind), and a key already booked is "already booked" only when the entry says the same
@@ -27,6 +30,7 @@ from sqlalchemy import Connection
 from ledger.chart import BANK, GIFT_INCOME, POSTING_RULES, SUSPENSE
 from ledger.entries import Draft, LineDraft, PostedEntry
 from ledger.errors import MandateNotFound
+from ledger.money import Money
 from ledger.services import journal
 from ledger.services.autogiro import deposits, mandates, orders
 from ledger.services.posting.booking import post
@@ -39,6 +43,7 @@ __all__ = ["SERIES", "book_specification", "mandate_or_none", "month_of"]
 
 SERIES = "G"
 _MONTH = re.compile(r"(\d{4}-\d{2})")
+_SIGN = {"15": 1, "16": -1, "17": -1}  # TK15 deposits money in; TK16/TK17 take it out
 _FAILED = {
     PaymentStatus.INSUFFICIENT_FUNDS: DebitStatus.FAILED,
     PaymentStatus.NO_MANDATE: DebitStatus.FAILED,
@@ -119,7 +124,7 @@ def _payment(
     p: PaymentResult | Refund,
     via: _Via | None,
 ) -> int | None:
-    """Book one record; the entry that holds an approved debit (None: none does)."""
+    """Book one record; the entry that holds it when approved (None: none does)."""
     payer = int(p.payer_number)
     mandate = mandate_or_none(conn, payer)
     incoming = isinstance(p, PaymentResult) and p.direction is Direction.DEBIT
@@ -153,10 +158,14 @@ def _payment(
         if mandate is None:  # 2890 to 2890: it stays on the bank line, in suspense
             what += f", kvar på bankrad {via.line.id}"
             result.already.append(Outcome(p.line, payer, p.amount, what))
-            result.already_ore += p.amount.ore
+            result.already_ore += sign * p.amount.ore
             return None
-        debit_account = SUSPENSE  # the bank line brought it to 1930 already
-        what += f", ur 2890 (bankrad {via.line.id})"
+        # the bank line moved the money on 1930 already: it comes out of (or goes back to) 2890
+        if incoming:
+            debit_account = SUSPENSE
+        else:
+            credit_account = SUSPENSE
+        what += f", {'ur' if incoming else 'mot'} 2890 (bankrad {via.line.id})"
     lines = (
         LineDraft.debit(debit_account, p.amount, **(dims if debit_account == GIFT_INCOME else {})),
         LineDraft.credit(
@@ -174,34 +183,63 @@ def _payment(
         orders.set_debit_status(conn, debit.id, DebitStatus.APPROVED, entry_id)
     if new and code == "77" and debit is not None:
         orders.set_debit_status(conn, debit.id, DebitStatus.REFUNDED)
-    return entry_id if incoming else None
+    return entry_id
 
 
 def book_specification(
     conn: Connection, parsed: AutogiroFile, bankgiro: str, file_id: int, result: AutogiroImport
 ) -> None:
     """Book the specification ``parsed`` (kept as ``file_id``) for our ``bankgiro``."""
-    sign = {"15": 1, "16": -1, "17": -1}
-    result.file_ore = sum(sign[s.code] * s.amount.ore for s in parsed.of(Section))
+    result.file_ore = sum(_signed(s).ore for s in parsed.of(Section))
     slugs = journal.network_slugs(conn)
-    deposits_in = [s for s in parsed.of(Section) if s.code == "15" and s.amount.ore > 0]
+    sections = [s for s in parsed.of(Section) if s.amount.ore > 0]
     via: dict[int, _Via] = {}
-    for s in deposits_in:
-        line = deposits.bank_line_waiting(conn, s.day, s.amount)
+    allocated: dict[int, Any] = {}  # section line -> the bank line finance allocated already
+    for s in sections:
+        line = deposits.bank_line_waiting(conn, s.day, _signed(s))
         if line is not None and all(v.line.id != line.id for v in via.values()):
             via[s.line] = _Via(line)
-    held: dict[int, list[int | None]] = {}  # section line -> its approved debits' entries
+            continue
+        line = deposits.bank_line_allocated(conn, s.day, _signed(s))
+        if line is not None and all(x.id != line.id for x in allocated.values()):
+            allocated[s.line] = line
+    held: dict[int, list[int | None]] = {}  # section line -> its approved records' entries
     for p in parsed.records:
         if not isinstance(p, PaymentResult | Refund):
             continue
-        if not isinstance(p, PaymentResult):
-            _payment(conn, bankgiro, result, slugs, p, None)
+        approved = isinstance(p, Refund) or p.status is PaymentStatus.APPROVED
+        if approved and p.section in allocated:
+            _held_by_finance(result, p, allocated[p.section])
             continue
         entry_id = _payment(conn, bankgiro, result, slugs, p, via.get(p.section))
-        if p.status is PaymentStatus.APPROVED and p.direction is Direction.DEBIT:
+        if approved:
             held.setdefault(p.section, []).append(entry_id)
-    for s in deposits_in:
-        _deposit(conn, file_id, s, via.get(s.line), held.get(s.line, []))
+    for s in sections:
+        if s.line not in allocated:
+            _deposit(conn, file_id, s, via.get(s.line), held.get(s.line, []))
+
+
+def _signed(s: Section) -> Money:
+    """The section's money as the bank reports it: a deposit in, payouts and refunds out."""
+    return Money(_SIGN[s.code] * s.amount.ore, s.amount.currency)
+
+
+def _held_by_finance(result: AutogiroImport, p: PaymentResult | Refund, line: Any) -> None:
+    """The bank line that brought this section's money was allocated by finance at the desk
+    before the specification came: booking the record would put the money on 1930 a second
+    time, and where finance put it is finance's call. Listed as a conflict, booked nowhere."""
+    kind = "återbetalning" if isinstance(p, Refund) else "dragning"
+    if isinstance(p, PaymentResult) and p.direction is not Direction.DEBIT:
+        kind = "utbetalning"
+    result.conflicts.append(
+        Outcome(
+            p.line,
+            int(p.payer_number),
+            p.amount,
+            f"{kind} bokförs inte: bankrad {line.id} ({line.booking_date.isoformat()}) med "
+            "samma belopp är redan fördelad av ekonomi; pengarna finns redan på 1930",
+        )
+    )
 
 
 def _deposit(
@@ -212,13 +250,15 @@ def _deposit(
     deposit, for a bank line to confirm later. A section some of whose debits were conflicts
     stays out: its bank line then waits in suspense for finance, never confirmed."""
     entries = [e for e in held if e is not None]
+    amount = _signed(s)
     if via is not None:
         entries = [e for e in entries if not deposits.linked(conn, [e])]
         if via.moved_ore:
-            note = f"Autogiro-insättning {s.day.isoformat()}: fördelad av betalningsspecifikationen"
+            kind = "insättning" if amount.ore > 0 else "återbetalning"
+            note = f"Autogiro-{kind} {s.day.isoformat()}: fördelad av betalningsspecifikationen"
             deposits.take(conn, via.line.id, via.moved_ore, note)
-        deposits.record(conn, file_id, s.line, s.day, s.amount, entries, via.line.id)
+        deposits.record(conn, file_id, s.line, s.day, amount, entries, via.line.id)
         return
     if not entries or len(entries) != len(held) or deposits.linked(conn, entries):
         return
-    deposits.record(conn, file_id, s.line, s.day, s.amount, entries)
+    deposits.record(conn, file_id, s.line, s.day, amount, entries)

@@ -173,9 +173,10 @@ def _swish_reference(entry: Fields, tx: Fields) -> tuple[bool, str | None]:
 
 
 def _autogiro(entry: Fields, tx: Fields) -> bool:
-    """Whether the entry is Bankgirot's deposit of Autogiro debits (docs/autogiro.md, "How an
-    Autogiro deposit is recognised"): the ISO family IDDT (issued direct debits, the payee's
-    side of a direct debit), or the word "Autogiro" in the bank's own code or texts."""
+    """Whether the entry is Bankgirot's deposit of Autogiro debits, or (money out) its debit of
+    the payouts and refunds to payers (docs/autogiro.md, "How an Autogiro deposit is
+    recognised"): the ISO family IDDT (issued direct debits, the payee's side of a direct
+    debit), or the word "Autogiro" in the bank's own code or texts."""
     if entry.get("BkTxCd/Domn/Fmly/Cd") == "IDDT":
         return True
     texts = (
@@ -250,7 +251,7 @@ class _Shared:
             channel = SWISH
         elif entry.get("BkTxCd/Domn/Fmly/Cd") == "CCRD":
             channel = CARD
-        elif amount.ore > 0 and _autogiro(entry, t):
+        elif _autogiro(entry, t):
             channel = AUTOGIRO
         else:
             channel = BANKGIRO if self.ctx.bankgiro else TRANSFER

@@ -12,7 +12,8 @@ so every step can be tested on its own. For each payment, in this order:
    text with the same amount, else the one payout of that amount within two days); or it is
    Bankgirot's deposit of a day's Autogiro debits (a line the bank file calls Autogiro, of a
    deposit's amount, on its payment day or up to two banking days later) that the payment
-   specification booked already;
+   specification booked already, or (money out) Bankgirot's debit of a section's payouts and
+   refunds to payers, kept the same way with a negative amount;
    ``conflict``: the key (or the Swish order id, or the payout id) is booked, but the booking
    says something else. A key is never proof: the line is neither booked nor confirmed, it
    waits for finance staff beside the entry it collides with;
@@ -22,7 +23,8 @@ so every step can be tested on its own. For each payment, in this order:
 4. ``amount_name``: exactly one open expected payment wants this amount from this payer name;
 5. ``unmatched``: nothing; the importer books it to suspense.
 
-Money out is never matched here: it goes to suspense, and finance staff allocate it.
+Money out is matched here only by its key or as an Autogiro refund section: the rest goes to
+suspense, and finance staff allocate it.
 """
 
 from __future__ import annotations
@@ -147,7 +149,8 @@ class Payout(NamedTuple):
 
 class Deposit(NamedTuple):
     """An Autogiro deposit the payment specification booked, no bank line's yet: the bank
-    may report it from ``first`` (the payment day) to ``last``."""
+    may report it from ``first`` (the payment day) to ``last``. ``ore`` is signed as a bank
+    line: below zero for a section of payouts and refunds (money out)."""
 
     id: int
     entry_id: int  # its first entry, which the confirming line points to
@@ -222,7 +225,7 @@ def decide(
             continue
         first_key[ln.key] = _said(ln)
         if not ln.is_credit:
-            out.append(Match(MatchKind.UNMATCHED))
+            out.append(_confirmed_deposit(ln, found, taken) or Match(MatchKind.UNMATCHED))
             continue
         out.append(_credit(ln, structured, in_text, found, taken))
     return out
@@ -255,15 +258,9 @@ def _credit(
     if payout is not None:
         taken.add(payout)
         return Match(MatchKind.CONFIRMED, entry_id=payout, note="Stripe-utbetalning")
-    deposit = _deposit(ln, found.deposits, taken)
+    deposit = _confirmed_deposit(ln, found, taken)
     if deposit is not None:
-        taken.add(deposit.entry_id)
-        return Match(
-            MatchKind.CONFIRMED,
-            entry_id=deposit.entry_id,
-            note=f"Autogiro-insättning {deposit.first.isoformat()} ({deposit.entries} dragningar)",
-            deposit_id=deposit.id,
-        )
+        return deposit
     name = _name(ln.payer_name)
     if name:
         hits = [
@@ -314,9 +311,29 @@ def _payout_by_amount(ln: BankLine, payouts: Sequence[Payout], taken: set[int]) 
     return near[0] if len(near) == 1 else None
 
 
+def _confirmed_deposit(ln: BankLine, found: Found, taken: set[int]) -> Match | None:
+    """The line confirmed as an Autogiro deposit (money in) or as the debit of a section's
+    payouts and refunds to payers (money out, a deposit of negative amount); None: it is none."""
+    deposit = _deposit(ln, found.deposits, taken)
+    if deposit is None:
+        return None
+    taken.add(deposit.entry_id)
+    day, n = deposit.first.isoformat(), deposit.entries
+    return Match(
+        MatchKind.CONFIRMED,
+        entry_id=deposit.entry_id,
+        note=(
+            f"Autogiro-insättning {day} ({n} dragningar)"
+            if deposit.ore > 0
+            else f"Autogiro-återbetalning {day} ({n} st)"
+        ),
+        deposit_id=deposit.id,
+    )
+
+
 def _deposit(ln: BankLine, deposits: Sequence[Deposit], taken: set[int]) -> Deposit | None:
-    """The oldest deposit this Autogiro line can be: the same amount to the öre, in its days.
-    Another amount is never a deposit: the line waits in suspense for finance."""
+    """The oldest deposit this Autogiro line can be: the same signed amount to the öre, in its
+    days. Another amount is never a deposit: the line waits in suspense for finance."""
     if ln.channel != AUTOGIRO:
         return None
     return next(

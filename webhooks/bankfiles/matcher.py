@@ -130,7 +130,8 @@ def _payouts(conn: Connection, lines: list[BankLine]) -> list[Payout]:
 
 
 def _deposits(lines: list[BankLine], conn: Connection) -> list[Deposit]:
-    """Autogiro deposits booked from Bankgirot's side around these days, no bank line's yet."""
+    """Autogiro deposits (and, negative, sections of refunds) booked from Bankgirot's side
+    around these days, no bank line's yet."""
     days = [ln.booking_date for ln in lines if ln.channel == AUTOGIRO]
     if not days:
         return []
@@ -156,6 +157,7 @@ def match_batch(conn: Connection, lines: list[BankLine]) -> list[Match]:
         if ln.is_credit and ln.key not in booked and not any(r in by_ref for r in [s, *found])
     ]
     payouts = _payouts(conn, rest)
-    found_deposits = _deposits(rest, conn)
+    outgoing = [ln for ln in lines if not ln.is_credit and ln.key not in booked]
+    found_deposits = _deposits(rest + outgoing, conn)  # Autogiro refunds leave as one debit
     by_amount = expected.open_by_amounts(conn, {ln.amount.ore for ln in rest})
     return decide(lines, Found(booked, by_ref, swish, payouts, found_deposits, by_amount), refs)

@@ -103,7 +103,8 @@ autogiro_debits = Table(
 # Bankgirot puts into our bank account as one credit. ``bank_line_id`` is that credit in a bank
 # file once Kassan has seen it (UNIQUE: one bank line is one deposit); the entries are the
 # section's Autogiro entries (UNIQUE: an entry belongs to one deposit), so the krona is on 1930
-# once whichever report comes first (docs/autogiro.md, "Money once").
+# once whichever report comes first (docs/autogiro.md, "Money once"). A TK16/TK17 section (payouts
+# and refunds: one debit on our account) is kept the same way with a negative amount (0026).
 autogiro_deposits = Table(
     "autogiro_deposits",
     metadata,
@@ -118,7 +119,7 @@ autogiro_deposits = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("file_id", "line", name="uq_autogiro_deposits_section"),
     UniqueConstraint("bank_line_id", name="uq_autogiro_deposits_bank_line"),
-    CheckConstraint("amount_ore > 0", name="ck_autogiro_deposits_amount"),
+    CheckConstraint("amount_ore <> 0", name="ck_autogiro_deposits_amount"),
 )
 
 autogiro_deposit_entries = Table(

@@ -12,6 +12,10 @@ whichever comes second books nothing new on 1930:
   (``bank_line_waiting``), books each debit out of suspense (2890/3993) instead of from 1930,
   ``take``\\ s that much off the line's open amount and records the deposit with its line.
 
+A TK16/TK17 section (payouts and refunds to payers, booked 3993/1930) leaves our account as one
+debit, which the bank file reports too: it is kept the same way with a negative amount, and the
+bank's debit line confirms it, or brought it first (1930/2890 out of suspense: 3993/2890).
+
 UNIQUE on the bank line and on each entry is what keeps one bank line from confirming two
 deposits, and one entry from being in two.
 """
@@ -23,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
 from ledger.banking_days import banking_days_after
 from ledger.db import tables as t
@@ -33,6 +37,7 @@ from ledger.money import Money
 __all__ = [
     "DEPOSIT_DAYS",
     "OpenDeposit",
+    "bank_line_allocated",
     "bank_line_waiting",
     "claim",
     "latest_day",
@@ -148,26 +153,46 @@ def claim(conn: Connection, deposit_id: int, bank_line_id: int) -> None:
 
 def bank_line_waiting(conn: Connection, day: date, amount: Money) -> Any | None:
     """The bank line, locked, that brought the deposit of payment day ``day`` before its
-    specification: money in that the bank file called Autogiro, of exactly this amount, on
-    ``day`` or up to ``DEPOSIT_DAYS`` banking days later, wholly in suspense (nothing matched
-    or allocated: open amount equal to the amount) and no deposit's yet."""
-    b, d = t.bank_lines.c, t.autogiro_deposits.c
-    taken = select(d.bank_line_id).where(d.bank_line_id == b.id).exists()
+    specification: a line the bank file called Autogiro, of exactly this amount (signed: money
+    out below zero), on ``day`` or up to ``DEPOSIT_DAYS`` banking days later, wholly in
+    suspense (nothing matched or allocated: open amount equal to the amount) and no deposit's
+    yet."""
+    b = t.bank_lines.c
     return conn.execute(
-        select(t.bank_lines)
-        .where(
-            b.direction == "in",
-            b.channel == AUTOGIRO_CHANNEL,
-            b.amount_ore == amount.ore,
-            b.currency == amount.currency,
-            b.open_ore == b.amount_ore,
-            b.booking_date.between(day, latest_day(day)),
-            ~taken,
-        )
+        _autogiro_lines(day, amount)
+        .where(b.open_ore == b.amount_ore)
         .order_by(b.booking_date, b.id)
         .limit(1)
         .with_for_update()
     ).first()
+
+
+def bank_line_allocated(conn: Connection, day: date, amount: Money) -> Any | None:
+    """The bank line that brought the deposit of payment day ``day`` and that finance has
+    allocated since, wholly or partly, at the desk (``ledger.services.reconcile``): the
+    specification must not book its money to 1930 a second time, nor guess where finance
+    put it."""
+    b, a = t.bank_lines.c, t.bank_line_allocations.c
+    allocated = select(a.id).where(a.line_id == b.id, a.reversal_entry_id.is_(None)).exists()
+    return conn.execute(
+        _autogiro_lines(day, amount)
+        .where(b.match_kind == "unmatched", b.open_ore < b.amount_ore, allocated)
+        .order_by(b.booking_date, b.id)
+        .limit(1)
+    ).first()
+
+
+def _autogiro_lines(day: date, amount: Money) -> Select[Any]:
+    b, d = t.bank_lines.c, t.autogiro_deposits.c
+    taken = select(d.bank_line_id).where(d.bank_line_id == b.id).exists()
+    return select(t.bank_lines).where(
+        b.direction == ("in" if amount.ore > 0 else "out"),
+        b.channel == AUTOGIRO_CHANNEL,
+        b.amount_ore == abs(amount.ore),
+        b.currency == amount.currency,
+        b.booking_date.between(day, latest_day(day)),
+        ~taken,
+    )
 
 
 def take(conn: Connection, line_id: int, ore: int, note: str) -> None:
