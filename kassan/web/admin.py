@@ -33,6 +33,7 @@ from ledger.errors import DimensionNotFound, DimensionRefused
 from ledger.money import parse_amount
 from ledger.services import contributors, dimensions, merge, networks, personal_data, pii
 from ledger.statuses import NetworkStatus
+from webhooks.autogiro import personal
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 STAFF = ("admin", "finance")
@@ -166,6 +167,7 @@ def contributor_export(contributor_id: int) -> Response:
     try:
         with get_engine(current_app).connect() as conn:
             data = personal_data.export(conn, pii.cipher(current_app.config), contributor_id)
+            data["autogiro_files"] = personal.listed(personal.held_files(conn, contributor_id))
     except DimensionNotFound:
         abort(404)
     body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -10,7 +10,9 @@ body), while mail not yet sent is dropped. What it keeps, because
 Bokföringslagen (7 kap. 2 §) requires it until the end of the seventh year after the fiscal
 year: the journal entries and their amounts (whose texts name a bank line, gift or invoice,
 never a person, so ``verify`` passes unchanged), the invoices as issued, and the bank files as
-the bank sent them. Only a person's ``id`` joins the two.
+the bank sent them, and the Autogiro files to and from Bankgirot (listed and dated by
+``webhooks.autogiro.personal``, which reads them with the Autogiro parser). Only a person's
+``id`` joins the two.
 """
 
 from __future__ import annotations

@@ -59,6 +59,7 @@ def test_finance_downloads_a_persons_data_as_json_and_leadership_may_not(app, cl
     )
     person = response.get_json()["contributor"]
     assert (person["name"], person["personnummer"]) == ("Sara Lind", "19811218-9876")
+    assert response.get_json()["autogiro_files"] == []  # no mandate: no Autogiro file names her
     assert client.get("/admin/contributors/999/personuppgifter.json").status_code == 404
 
 
