@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from flask import current_app, redirect, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from kassan.web.database import get_engine
@@ -31,7 +32,8 @@ def offered() -> bool:
 
 
 def consent_text() -> str:
-    return signup.consent_for(current_app.config)
+    """The consent in the page's language: the same text is kept with the mandate."""
+    return signup.consent_for(current_app.config, _)
 
 
 def _text(form: Mapping[str, str], name: str) -> str:
@@ -39,11 +41,12 @@ def _text(form: Mapping[str, str], name: str) -> str:
 
 
 def check(form: Mapping[str, str]) -> dict[str, str]:
-    """Every problem with the mandate's fields, keyed by field, in Swedish naming the field."""
+    """Every problem with the mandate's fields, keyed by field, naming the field (Swedish, or
+    the page's language)."""
     errors: dict[str, str] = {}
     identity = _text(form, "ag_identity")
     if not identity:
-        errors["ag_identity"] = (
+        errors["ag_identity"] = _(
             "Personnummer eller organisationsnummer för Autogiro: skriv kontoägarens nummer "
             "(ÅÅÅÅMMDD-NNNN eller NNNNNN-NNNN)."
         )
@@ -51,25 +54,25 @@ def check(form: Mapping[str, str]) -> dict[str, str]:
         try:
             mandates.identity_number(identity)
         except MandateRefused:
-            errors["ag_identity"] = (
+            errors["ag_identity"] = _(
                 "Personnummer eller organisationsnummer för Autogiro stämmer inte. "
                 "Kontrollera siffrorna."
             )
     clearing, account = _text(form, "ag_clearing"), _text(form, "ag_account")
     if not clearing:
-        errors["ag_clearing"] = "Clearingnummer: skriv bankens fyra eller fem siffror."
+        errors["ag_clearing"] = _("Clearingnummer: skriv bankens fyra eller fem siffror.")
     if not account:
-        errors["ag_account"] = "Kontonummer: skriv kontonumret utan clearingnummer."
+        errors["ag_account"] = _("Kontonummer: skriv kontonumret utan clearingnummer.")
     if clearing and account:
         try:
             mandates.bank_account(clearing, account)
         except MandateRefused:
-            errors["ag_account"] = (
+            errors["ag_account"] = _(
                 "Kontonummer: clearingnummer och kontonummer stämmer inte för någon svensk bank. "
                 "Kontrollera siffrorna."
             )
     if form.get("ag_consent") != "1":
-        errors["ag_consent"] = (
+        errors["ag_consent"] = _(
             "Medgivande: kryssa i att du har läst och godkänner villkoren för Autogiro."
         )
     return errors
@@ -87,5 +90,6 @@ def start(public_id: str, form: Mapping[str, str]) -> Response:
             _text(form, "ag_clearing"),
             _text(form, "ag_account"),
             date.today(),
+            _,
         )
     return redirect(url_for("donate.thanks", public_id=public_id), code=303)

@@ -6,16 +6,26 @@ is given and to keep them: the text below is shown on the form and stored with e
 follows the parts of Bankgirot's "Medgivande till betalning via Autogiro" (the mandate, the
 notice before each debit, funds on the account, withdrawing the mandate, the end of the
 service, personal data) in this organisation's words; before going live the organisation
-checks it against Bankgirot's current terms (docs/autogiro.md).
+checks it against Bankgirot's current terms (docs/autogiro.md). The text is marked with ``N_``
+so the web layer can show it in the donor's language (the English is in the web app's catalog);
+the text stored with a mandate is the one the donor was shown.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 __all__ = ["VERSION", "consent_text"]
 
 VERSION = "2026-12"
 
-_TEXT = """\
+
+def N_(message: str) -> str:
+    """Marks a message for translation where it is shown, not where it is made."""
+    return message
+
+
+_TEXT = N_("""\
 Medgivande till betalning via Autogiro (villkor {version})
 
 Jag, betalaren, medger att {payee} (bankgiro {bankgiro}), betalningsmottagaren, får dra \
@@ -46,9 +56,10 @@ Personuppgifter: mitt personnummer eller organisationsnummer, clearing- och kont
 behandlas av betalningsmottagaren, av Bankgirocentralen BGC AB och av min bank för att \
 Autogiro ska fungera. Betalningsmottagaren sparar dem krypterade och använder dem bara till \
 mina betalningar via Autogiro.
-"""
+""")
 
 
-def consent_text(payee: str, bankgiro: str) -> str:
-    """The consent as the donor reads and gives it, for this payee and bankgiro number."""
-    return _TEXT.format(version=VERSION, payee=payee, bankgiro=bankgiro)
+def consent_text(payee: str, bankgiro: str, translate: Callable[[str], str] = N_) -> str:
+    """The consent as the donor reads and gives it, for this payee and bankgiro number, in
+    the language ``translate`` gives it (Swedish unless told)."""
+    return translate(_TEXT).format(version=VERSION, payee=payee, bankgiro=bankgiro)

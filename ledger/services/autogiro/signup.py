@@ -10,7 +10,7 @@ the stop link, ``PUBLIC_BASE_URL``, ``ORGANISATION_NAME``, ``BANKGIRO``, ``AUTOG
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -91,9 +91,10 @@ def _payee(config: Mapping[str, object]) -> tuple[str, str]:
     return str(config.get("ORGANISATION_NAME") or "Kassan"), str(config.get("BANKGIRO") or "")
 
 
-def consent_for(config: Mapping[str, object]) -> str:
-    """The consent text this organisation's donors read and give."""
-    return consent.consent_text(*_payee(config))
+def consent_for(config: Mapping[str, object], translate: Callable[[str], str] = consent.N_) -> str:
+    """The consent text this organisation's donors read and give, in the language
+    ``translate`` gives it (Swedish unless told)."""
+    return consent.consent_text(*_payee(config), translate=translate)
 
 
 def _day_text(day: date) -> str:
@@ -109,10 +110,12 @@ def sign_up(
     clearing: str,
     account: str,
     today: date,
+    translate: Callable[[str], str] = consent.N_,
 ) -> Signup:
     """Take the mandate in for a monthly Autogiro gift and queue its confirmation; the same
     gift again (a double submit) returns the mandate it has. ``MandateRefused`` names the
-    field (``identity``, ``account``) when a number fails its check."""
+    field (``identity``, ``account``) when a number fails its check. The consent text kept is
+    the one the donor was shown, in the language ``translate`` gives it."""
     gift = gifts.get_gift(conn, gift_public_id)
     if gift is None or gift.channel != "autogiro" or gift.frequency != "monthly":
         raise MandateRefused("gåvan är ingen månadsgåva via Autogiro", "gift")
@@ -120,7 +123,7 @@ def sign_up(
     existing = for_gift(conn, gift.id)
     if existing is not None:
         return Signup(existing.payer_number, first_debit(existing.created_at.date(), debit_day))
-    text = consent_for(config)
+    text = consent_for(config, translate)
     draft = mandates.MandateDraft(
         _contributor(conn, gift),
         gift.network_id,
