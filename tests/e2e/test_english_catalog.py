@@ -23,7 +23,7 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _GIFT = re.compile(r'name="gift" value="([0-9a-f]{32})"')
 
 
-def _english() -> dict[str, object]:
+def _english() -> dict[object, object]:
     with open(TRANSLATIONS / "en/LC_MESSAGES/messages.po", "rb") as po:
         catalog = read_po(po)
     return {m.id: m.string for m in catalog if m.id and not m.fuzzy}
@@ -113,9 +113,11 @@ def test_autogiro_mistakes_are_named_in_english_and_the_english_consent_is_kept(
 ):
     _offer_everything(app, engine)
     page = client.get("/n/fred?lang=en").get_data(as_text=True)
+    csrf, gift = _CSRF.search(page), _GIFT.search(page)
+    assert csrf is not None and gift is not None
     data = {
-        "csrf_token": _CSRF.search(page).group(1),
-        "gift": _GIFT.search(page).group(1),
+        "csrf_token": csrf.group(1),
+        "gift": gift.group(1),
         "amount": "200",
         "frequency": "monthly",
         "donor_kind": "person",

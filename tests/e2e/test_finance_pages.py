@@ -229,6 +229,22 @@ def _worked(app, client, response) -> str:
     return job_page
 
 
+def test_the_import_progress_page_reads_in_english_with_lang_en(finance):
+    path = SAMPLES / "bgmax" / "bankgiroinbetalningar_exempelfil_avtal-om-ocr-kontroll_sv.txt"
+    response = _upload(finance, path.read_bytes(), path.name)
+    assert response.status_code == 302
+    job_page = response.headers["Location"]
+
+    english = finance.get(f"{job_page}?lang=en").get_data(as_text=True)
+
+    assert f"<h1>Import of {html.escape(path.name)}</h1>" in english
+    assert "The file is saved and waiting to be imported." in english
+    assert "Log out" in english and "Reconciliation" in english
+    assert "väntar på att läsas in" not in english and "Logga ut" not in english
+    swedish = finance.get(f"{job_page}?lang=sv").get_data(as_text=True)
+    assert "Filen är sparad och väntar på att läsas in." in swedish
+
+
 def test_uploading_a_sample_bgmax_file_shows_its_totals_and_twice_is_refused(app, finance, engine):
     path = SAMPLES / "bgmax" / "bankgiroinbetalningar_exempelfil_avtal-om-ocr-kontroll_sv.txt"
     data = path.read_bytes()
