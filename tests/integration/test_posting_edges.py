@@ -10,12 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from ledger.db import tables as t
+from ledger.entries import Draft, LineDraft
 from ledger.errors import (
     AlreadyReversed,
     EntryNotFound,
     FiscalYearNotOpen,
     LedgerError,
     PeriodClosed,
+    UnknownAccount,
     UnknownDimension,
 )
 from ledger.services import periods, posting
@@ -109,4 +111,33 @@ def test_reversing_an_entry_that_does_not_exist_or_twice_is_refused_saying_why(e
     assert (twice.value.message, twice.value.field) == (
         f"B1 (2026) is already reversed by entry {mirror.id}",
         "id",
+    )
+
+
+def test_a_reversal_is_keyed_by_the_entry_it_reverses_and_bulk_entries_name_who_booked_them(
+    engine,
+):
+    with engine.begin() as conn:
+        original = posting.post(conn, gift())
+        mirror = posting.reverse(conn, original.id, on=date(2026, 3, 5))
+        posting.post_many(conn, [gift(key="bulk:1")], created_by=42)
+        e = t.journal_entries.c
+        who = conn.scalar(select(e.created_by).where(e.source_key == "bulk:1"))
+    assert (mirror.source_kind, mirror.source_key) == ("reversal", f"reversal:{original.id}")
+    assert who == 42
+
+
+def test_an_account_outside_the_chart_is_refused_naming_it_and_its_line(engine):
+    draft = gift()
+    bad = Draft(
+        draft.date,
+        draft.text,
+        (LineDraft("1930", 100, 0), LineDraft("9999", 0, 100)),
+        series="B",
+    )
+    with pytest.raises(UnknownAccount) as caught, engine.begin() as conn:
+        posting.post(conn, bad)
+    assert (caught.value.message, caught.value.field) == (
+        "account 9999 is not in the chart",
+        "lines[1].account",
     )
