@@ -201,7 +201,22 @@ def test_more_than_an_expected_payment_still_wants_is_refused(desk):
     with pytest.raises(DeskRefused) as refused, desk.begin() as conn:
         reconcile.allocate(conn, line.id, [reconcile.Part(target, 50_000)], token="overdue0001")
     assert f"referens {plan.reference} ({kr('400,00 kr')})" in refused.value.message
+    assert refused.value.field == "amount"
     assert _counts(desk) == counts
+
+
+def test_a_payment_that_waits_for_nothing_more_is_refused_naming_it(desk):
+    plan = _plan(desk, 50_000, "Lisa Berg")
+    target = reconcile.Target("expected", expected_payment_id=plan.id)
+    first, second = _line(desk, "OCR1").id, _line(desk, "K12").id
+    with desk.begin() as conn:
+        reconcile.allocate(conn, first, [reconcile.Part(target, 50_000)], token="paidfirst01")
+    with pytest.raises(DeskRefused) as refused, desk.begin() as conn:
+        reconcile.allocate(conn, second, [reconcile.Part(target, 100)], token="paidagain01")
+    assert (refused.value.message, refused.value.field) == (
+        f"Referens {plan.reference} väntar inte på pengar (paid).",
+        "target",
+    )
 
 
 def test_sending_money_back_needs_a_note_and_books_2890_against_the_bank(desk):

@@ -118,7 +118,11 @@ MODULES = (
         ),
         (U + "test_posting_prepare.py", I + "test_posting.py", I + "test_posting_edges.py"),
     ),
-    Module("reconcile", ("ledger/services/reconcile/*.py",), (I + "test_reconcile.py",)),
+    Module(
+        "reconcile",
+        ("ledger/services/reconcile/*.py",),
+        (I + "test_reconcile.py", I + "test_payout_in_the_bank_first.py"),
+    ),
     Module(
         "stripe_bookings",
         ("webhooks/stripe/bookings.py", "webhooks/stripe/payouts.py"),
@@ -127,6 +131,7 @@ MODULES = (
             I + "test_stripe_payments.py",
             I + "test_stripe_refunds_disputes_payouts.py",
             I + "test_stripe_money_back.py",
+            I + "test_payout_in_the_bank_first.py",
         ),
     ),
     Module(
