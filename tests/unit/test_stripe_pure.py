@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import stripe
@@ -106,3 +107,21 @@ def test_a_payout_larger_than_its_transactions_shows_the_difference():
     check = payouts.reconcile(payout, [_txn("charge", 9_500)])
 
     assert check.difference_ore == 500
+
+
+def test_a_payout_leaves_out_every_payout_transaction_and_every_one_sourced_by_itself():
+    payout = resource("payout", id="po_3", amount=9_500, currency="sek")
+    txns = [
+        _txn("charge", 9_500),
+        _txn("payout", -1_000, "po_earlier"),  # another payout's own line
+        _txn("payout_cancel", 1_000, "po_3"),  # a line of this payout's own
+    ]
+    check = payouts.reconcile(payout, txns)
+    assert (check.transactions_ore, check.transaction_count, check.difference_ore) == (9_500, 1, 0)
+
+
+def test_a_stripe_timestamp_is_booked_on_its_swedish_day():
+    assert booking_date(1_764_543_600) == date(2025, 12, 1)  # 23:00 UTC, 00:00 in Sweden
+    assert booking_date(1_764_543_599) == date(2025, 11, 30)
+    today = datetime.now(ZoneInfo("Europe/Stockholm")).date()
+    assert booking_date(None) in (today, today + timedelta(days=1))
