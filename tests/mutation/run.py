@@ -29,7 +29,6 @@ import sys
 import time
 import tomllib
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -258,7 +257,14 @@ def run_module(module: Module) -> dict[str, object]:
         "finished": finished,
         "survivors": survivors,
         "seconds": round(time.monotonic() - started),
-        "date": date.today().isoformat(),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        or "?",
     }
     print(
         f"{module.name}: {killed} of {len(tried)} killed ({score:.1f} %)"
@@ -286,12 +292,12 @@ def write_table(results: list[dict[str, object]]) -> None:
         score = f"{result['score']} %{mark}" if result["finished"] else "did not run (see its log)"
         rows[str(result["module"])] = (
             f"| `{result['module']}` | {result['files']} | {result['mutants']} | "
-            f"{result['tried']}, {sampled} | {result['killed']} | {score} | {result['date']} |"
+            f"{result['tried']}, {sampled} | {result['killed']} | {score} | {result['commit']} |"
         )
     order = [m.name for m in MODULES]
     lines = [
         "",
-        "| module | files | mutants | tried | killed | score | run |",
+        "| module | files | mutants | tried | killed | score | code at |",
         "|---|---|---|---|---|---|---|",
         *(rows[name] for name in order if name in rows),
         "",
