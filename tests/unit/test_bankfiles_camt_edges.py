@@ -297,3 +297,43 @@ def test_an_account_without_a_number_in_another_currency_is_named_as_such():
     ((_, field, message),) = _refused(data)
     assert field == "Acct/Ccy"
     assert message.startswith("kontot (utan nummer) förs i EUR, inte i kronor (SEK)")
+
+
+def test_an_entry_of_issued_direct_debits_is_an_autogiro_line():
+    data = camt_bytes([Entry((Tx(300_00, "T1"),), DAY, "E1")])
+    data = data.replace(b"<Fmly><Cd>RCDT</Cd>", b"<Fmly><Cd>IDDT</Cd>")
+    assert _one_line(data).channel == "autogiro"
+
+
+def test_without_the_banks_own_code_the_iso_sub_family_names_the_transaction():
+    data = camt_bytes([Entry((Tx(300_00, "T1"),), DAY, "E1")])
+    data = re.sub(rb"<Prtry><Cd>BGINBET</Cd></Prtry>", b"", data)
+    assert _one_line(data).detail("bank_tx_code") == "DMCT"
+
+
+def test_a_bad_day_count_or_detail_amount_is_refused_naming_field_and_line():
+    data = camt_bytes([Entry((Tx(300_00, "T1"),), DAY, "E1")])
+    bad_day = data.replace(b"<BookgDt><Dt>2026-12-01</Dt>", b"<BookgDt><Dt>2026-13-01</Dt>")
+    ((_, field, message),) = _refused(bad_day)
+    assert (field, message) == ("BookgDt", "BookgDt är inget datum: '2026-13-01'")
+    batch = camt_bytes([Entry((Tx(100_00, "T1"), Tx(200_00, "T2")), DAY, "E1")])
+    count = batch.replace(b"<NbOfTxs>2</NbOfTxs>", b"<NbOfTxs>tva</NbOfTxs>")
+    ((_, field, message),) = _refused(count)
+    assert (field, message) == ("Btch/NbOfTxs", "NbOfTxs är inget antal: 'tva'")
+    detail = camt_bytes([Entry((Tx(300_00, "T1"),), DAY, "E1")], version="08")
+    detail = detail.replace(b"<TxDtls>", b"<TxDtls>\n", 1)
+    at = detail.rindex(b'<Amt Ccy="SEK">300.00</Amt>')  # the transaction's, after the entry's
+    detail = detail[:at] + b'<Amt Ccy="SEK">3x</Amt>' + detail[at + 27 :]
+    ((line, field, message),) = _refused(detail)
+    assert line == _line_of(detail, b"<TxDtls>") and field == "Amt"
+
+
+def test_an_older_summary_with_its_net_on_the_debit_side_is_read_as_negative():
+    summary = {"TtlNtries/TtlNetNtryAmt": "179.50", "TtlNtries/CdtDbtInd": "DBIT"}
+    _, errors = _summary_tally().check_summary(summary, "K")
+    assert errors == [
+        (
+            "TxsSummry/TtlNtries/TtlNetNtry",
+            "filen säger nettobelopp -179.50, men filens poster ger 179.50",
+        )
+    ]
