@@ -20,7 +20,7 @@ from tests.support.bank_accounts import import_ours
 from tests.support.camt_files import IBAN, Entry, Statement, Tx, camt_bytes
 from webhooks.bankfiles.importer import read_file
 from webhooks.bankfiles.job_files import CHUNK_BYTES
-from webhooks.errors import BankFileConflict
+from webhooks.errors import BankFileConflict, BankFileInvalid
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples"
 BGMAX = SAMPLES / "bgmax" / "bankgiroinbetalningar_exempelfil_avtal-om-ocr-kontroll_sv.txt"
@@ -176,3 +176,11 @@ def test_one_ore_more_than_expected_waits_in_suspense(engine):
         )
     assert [tuple(r) for r in surplus] == [("3993", 1, 0), ("2890", 0, 1)]
     assert open_ore == 1
+
+
+def test_a_refused_flat_file_names_itself_in_every_fault(engine):
+    broken = BGMAX.read_bytes()[:-80]  # records back to back: the last, TK70, cut off
+    with pytest.raises(BankFileInvalid) as caught:
+        import_ours(engine, broken, "trasig.txt")
+    assert caught.value.errors
+    assert {e.file for e in caught.value.errors} == {"trasig.txt"}
