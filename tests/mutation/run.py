@@ -67,6 +67,7 @@ MODULES = (
             I + "test_bank_conflicts.py",
             I + "test_bank_import.py",
             I + "test_bank_gifts.py",
+            I + "test_autogiro_bank.py",
         ),
     ),
     Module(
