@@ -414,6 +414,7 @@ def test_an_allocation_records_its_target_amount_and_who_and_books_under_the_for
             conn, line.id, [reconcile.Part(target, 50_000)], token="tokenwho01", user_id=None
         )
         entry = journal.get_entry(conn, done.entry_id)
+        assert reconcile.allocations_for(conn, line.id) == [done]
     assert (done.line_id, done.kind, done.amount_ore) == (line.id, "expected", 50_000)
     assert (done.expected_payment_id, done.network_id, done.contributor_id) == (
         plan.id,
@@ -477,8 +478,11 @@ def test_an_undo_is_dated_as_asked_and_one_of_an_entry_reversed_elsewhere_record
         one, two = reconcile.allocate(
             conn, line.id, [_network_part(20_000), _network_part(30_000)], token="tokenundo01"
         )
-        undone = reconcile.undo(conn, one.id, on=LATER)
+        undone = reconcile.undo(conn, one.id, on=LATER, user_id=7)
         assert journal.get_entry(conn, undone.reversal_entry_id).date == LATER
+        e = t.journal_entries.c
+        who = conn.scalar(select(e.created_by).where(e.id == undone.reversal_entry_id))
+        assert who == 7
         elsewhere = posting.reverse(conn, two.entry_id, on=LATER)
         recorded = reconcile.undo(conn, two.id)
     assert recorded.reversal_entry_id == elsewhere.id

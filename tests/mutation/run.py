@@ -121,7 +121,7 @@ MODULES = (
     Module(
         "reconcile",
         ("ledger/services/reconcile/*.py",),
-        (I + "test_reconcile.py", I + "test_payout_in_the_bank_first.py"),
+        (I + "test_reconcile.py", I + "test_payout_in_the_bank_first.py", I + "test_bank_gifts.py"),
     ),
     Module(
         "stripe_bookings",
