@@ -3,6 +3,9 @@ its fee read back from a fake Stripe over HTTP, booked once in series K."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import text
 
@@ -201,3 +204,22 @@ def test_the_thank_you_page_and_the_ledger_page_show_the_gift_after_its_webhook(
     ledger_page = staff.get("/ledger").get_data(as_text=True)
     assert f"Kortgåva {public_id}" in ledger_page
     assert "1\u00a0234,50\u00a0kr" in ledger_page
+
+
+def test_a_card_gift_and_its_fee_are_booked_on_the_days_stripe_gives_not_today(world, network_id):
+    _, payment = _paid_gift(world, network_id)
+    world.deliver(event("checkout.session.completed", payment.session))
+    sweden = ZoneInfo("Europe/Stockholm")
+    charged = datetime.fromtimestamp(payment.charge["created"], sweden).date()
+    settled = datetime.fromtimestamp(payment.txn["created"], sweden).date()
+    assert date.today() not in (charged, settled)  # the fixtures' days are in the past
+    with world.engine.connect() as conn:
+        days = dict(
+            conn.execute(
+                text("SELECT source_key, date FROM journal_entries WHERE source_kind = 'stripe'")
+            ).all()
+        )
+    assert {key.split(":")[1]: str(day) for key, day in days.items()} == {
+        "charge": charged.isoformat(),
+        "fee": settled.isoformat(),
+    }
