@@ -7,11 +7,13 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 # make demo PORT=5150 serves on another port; the links Kassan writes (QR codes, e-mails,
 # posters) follow it. The demo's bankgiro is the one in Bankgirot's own example files, its
-# Swish number the Swish test number: the donor page then offers Bankgiro/OCR and Swish QR.
+# Swish number the Swish test number, its Autogiro customer number a made-up one: the donor
+# page then offers Bankgiro/OCR, Swish QR and monthly Autogiro.
 PORT ?= 5000
 DEMO_ENV := KASSAN_PUBLIC_BASE_URL=$${KASSAN_PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
 	KASSAN_BANKGIRO=$${KASSAN_BANKGIRO:-991-2346} \
-	SWISH_PAYEE_NUMBER=$${SWISH_PAYEE_NUMBER:-1231181189}
+	SWISH_PAYEE_NUMBER=$${SWISH_PAYEE_NUMBER:-1231181189} \
+	KASSAN_AUTOGIRO_CUSTOMER_NUMBER=$${KASSAN_AUTOGIRO_CUSTOMER_NUMBER:-471117}
 
 .PHONY: demo test test-sqlite test-postgresql lint bench bench-peers mutation install chromium clean
 

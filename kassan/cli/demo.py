@@ -9,7 +9,7 @@ import click
 from flask import current_app
 
 from kassan.cli.errors import AppGroup, Refusal
-from kassan.demo import bankfile
+from kassan.demo import autogiro, bankfile
 from kassan.demo.plan import build_plan
 from kassan.demo.seeding import SeedSummary, seed
 from kassan.web.app import get_engine
@@ -19,7 +19,12 @@ from reports.display import format_money
 DEFAULT_GIFTS = 5_000
 
 
-def render_summary(s: SeedSummary, base_url: str, imported: bankfile.Imported | None = None) -> str:
+def render_summary(
+    s: SeedSummary,
+    base_url: str,
+    imported: bankfile.Imported | None = None,
+    ag: autogiro.Seeded | None = None,
+) -> str:
     lines = [
         f"networks:     {s.networks} ({s.networks_created} new), {s.budgets} budgets set",
         f"contributors: {s.contributors} ({s.contributors_created} new)",
@@ -41,6 +46,13 @@ def render_summary(s: SeedSummary, base_url: str, imported: bankfile.Imported | 
             f"({imported.unmatched} unmatched, for the finance desk)"
             if imported.booked
             else f"bank file:    {imported.lines} payments, already there"
+        )
+    if ag is None:
+        lines.append("autogiro:     none (KASSAN_AUTOGIRO_CUSTOMER_NUMBER is not set)")
+    else:
+        lines.append(
+            f"autogiro:     {ag.mandates} mandates ({ag.mandates_new} new, {ag.refused} refused), "
+            f"{ag.approved} debits approved, {ag.failed} failed"
         )
     lines += [
         "",
@@ -83,4 +95,6 @@ def seed_command(gifts: int) -> None:
 
         summary = seed(conn, plan, config=current_app.config, today=today, progress=progress)
     imported = bankfile.import_(get_engine(current_app), plan, today, current_app.config)
-    click.echo(render_summary(summary, str(current_app.config["PUBLIC_BASE_URL"]), imported))
+    ag = autogiro.seed(get_engine(current_app), plan, today, current_app.config)
+    base_url = str(current_app.config["PUBLIC_BASE_URL"])
+    click.echo(render_summary(summary, base_url, imported, ag))

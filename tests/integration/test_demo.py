@@ -6,20 +6,24 @@ from sqlalchemy import func, select
 
 from kassan import demo
 from kassan.cli.demo import demo_cli
-from kassan.demo import bankfile, cards, manual, workplace
+from kassan.demo import autogiro, bankfile, cards, manual, workplace
 from ledger.db import tables as t
 from ledger.services import collections, expected, invoices, users
 from reports import dashboard
 from reports.funding import funding_gap
 from reports.trial_balance import trial_balance
+from webhooks.bankfiles.autogiro.codes import FileKind
 
+DEMO_AUTOGIRO_CUSTOMER = "471117"  # as the Makefile's DEMO_ENV
 GIFTS = 150  # above the bulk threshold, so the fast insert path is the one under test
 
 
 @pytest.fixture(autouse=True)
 def _demo_bankgiro(app):
-    """The demo's bankgiro is ours, as ``make demo`` sets KASSAN_BANKGIRO."""
+    """The demo's bankgiro is ours and Autogiro is set up, as ``make demo`` sets
+    KASSAN_BANKGIRO and KASSAN_AUTOGIRO_CUSTOMER_NUMBER."""
     app.config["BANKGIRO"] = bankfile.DEMO_BANKGIRO
+    app.config["AUTOGIRO_CUSTOMER_NUMBER"] = DEMO_AUTOGIRO_CUSTOMER
 
 
 def _seed(cli, *args, **kwargs):
@@ -167,6 +171,8 @@ def test_the_seeded_books_balance(cli, engine):
         from_bank = conn.scalar(select(func.sum(b.amount_ore)).where(b.direction == "in"))
         unmatched = conn.scalar(select(func.sum(b.amount_ore)).where(b.match_kind == "unmatched"))
         invoices_paid = conn.scalar(select(func.sum(x.paid_ore)).where(x.kind == "invoice"))
+        d = t.autogiro_debits.c  # approved Autogiro debits: 1930/3993, series G
+        by_autogiro = conn.scalar(select(func.sum(d.amount_ore)).where(d.status == "approved"))
     today = date.today()
     plan = demo.build_plan(GIFTS, today)
     by_bank = sum(g.ore for g in plan.gifts if g.channel == "bankgiro")
@@ -181,18 +187,24 @@ def test_the_seeded_books_balance(cli, engine):
     assert line_totals[0] == line_totals[1]
     assert by_account == {
         "1910": by_hand["1910"],
-        "1930": by_bank + paid_out + from_bank + by_hand["1930"],
+        "1930": by_bank + paid_out + from_bank + by_autogiro + by_hand["1930"],
         "1510": invoiced - invoices_paid,
         "1580": sum(g.ore for g in by_card) - fees - paid_out,
         "2890": -unmatched,
         "3993": by_hand["3993"]
         - (
-            by_bank + sum(g.ore for g in by_card) + invoiced + from_bank - invoices_paid - unmatched
+            by_bank
+            + sum(g.ore for g in by_card)
+            + invoiced
+            + from_bank
+            + by_autogiro
+            - invoices_paid
+            - unmatched
         ),
         "6570": fees + by_hand["6570"],
     }
     assert by_hand["3993"] < 0 and by_hand["6570"] > 0
-    assert fees > 0 and paid_out > 0 and invoiced > 0
+    assert fees > 0 and paid_out > 0 and invoiced > 0 and by_autogiro > 0
     assert from_bank > invoices_paid + unmatched > 0 and invoices_paid > 0
 
 
@@ -276,13 +288,16 @@ def test_the_dashboard_shows_card_gifts_monthly_givers_on_every_channel_and_pled
         channels, _, _ = dashboard.giving(conn, today.year, None, {})
 
     assert {m.channel for m in paying} == {"card", "bankgiro"}
-    assert now.total.monthly_givers == len(paying)  # card subscriptions and standing orders
+    # card subscriptions, standing orders and the Autogiro mandates Bankgirot approved
+    assert now.total.monthly_givers == len(paying) + autogiro.GIVERS - 1
+    assert now.autogiro_failures.failed == 1
+    assert now.autogiro_failures.decided == (autogiro.GIVERS - 1) * autogiro.MONTHS
     assert now.churn.stopped == sum(m.stopped for m in plan.monthly) > 0
     assert now.total.committed_ore > 0
     assert coming.total.committed_ore > 0
     assert coming.total.projected_ore > 0
     shares = {c.key: c.net_ore for c in channels}
-    assert shares["K"] > 0 and shares["B"] > 0 and shares["F"] > 0
+    assert shares["K"] > 0 and shares["B"] > 0 and shares["F"] > 0 and shares["G"] > 0
 
 
 def test_the_bank_file_pays_swish_gifts_pledges_and_invoices_and_leaves_some_for_the_desk(
@@ -383,3 +398,80 @@ def test_without_a_bankgiro_of_ours_the_demo_imports_no_bank_file(app, cli, engi
     assert "bank file:    none (KASSAN_BANKGIRO is not set" in result.output
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(t.bank_imports)) == 0
+
+
+def test_autogiro_givers_are_taken_in_debited_and_booked_through_the_real_imports(app, cli, engine):
+    result = _seed(cli, "--gifts", str(GIFTS))
+    months, failed = autogiro.MONTHS, 1
+    active = autogiro.GIVERS - 1  # Bankgirot refuses one mandate
+    approved = active * months - failed
+    assert (
+        f"autogiro:     {autogiro.GIVERS} mandates ({autogiro.GIVERS} new, 1 refused), "
+        f"{approved} debits approved, {failed} failed"
+    ) in result.output
+
+    with engine.connect() as conn:
+        m, d, e = t.autogiro_mandates.c, t.autogiro_debits.c, t.journal_entries.c
+        statuses = dict(conn.execute(select(m.status, func.count()).group_by(m.status)).all())
+        assert statuses == {"active": active, "refused": 1}
+        files = conn.execute(
+            select(t.autogiro_files.c.direction, func.count()).group_by(
+                t.autogiro_files.c.direction
+            )
+        ).all()
+        # out: the mandate file and a payment order file a month; in: the advice and the specs
+        assert dict(files) == {"out": 1 + months, "in": 1 + months}
+        debits = dict(conn.execute(select(d.status, func.count()).group_by(d.status)).all())
+        assert debits == {"approved": approved, "failed": failed}
+        approved_ore = conn.scalar(select(func.sum(d.amount_ore)).where(d.status == "approved"))
+        booked = conn.execute(select(e.id).where(e.series == "G")).all()
+        assert len(booked) == approved
+        lines = conn.execute(
+            select(t.journal_lines).where(t.journal_lines.c.entry_id.in_([b.id for b in booked]))
+        ).all()
+        assert sum(ln.debit_ore for ln in lines if ln.account == "1930") == approved_ore
+        assert sum(ln.credit_ore for ln in lines if ln.account == "3993") == approved_ore
+        assert all(ln.contributor_id is not None for ln in lines if ln.account == "3993")
+        gift_status = dict(
+            conn.execute(
+                select(t.gifts.c.status, func.count())
+                .where(t.gifts.c.channel == "autogiro")
+                .group_by(t.gifts.c.status)
+            ).all()
+        )
+        assert gift_status == {"active": active, "cancelled": 1}
+
+
+def test_the_demo_autogiro_imports_agree_with_their_files_and_a_second_run_adds_nothing(
+    app, cli, engine
+):
+    del app.config["AUTOGIRO_CUSTOMER_NUMBER"]
+    result = _seed(cli, "--gifts", str(GIFTS))
+    assert "autogiro:     none (KASSAN_AUTOGIRO_CUSTOMER_NUMBER is not set)" in result.output
+    app.config["AUTOGIRO_CUSTOMER_NUMBER"] = DEMO_AUTOGIRO_CUSTOMER
+    plan = demo.build_plan(GIFTS, date.today())
+    with app.app_context():
+        made = autogiro.seed(engine, plan, date.today(), app.config)
+    assert made is not None
+    assert [i.kind for i in made.imports] == [FileKind.MANDATE_ADVICE] + [
+        FileKind.PAYMENT_SPECIFICATION
+    ] * autogiro.MONTHS
+    specs_ore = 0
+    for imported in made.imports:
+        assert imported.ok, (imported.filename, imported.problems)
+        assert not imported.conflicts
+        if imported.file_ore is not None:
+            assert imported.file_ore == imported.booked_ore
+            specs_ore += imported.file_ore
+    with engine.connect() as conn:
+        d = t.autogiro_debits.c
+        approved = conn.scalar(select(func.sum(d.amount_ore)).where(d.status == "approved"))
+    assert specs_ore == approved > 0
+
+    before = _counts(engine)
+    with app.app_context():
+        again = autogiro.seed(engine, plan, date.today(), app.config)
+    assert again is not None
+    assert again.imports == []
+    assert (again.mandates, again.mandates_new, again.approved) == (made.mandates, 0, made.approved)
+    assert _counts(engine) == before
