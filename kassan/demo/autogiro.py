@@ -116,7 +116,9 @@ def _take_in(
     return made, new
 
 
-def _payers(conn: Connection, public_ids: list[str], status: MandateStatus | None = None) -> list:
+def _payers(
+    conn: Connection, public_ids: list[str], status: MandateStatus | None = None
+) -> list[Any]:
     m, g = t.autogiro_mandates.c, t.gifts.c
     query = (
         select(m.payer_number, m.amount_ore)
@@ -206,7 +208,7 @@ def _count(conn: Connection, ids: list[str], result: Seeded) -> None:
         )
         or 0
     )
-    by_status = dict(
+    by_status: dict[str, int] = dict(
         conn.execute(
             select(d.status, func.count()).where(d.payer_number.in_(payers)).group_by(d.status)
         ).all()
