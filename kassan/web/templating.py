@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from ledger.money import Money
-from ledger.statuses import CollectionStatus
+from ledger.statuses import CollectionStatus, DebitStatus, MandateStatus
 from reports.display import format_money
 
 ROLE_NAMES = {
@@ -32,6 +32,24 @@ COLLECTION_STATUS_NAMES = {
 }
 
 
+MANDATE_STATUS_NAMES = {
+    MandateStatus.NEW: _l("ny, inte skickad"),
+    MandateStatus.SENT: _l("skickad till Bankgirot"),
+    MandateStatus.ACTIVE: _l("godkänd"),
+    MandateStatus.REFUSED: _l("avvisad"),
+    MandateStatus.CANCELLED: _l("makulerad"),
+}
+
+DEBIT_STATUS_NAMES = {
+    DebitStatus.ORDERED: _l("beställd"),
+    DebitStatus.APPROVED: _l("dragen"),
+    DebitStatus.FAILED: _l("misslyckad"),
+    DebitStatus.RENEWED: _l("förnyas"),
+    DebitStatus.REJECTED: _l("avvisad"),
+    DebitStatus.REFUNDED: _l("återbetald"),
+}
+
+
 def role_name(role: str) -> str:
     return str(ROLE_NAMES.get(role, role))
 
@@ -40,7 +58,17 @@ def collection_status(status: str) -> str:
     return str(COLLECTION_STATUS_NAMES.get(CollectionStatus(status), status))
 
 
+def mandate_status(status: str) -> str:
+    return str(MANDATE_STATUS_NAMES.get(MandateStatus(status), status))
+
+
+def debit_status(status: str) -> str:
+    return str(DEBIT_STATUS_NAMES.get(DebitStatus(status), status))
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(role_name, "role_name")
     app.add_template_filter(collection_status, "collection_status")
+    app.add_template_filter(mandate_status, "mandate_status")
+    app.add_template_filter(debit_status, "debit_status")

@@ -97,7 +97,10 @@ def test_the_autogiro_desk_shows_the_register_the_month_and_the_files(client, en
     assert (failed.group(1), failed.group(2)) == ("1", f"200,00{NBSP}kr")
     assert "Sara Lind" in text and "Bolivia" in text and "Där det behövs mest" in text
     assert "2027-03-01" in text  # the next debit: 28 February 2027 is a Sunday
-    assert "2027-01: approved" in text and "2027-01: failed" in text
+    assert "2027-01: dragen" in text and "2027-01: misslyckad" in text
+    assert "godkänd" in text  # the mandates' status in Swedish, as staff read it
+    for stored in ("approved", "failed", "active", "sent"):  # never the stored English word
+        assert not re.search(rf">\s*{stored}\b|: {stored}<", text), stored
     for name in ("medav.txt", "spec.txt", "autogiro-medgivanden-2026-12-01.txt"):
         assert name in text
 
