@@ -138,6 +138,7 @@ MODULES = (
         "swish_bookings",
         ("webhooks/swish/bookings.py",),
         (
+            U + "test_swish_booking_day.py",
             I + "test_swish_bookings.py",
             I + "test_swish_payments.py",
             I + "test_swish_refunds.py",
