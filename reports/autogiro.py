@@ -14,7 +14,7 @@ from ledger.banking_days import debit_date, next_month
 from ledger.db import tables as t
 from ledger.statuses import DebitStatus, MandateStatus
 
-__all__ = ["AutogiroDesk", "FileLine", "MandateLine", "MonthFigures", "desk"]
+__all__ = ["AutogiroDesk", "FailedDebit", "FileLine", "MandateLine", "MonthFigures", "desk"]
 
 FILE_LIMIT = 50
 
@@ -54,10 +54,23 @@ class MonthFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class FailedDebit:
+    """A debit of the month that brought no money, with whom finance may contact about it."""
+
+    payer_number: int
+    contributor: str
+    email: str | None
+    amount_ore: int
+    status: DebitStatus
+    due: date
+
+
+@dataclass(frozen=True, slots=True)
 class AutogiroDesk:
     month: MonthFigures
     mandates: tuple[MandateLine, ...]
     files: tuple[FileLine, ...]
+    failed: tuple[FailedDebit, ...] = ()
 
 
 def _month(conn: Connection, month: str) -> MonthFigures:
@@ -93,6 +106,26 @@ def _last_debits(conn: Connection) -> dict[int, Any]:
         )
     )
     return {r.payer_number: r for r in rows}
+
+
+def _failed(conn: Connection, month: str) -> tuple[FailedDebit, ...]:
+    d, m, c = t.autogiro_debits.c, t.autogiro_mandates.c, t.contributors.c
+    rows = conn.execute(
+        select(d.payer_number, c.name, c.email, d.amount_ore, d.status, d.due)
+        .select_from(
+            t.autogiro_debits.join(t.autogiro_mandates, m.payer_number == d.payer_number).join(
+                t.contributors, c.id == m.contributor_id
+            )
+        )
+        .where(d.month == month, d.status.in_((DebitStatus.FAILED, DebitStatus.REJECTED)))
+        .order_by(d.payer_number)
+    ).all()
+    return tuple(
+        FailedDebit(
+            r.payer_number, r.name, r.email, int(r.amount_ore), DebitStatus(r.status), r.due
+        )
+        for r in rows
+    )
 
 
 def desk(conn: Connection, month: str, debit_day: int) -> AutogiroDesk:
@@ -150,4 +183,9 @@ def desk(conn: Connection, month: str, debit_day: int) -> AutogiroDesk:
         .order_by(f.id.desc())
         .limit(FILE_LIMIT)
     ).all()
-    return AutogiroDesk(_month(conn, month), tuple(lines), tuple(FileLine(*row) for row in files))
+    return AutogiroDesk(
+        _month(conn, month),
+        tuple(lines),
+        tuple(FileLine(*row) for row in files),
+        _failed(conn, month),
+    )

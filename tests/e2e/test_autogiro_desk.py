@@ -39,7 +39,9 @@ def _sign_in(client, engine, role):
 def _register(engine):
     with engine.begin() as conn:
         network = dimensions.create_network(conn, "bolivia", "Bolivia")
-        cid = contributors.create(conn, CRYPT, "person", {"name": "Sara Lind"})
+        cid = contributors.create(
+            conn, CRYPT, "person", {"name": "Sara Lind", "email": "sara@example.se"}
+        )
         draft = mandates.MandateDraft
         a = mandates.create(
             conn,
@@ -99,6 +101,10 @@ def test_the_autogiro_desk_shows_the_register_the_month_and_the_files(client, en
     assert "2027-03-01" in text  # the next debit: 28 February 2027 is a Sunday
     assert "2027-01: dragen" in text and "2027-01: misslyckad" in text
     assert "godkänd" in text  # the mandates' status in Swedish, as staff read it
+    # the month's failed debit, with the giver to contact (the approved one is not listed)
+    failed = text.split('id="failed-heading"')[1].split("</table>")[0]
+    assert 'href="mailto:sara@example.se"' in failed and "misslyckad" in failed
+    assert f"200,00{NBSP}kr" in failed and f"150,00{NBSP}kr" not in failed
     for stored in ("approved", "failed", "active", "sent"):  # never the stored English word
         assert not re.search(rf">\s*{stored}\b|: {stored}<", text), stored
     for name in ("medav.txt", "spec.txt", "autogiro-medgivanden-2026-12-01.txt"):
@@ -120,7 +126,9 @@ def _sent(engine) -> tuple[int, int]:
     """Two mandates in a mandate file to Bankgirot, waiting for its answer."""
     with engine.begin() as conn:
         network = dimensions.create_network(conn, "bolivia", "Bolivia")
-        cid = contributors.create(conn, CRYPT, "person", {"name": "Sara Lind"})
+        cid = contributors.create(
+            conn, CRYPT, "person", {"name": "Sara Lind", "email": "sara@example.se"}
+        )
         make = mandates.MandateDraft
         a = mandates.create(
             conn,
