@@ -146,3 +146,21 @@ def test_each_account_books_to_its_own_ledger_account(engine):
     with engine.connect() as conn:
         checks = [bank_reconciliation.import_report(conn, r.id).accounts for r in (first, saved)]
     assert [c.ledger_ore for (c,) in checks] == [350_00, 250_00]
+
+
+def test_a_bgmax_deposit_in_euro_is_refused_and_nothing_is_booked(engine):
+    """The books are kept in kronor: a deposit in EUR booked on 1930 would be left out of the
+    trial balance (issue 11). Bankgirot's own sample with its opening record (TK05) in EUR."""
+    raw = BGMAX.read_bytes()  # 80-character records, no line breaks
+    records = [raw[i : i + 80] for i in range(0, len(raw), 80)]
+    tk05 = next(i for i, r in enumerate(records) if r.startswith(b"05"))
+    assert records[tk05][22:25] == b"SEK"
+    records[tk05] = records[tk05][:22] + b"EUR" + records[tk05][25:]
+    data = b"".join(records)
+    with pytest.raises(BankFileInvalid) as err:
+        import_ours(engine, data, "euro.txt")
+    fault = err.value.errors[0]
+    assert (fault.file, fault.field) == ("euro.txt", "currency")
+    assert fault.line is not None
+    assert "i EUR, inte i kronor (SEK)" in fault.message and "inget bokfördes" in fault.message
+    assert set(_stored(engine).values()) == {0}

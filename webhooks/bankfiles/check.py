@@ -124,6 +124,7 @@ def check(
     lines = 0
     for batch in reading.batches(batch_lines):
         ours.refuse_others(reading.format, reading.filename, batch)
+        ours.refuse_foreign_currency(reading.filename, batch)
         lines += len(batch)
         fresh = [ln for ln in batch if ln.key not in seen_keys]
         dated = [(ln, _date_fault(ln.booking_date, years)) for ln in fresh]

@@ -27,6 +27,8 @@ from webhooks.bankfiles.records import BankLine
 from webhooks.bankfiles.swish_report import FORMAT as SWISH_REPORT
 from webhooks.errors import BankFileInvalid, ParseError
 
+BOOK_CURRENCY = "SEK"  # the currency the books are kept in
+
 __all__ = ["OurAccounts"]
 
 
@@ -79,6 +81,26 @@ class OurAccounts:
         for line in lines:
             if self.ledger_account(fmt, line.account) is None:
                 raise BankFileInvalid([_not_ours(fmt, filename, line.account, line.source_line)])
+
+    def refuse_foreign_currency(self, filename: str, lines: Iterable[BankLine]) -> None:
+        """Raise ``BankFileInvalid`` for the first line not in kronor: the books are kept in
+        SEK, and money in another currency booked on 1930 would be left out of the trial
+        balance (camt refuses such an account while parsing; this holds for every format,
+        e.g. a BgMax deposit in EUR)."""
+        for line in lines:
+            if line.amount.currency != BOOK_CURRENCY:
+                raise BankFileInvalid(
+                    [
+                        ParseError(
+                            filename,
+                            line.source_line,
+                            "currency",
+                            f"betalningen är i {line.amount.currency}, inte i kronor (SEK): "
+                            "Kassans bokföring är i kronor och annan valuta stöds inte ännu; "
+                            "inget bokfördes",
+                        )
+                    ]
+                )
 
     def refuse_other_accounts(self, fmt: str, filename: str, accounts: Iterable[str]) -> None:
         """The same for the accounts a file's summary names (a statement without entries)."""
