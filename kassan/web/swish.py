@@ -49,7 +49,7 @@ bp = Blueprint("swish", __name__)
 
 REFRESH_SECONDS = 3
 # Why a status page's own fetch may fail without failing the page: the page just waits longer.
-_FETCH_ERRORS = (
+FETCH_ERRORS = (
     SwishUnavailable,
     SwishNotConfigured,
     SwishNotFound,
@@ -94,7 +94,7 @@ def status(instruction_id: str) -> Response:
     if row.status in ("NEW", "CREATED"):
         try:
             callback.sync(engine, current_app.config, instruction_id)
-        except _FETCH_ERRORS as exc:
+        except FETCH_ERRORS as exc:
             log.info("Swish status of %s not fetched now: %s", instruction_id, exc)
         row = _payment(instruction_id)
     open_ = row.status in ("NEW", "CREATED")

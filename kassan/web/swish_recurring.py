@@ -34,6 +34,7 @@ from sqlalchemy import Engine, select
 
 from kassan.web.database import get_engine
 from kassan.web.errors import api_error, code_of, status_of
+from kassan.web.swish import FETCH_ERRORS, REFRESH_SECONDS
 from ledger import payment_instructions as instructions
 from ledger.db import tables as t
 from webhooks.errors import (
@@ -50,15 +51,6 @@ from webhooks.swish.client import INSTRUCTION_ID
 log = logging.getLogger(__name__)
 
 bp = Blueprint("swish_recurring", __name__)
-
-REFRESH_SECONDS = 3
-_FETCH_ERRORS = (
-    SwishUnavailable,
-    SwishNotConfigured,
-    SwishNotFound,
-    SwishRefused,
-    SwishRequestConflict,
-)
 
 
 def _callback(
@@ -103,7 +95,7 @@ def consent_status(consent_id: str) -> Response:
     if row.status in consents.OPEN:
         try:
             consents.sync(get_engine(current_app), current_app.config, consent_id)
-        except _FETCH_ERRORS as exc:
+        except FETCH_ERRORS as exc:
             log.info("Swish consent %s not fetched now: %s", consent_id, exc)
         row = _consent(consent_id)
     open_ = row.status in consents.OPEN

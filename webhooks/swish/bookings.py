@@ -26,6 +26,7 @@ already paid by bankgiro) is money we hold but nobody asked for: the surplus goe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -137,6 +138,58 @@ def booked_by_the_bank(
     return None if found is None else int(found)
 
 
+@dataclass(frozen=True, slots=True)
+class Received:
+    """A Swish payment received for an expected payment (a one-off gift's or a monthly
+    consent's reference), as its entry will say it."""
+
+    key: str  # swish:<paymentReference>
+    day: date
+    amount: Money
+    expected_payment_id: int
+    network: str | None
+    contributor_id: int
+    text: str
+    surplus_text: str
+
+
+def book_received(
+    conn: Connection, paid: Received, surplus_key: str
+) -> tuple[int, expected.RecordedReceipt]:
+    """1930/3993 (network, donor) once under the payment's key, the receipt recorded on the
+    expected payment, and what it brought beyond what was due moved from 3993 to suspense
+    (2890) under ``surplus_key``; returns (entry id, receipt)."""
+    debit, credit = POSTING_RULES["swish_gift"]
+    dims = {"network": paid.network, "contributor_id": paid.contributor_id}
+    entry_id = post_entry(
+        conn,
+        paid.key,
+        paid.day,
+        paid.text,
+        (LineDraft.debit(debit, paid.amount), LineDraft.credit(credit, paid.amount, **dims)),
+    )
+    receipt = expected.record_receipt(
+        conn,
+        paid.expected_payment_id,
+        entry_id=entry_id,
+        amount=paid.amount,
+        source_key=paid.key,
+        received_on=paid.day,
+    )
+    if receipt.surplus_ore > 0:
+        post_entry(
+            conn,
+            surplus_key,
+            paid.day,
+            paid.surplus_text,
+            (
+                LineDraft.debit(credit, receipt.surplus, **dims),
+                LineDraft.credit(SUSPENSE, receipt.surplus),
+            ),
+        )
+    return entry_id, receipt
+
+
 def book_payment(conn: Connection, row: Any, fetched: dict[str, Any]) -> int:
     """Book a PAID payment request (``row`` is its ``swish_payments`` row); returns the entry.
     A payment the bank's report booked first is confirmed, not booked again."""
@@ -150,39 +203,19 @@ def book_payment(conn: Connection, row: Any, fetched: dict[str, Any]) -> int:
             _mark_paid(conn, row.gift_id)
             return first
     plan = expected.by_id(conn, row.expected_payment_id)
-    contributor_id = contributor_for(conn, row.gift_id, plan.contributor_id if plan else None)
-    network = _gift(conn, row.gift_id).slug
-    debit, credit = POSTING_RULES["swish_gift"]
-    entry_id = post_entry(
-        conn,
-        key,
-        day,
-        f"Swishgåva {row.payee_payment_reference} ({reference})",
-        (
-            LineDraft.debit(debit, amount),
-            LineDraft.credit(credit, amount, network=network, contributor_id=contributor_id),
+    received = Received(
+        key=key,
+        day=day,
+        amount=amount,
+        expected_payment_id=row.expected_payment_id,
+        network=_gift(conn, row.gift_id).slug,
+        contributor_id=contributor_for(conn, row.gift_id, plan.contributor_id if plan else None),
+        text=f"Swishgåva {row.payee_payment_reference} ({reference})",
+        surplus_text=(
+            f"Swishbetalning utöver det väntade, {row.payee_payment_reference} ({reference})"
         ),
     )
-    receipt = expected.record_receipt(
-        conn,
-        row.expected_payment_id,
-        entry_id=entry_id,
-        amount=amount,
-        source_key=key,
-        received_on=day,
-    )
-    if receipt.surplus_ore > 0:
-        surplus = receipt.surplus
-        post_entry(
-            conn,
-            f"swish-surplus:{reference}",
-            day,
-            f"Swishbetalning utöver det väntade, {row.payee_payment_reference} ({reference})",
-            (
-                LineDraft.debit(credit, surplus, network=network, contributor_id=contributor_id),
-                LineDraft.credit(SUSPENSE, surplus),
-            ),
-        )
+    entry_id, _receipt = book_received(conn, received, f"swish-surplus:{reference}")
     _mark_paid(conn, row.gift_id)
     return entry_id
 

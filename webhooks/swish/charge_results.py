@@ -24,9 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, select
 
-from ledger.chart import POSTING_RULES, SUSPENSE
 from ledger.db import tables as t
-from ledger.entries import LineDraft
 from ledger.money import Money
 from ledger.services import expected, gift_payments
 from webhooks.errors import SwishRequestConflict, SwishRequestNotFound
@@ -147,46 +145,24 @@ def _book(
         # moved and thanked the gift then): the charge takes that entry over, books nothing.
         return first
     plan = expected.by_id(conn, consent.expected_payment_id)
-    contributor_id = bookings.contributor_for(
-        conn, consent.gift_id, plan.contributor_id if plan else None
-    )
     network = conn.scalar(
         select(t.networks.c.slug)
         .select_from(t.gifts.outerjoin(t.networks, t.networks.c.id == t.gifts.c.network_id))
         .where(t.gifts.c.id == consent.gift_id)
     )
-    debit, credit = POSTING_RULES["swish_gift"]
-    entry_id = bookings.post_entry(
-        conn,
-        key,
-        day,
-        f"Månadsgåva Swish {row.month} {row.payee_payment_reference} ({reference})",
-        (
-            LineDraft.debit(debit, amount),
-            LineDraft.credit(credit, amount, network=network, contributor_id=contributor_id),
-        ),
-    )
-    receipt = expected.record_receipt(
-        conn,
-        consent.expected_payment_id,
-        entry_id=entry_id,
+    received = bookings.Received(
+        key=key,
+        day=day,
         amount=amount,
-        source_key=key,
-        received_on=day,
+        expected_payment_id=consent.expected_payment_id,
+        network=network,
+        contributor_id=bookings.contributor_for(
+            conn, consent.gift_id, plan.contributor_id if plan else None
+        ),
+        text=f"Månadsgåva Swish {row.month} {row.payee_payment_reference} ({reference})",
+        surplus_text=f"Swish månadsbetalning utöver det väntade, {row.payee_payment_reference}",
     )
-    if receipt.surplus_ore > 0:
-        bookings.post_entry(
-            conn,
-            f"swish-surplus:{reference}",
-            day,
-            f"Swish månadsbetalning utöver det väntade, {row.payee_payment_reference}",
-            (
-                LineDraft.debit(
-                    credit, receipt.surplus, network=network, contributor_id=contributor_id
-                ),
-                LineDraft.credit(SUSPENSE, receipt.surplus),
-            ),
-        )
+    entry_id, receipt = bookings.book_received(conn, received, f"swish-surplus:{reference}")
     gift_payments.settle(conn, [(receipt, key, amount.ore, day)], config=config)
     return entry_id
 
