@@ -106,7 +106,9 @@ MODULES = (
     ),
     Module("references", ("ledger/references.py",), (U + "test_references.py",)),
     Module(
-        "entries", ("ledger/entries.py",), (U + "test_entries.py", U + "test_entry_validation.py")
+        "entries",
+        ("ledger/entries.py",),
+        (U + "test_entries.py", U + "test_entry_validation.py", U + "test_entry_hash.py"),
     ),
     Module(
         "posting",
