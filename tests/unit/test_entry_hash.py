@@ -1,4 +1,4 @@
-"""The chain hash each posted entry carries (DESIGN: invariant 6, ``verify`` proves nothing changed).
+"""The chain hash each posted entry carries (DESIGN, invariant 6: `verify` proves no change).
 
 Every part of an entry a bookkeeper or auditor reads must move the hash, the text form must be
 unambiguous (no two entries give one string), and the form must stay what the books already
