@@ -118,7 +118,12 @@ MODULES = (
             f"ledger/services/posting/{name}.py"
             for name in ("booking", "database_errors", "direct", "prepare", "reversal", "writer")
         ),
-        (U + "test_posting_prepare.py", I + "test_posting.py", I + "test_posting_edges.py"),
+        (
+            U + "test_posting_prepare.py",
+            I + "test_posting.py",
+            I + "test_posting_edges.py",
+            I + "test_posting_guards.py",
+        ),
     ),
     Module(
         "reconcile",
