@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.errors import AlreadyReversed, LedgerDamaged, PeriodClosed, UnknownDimension
-from ledger.services import journal, posting
+from ledger.services import journal, periods, posting
 from ledger.services.posting import database_errors, reversal, writer
 from tests.support.ledger import gift
 
@@ -54,6 +54,8 @@ def test_a_key_booked_while_the_writer_looked_away_returns_the_first_entry_not_a
 def test_outside_a_transaction_a_booked_key_returns_the_first_entry(engine):
     with engine.connect() as conn:
         first, booked = posting.post_once(conn, gift(25_000, key="bank:1"))
+        conn.commit()
+        assert not conn.in_transaction()
         again, booked_again = posting.post_once(conn, gift(25_000, key="bank:1"))
         conn.commit()
     assert (booked, booked_again) == (True, False)
@@ -68,6 +70,7 @@ def test_outside_a_transaction_a_key_the_writer_missed_returns_the_first_entry(
     with engine.connect() as conn:
         first = posting.post(conn, gift(25_000, key="bank:1"))
         conn.commit()
+        assert not conn.in_transaction()
         again, booked_again = posting.post_once(conn, gift(25_000, key="bank:1"))
         conn.commit()
         assert _entries(conn) == 1
@@ -153,3 +156,48 @@ def test_a_period_the_database_says_is_closed_is_refused_naming_the_date():
         "the period through 2026-03-31 is closed",
         "date",
     )
+
+
+@pytest.fixture
+def period_seen_open(monkeypatch):
+    """Every writer sees 2026 open, as one would whose check ran before another transaction
+    closed the period."""
+    apply = writer.Writer._apply
+
+    def _apply(self, draft, key, row):
+        apply(self, draft, key, row)
+        self.years = {2026: None}
+
+    monkeypatch.setattr(writer.Writer, "_apply", _apply)
+    monkeypatch.setattr(writer.journal, "fiscal_year_locks", lambda conn: {2026: None})
+
+
+@pytest.mark.parametrize("begun", [True, False], ids=["in-a-transaction", "outside"])
+def test_a_period_closed_after_the_writers_check_is_refused_by_the_database_naming_the_date(
+    engine, period_seen_open, begun
+):
+    with engine.begin() as conn:
+        periods.close_through(conn, date(2026, 3, 31))
+    with engine.connect() as conn:
+        if begun:
+            conn.begin()
+        with pytest.raises(PeriodClosed) as err:
+            posting.post(conn, gift(25_000, on=date(2026, 3, 31), key="bank:1"))
+        assert _entries(conn) == 0
+        conn.rollback()
+    assert err.value.field == "date"
+    assert "the period is closed" in str(err.value)
+
+
+def test_a_reversal_into_a_period_closed_after_the_writers_check_is_refused_naming_the_date(
+    engine, period_seen_open
+):
+    with engine.begin() as conn:
+        entry = posting.post(conn, gift(25_000, on=date(2026, 3, 2), key="bank:1"))
+        periods.close_through(conn, date(2026, 3, 31))
+    with engine.begin() as conn:
+        with pytest.raises(PeriodClosed) as err:
+            posting.reverse(conn, entry.id, on=date(2026, 3, 31))
+        assert _entries(conn) == 1
+    assert err.value.field == "date"
+    assert "the period is closed" in str(err.value)
