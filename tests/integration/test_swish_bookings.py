@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, select, text
 
 from ledger.db import tables as t
 from tests.support.bank_accounts import import_ours
@@ -111,3 +111,51 @@ def test_a_bank_report_already_claimed_by_one_request_is_not_taken_by_another(sw
     claimed = [swish.payment(first).entry_id, swish.payment(second).entry_id]
     assert claimed.count(bank_entry) == 1
     assert None not in claimed
+
+
+def test_a_new_swish_donor_becomes_a_contributor_with_the_gifts_name_kind_and_e_mail(swish, engine):
+    gift = swish.gift(25_000)
+    swish.fake.complete(swish.start(gift), "PAID")
+    who = _contributor(engine, gift)
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(t.contributors.c.kind, t.contributors.c.name, t.contributors.c.email).where(
+                t.contributors.c.id == who
+            )
+        ).one()
+    assert tuple(row) == ("person", "Sara Lind", "sara@example.se")
+    assert _lines_of(engine, "swish:")[1][4] == who
+
+
+def test_a_returning_swish_donor_is_booked_to_the_contributor_of_their_first_gift(swish, engine):
+    first = swish.gift(25_000)
+    swish.fake.complete(swish.start(first), "PAID")
+    second = swish.gift(15_000, network="colombia")
+    swish.fake.complete(swish.start(second), "PAID")
+    who = _contributor(engine, first)
+    assert _contributor(engine, second) == who
+    assert _lines_of(engine, "swish:") == [
+        ("1930", 25_000, 0, None, None),
+        ("3993", 0, 25_000, "palestina", who),
+        ("1930", 15_000, 0, None, None),
+        ("3993", 0, 15_000, "colombia", who),
+    ]
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(t.contributors)) == 1
+
+
+def test_a_swish_gift_is_booked_on_the_swedish_day_it_was_paid_with_its_reference(swish, engine):
+    gift = swish.gift(25_000)
+    instruction_id = swish.start(gift)
+    obj = swish.fake.payments[instruction_id]
+    obj.update(status="PAID", paymentReference="A" * 32, datePaid="2026-12-01T23:30:00Z")
+    assert swish.fake.notify(obj) == 200
+    reference = swish.payment(instruction_id).payee_payment_reference
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(
+                t.journal_entries.c.date, t.journal_entries.c.text, t.journal_entries.c.series
+            ).where(t.journal_entries.c.source_key == "swish:" + "A" * 32)
+        ).one()
+    assert tuple(row) == (date(2026, 12, 2), f"Swishgåva {reference} ({'A' * 32})", "S")
+    assert swish.gift_status(gift) == "paid"

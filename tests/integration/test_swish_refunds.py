@@ -4,6 +4,7 @@ booked only when Swish's fetched-back refund says PAID, never beyond what was pa
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from kassan.cli.swish import swish_cli
 from ledger.errors import LedgerError
@@ -98,3 +99,59 @@ def test_an_unpaid_payment_cannot_be_refunded(swish, cli):
     with pytest.raises(LedgerError):
         _refund(swish, "0" * 32)
     assert swish.fake.refunds == {}
+
+
+def _refund_paid_at(swish, refund_id: str, date_paid: str) -> None:
+    """Swish settles the refund at ``date_paid`` (UTC) and posts its callback."""
+    obj = swish.fake.refunds[refund_id]
+    obj.update(status="PAID", paymentReference="F" * 32, datePaid=date_paid)
+    assert swish.fake.notify(obj) == 200
+
+
+def _entry_of(swish, key: str) -> tuple[str, str]:
+    with swish.engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT date, text FROM journal_entries WHERE source_key = :k"), {"k": key}
+        ).one()
+    return str(row[0]), str(row[1])
+
+
+def test_a_refund_is_booked_on_the_swedish_day_swish_paid_it_with_the_gifts_reference(swish):
+    gift, instruction_id = _paid(swish, 30_000)
+    refund_id = _refund(swish, instruction_id)
+    _refund_paid_at(swish, refund_id, "2026-12-01T23:30:00Z")  # 00:30 on 2 December in Sweden
+    reference = swish.payment(instruction_id).payee_payment_reference
+    assert _entry_of(swish, "swish-refund:" + "F" * 32) == (
+        "2026-12-02",
+        f"Återbetald Swishgåva {reference} ({'F' * 32})",
+    )
+    assert swish.gift_status(gift) == "refunded"
+
+
+def test_a_refund_still_waiting_for_swish_does_not_count_as_refunded(swish):
+    gift, instruction_id = _paid(swish, 30_000)
+    _refund(swish, instruction_id, Money(10_000, "SEK"))  # asked for, never PAID
+    second = _refund(swish, instruction_id, Money(10_000, "SEK"))
+    assert swish.fake.complete_refund(second) == 200
+    assert [(acc, d, c) for _, acc, d, c, _ in swish.entries("swish-refund")] == [
+        ("3993", 10_000, 0),
+        ("1930", 0, 10_000),
+    ]
+    assert swish.gift_status(gift) == "paid"  # 200 kr of it is still a gift
+
+
+def test_another_gifts_refund_does_not_make_this_gift_refunded(swish):
+    other, other_instruction = _paid(swish, 30_000)
+    gift, instruction_id = _paid(swish, 30_000)
+    assert swish.fake.complete_refund(_refund(swish, other_instruction)) == 200
+    assert swish.fake.complete_refund(_refund(swish, instruction_id, Money(100, "SEK"))) == 200
+    assert swish.gift_status(other) == "refunded"
+    assert swish.gift_status(gift) == "paid"
+
+
+def test_a_refund_of_all_but_one_krona_leaves_the_gift_paid_and_the_last_krona_refunds_it(swish):
+    gift, instruction_id = _paid(swish, 30_000)
+    assert swish.fake.complete_refund(_refund(swish, instruction_id, Money(29_900, "SEK"))) == 200
+    assert swish.gift_status(gift) == "paid"
+    assert swish.fake.complete_refund(_refund(swish, instruction_id)) == 200
+    assert swish.gift_status(gift) == "refunded"
