@@ -4,6 +4,7 @@ payouts to the bank reconciled against their balance transactions."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -192,3 +193,28 @@ def test_a_payout_that_does_not_add_up_is_flagged_for_finance(world, paid, caplo
     assert [(f.payout_id, f.difference_ore) for f in flagged] == [(payout["id"], -100)]
     assert "differs by -100 öre" in caplog.text
     assert world.balance("1930") == GIFT - FEE - 100  # the bank got what Stripe paid out
+
+
+def _dated(world, source_key: str) -> tuple[str, str]:
+    with world.engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT date, text FROM journal_entries WHERE source_key = :k"), {"k": source_key}
+        ).one()
+    return str(row[0]), str(row[1])
+
+
+def test_a_refund_is_booked_on_the_swedish_day_stripe_made_it_with_charge_and_refund_named(
+    world, paid
+):
+    _public_id, payment = paid
+    world.deliver(event("checkout.session.completed", payment.session))
+    refund = add_refund(world.fake, payment, 10_000)
+    late = int(datetime(2026, 11, 22, 23, 30, tzinfo=UTC).timestamp())  # 00:30 in Sweden
+    refund["created"] = late
+    world.fake.add(refund)
+    world.deliver(event("charge.refunded", refunded_charge(payment, 10_000)))
+    charge_id = payment.charge["id"]
+    assert _dated(world, f"stripe:refund:{refund['id']}") == (
+        "2026-11-23",
+        f"Återbetald kortgåva ({charge_id}, {refund['id']})",
+    )
