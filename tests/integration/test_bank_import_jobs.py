@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 from ledger.db import tables as t
+from ledger.errors import LedgerError
 from ledger.services import periods
 from ledger.statuses import ImportJobStatus
 from tests.support.bank_accounts import OURS, import_ours
@@ -292,3 +293,78 @@ def test_a_line_already_booked_in_a_closed_period_is_confirmed_but_a_new_one_the
         import_ours(engine, camt_bytes(late, created="2026-12-03T06:00:00"), "sen.054.xml")
     assert [e.field for e in refused.value.errors] == ["booking_date"]
     assert _count(engine, t.journal_entries) == 1
+
+
+def test_a_period_closed_mid_import_ends_the_job_failed_with_the_ledgers_words(engine, caplog):
+    job_id = uploads.enqueue(engine, _file(), "dag.xml")
+    _, token = jobs.claim(engine, job_id)
+
+    def close_the_day_after_one_batch(done: int) -> None:
+        with engine.begin() as conn:
+            periods.close_through(conn, DAY)
+
+    with pytest.raises(LedgerError) as refused:
+        _run(engine, job_id, token, after_batch=close_the_day_after_one_batch)
+    job = _job(engine, job_id)
+    assert job.status == ImportJobStatus.FAILED
+    assert [(e.file, e.line, e.field, e.message) for e in job.errors] == [
+        ("dag.xml", None, None, str(refused.value))
+    ]
+    assert f"bank import job {job_id} failed after its check" in caplog.text
+    # the batch booked before the close stays booked, with its import; nothing after it
+    assert _count(engine, t.bank_lines) == _count(engine, t.journal_entries) == BATCH
+    assert _bank_total(engine) == sum(100_00 + i for i in range(BATCH))
+
+
+def test_an_import_being_booked_shows_no_totals_yet_in_kronor_and_the_job_its_lines_done(engine):
+    job_id = uploads.enqueue(engine, _file(), "dag.xml")
+    _, token = jobs.claim(engine, job_id)
+    seen = []
+
+    def look_after_each_batch(done: int) -> None:
+        with engine.connect() as conn:
+            row = conn.execute(select(t.bank_imports)).one()
+            job = jobs.read(conn, job_id)
+        seen.append((row, job))
+
+    result = _run(engine, job_id, token, after_batch=look_after_each_batch)
+    (row, job), *_ = seen
+    assert (row.format, row.currency, row.summary) == ("camt", "SEK", "{}")
+    assert (row.line_count, row.credit_count, row.credit_ore) == (0, 0, 0)
+    assert (row.debit_count, row.debit_ore, row.booked_count) == (0, 0, 0)
+    assert (row.confirmed_count, row.matched_count, row.unmatched_count) == (0, 0, 0)
+    assert job is not None and job.lines_done == BATCH
+    assert [j.lines_done for _, j in seen] == [BATCH, 2 * BATCH, 3 * BATCH]
+    # and once done, the file's own format and totals
+    assert (result.format, result.counts.line_count) == ("camt.054.001.02", LINES)
+    assert result.counts.credit_ore == sum(100_00 + i for i in range(LINES)) == 3_004_35
+
+
+def _taken_by_a_background_worker(monkeypatch, outcome: Outcome) -> None:
+    """The next ``jobs.claim`` finds a background worker took the job first and ended it."""
+    real = jobs.claim
+
+    def worker_first(engine: Engine, job_id: int | None = None):
+        monkeypatch.setattr(jobs, "claim", real)
+        assert work_one(engine, OURS) is outcome
+        return None
+
+    monkeypatch.setattr(jobs, "claim", worker_first)
+
+
+def test_a_file_a_background_worker_imported_first_is_answered_with_that_import(
+    engine, monkeypatch
+):
+    _taken_by_a_background_worker(monkeypatch, Outcome.DONE)
+    result = import_ours(engine, _file(), "dag.xml")
+    assert (result.filename, result.counts.booked_count) == ("dag.xml", LINES)
+    assert result.cash_ore == _bank_total(engine) == sum(100_00 + i for i in range(LINES))
+    assert _count(engine, t.journal_entries) == LINES
+
+
+def test_a_file_a_background_worker_refused_first_is_refused_with_its_errors(engine, monkeypatch):
+    _taken_by_a_background_worker(monkeypatch, Outcome.REFUSED)
+    with pytest.raises(BankFileInvalid) as refused:
+        import_ours(engine, _file(day_of=lambda i: date(2030, 1, 1)), "sen.xml")
+    assert [(e.file, e.field) for e in refused.value.errors] == [("sen.xml", "booking_date")]
+    assert _count(engine, t.journal_entries) == 0

@@ -184,3 +184,17 @@ def test_a_refused_flat_file_names_itself_in_every_fault(engine):
         import_ours(engine, broken, "trasig.txt")
     assert caught.value.errors
     assert {e.file for e in caught.value.errors} == {"trasig.txt"}
+
+
+def test_the_surplus_of_an_overpaid_gift_names_who_imported_the_file(engine):
+    with engine.begin() as conn:
+        user = users.create_user(conn, "ekonomi@example.se", "ett långt lösenord", "finance")
+        plan = expected.create(
+            conn, kind="gift", amount=Money(200_00), network_id=None, contributor_id=None
+        )
+    tx = Tx(250_00, "T1", ocr=plan.reference)
+    import_ours(engine, camt_bytes([Entry((tx,), DAY, "E1")]), "dag.xml", user_id=user.id)
+    e = t.journal_entries.c
+    with engine.connect() as conn:
+        made = conn.execute(select(e.source_key, e.created_by).order_by(e.id)).all()
+    assert made == [("bank:T1", user.id), ("bank-surplus:bank:T1", user.id)]

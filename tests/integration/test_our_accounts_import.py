@@ -164,3 +164,24 @@ def test_a_bgmax_deposit_in_euro_is_refused_and_nothing_is_booked(engine):
     assert fault.line is not None
     assert "i EUR, inte i kronor (SEK)" in fault.message and "inget bokfördes" in fault.message
     assert set(_stored(engine).values()) == {0}
+
+
+def test_one_file_for_two_of_our_accounts_books_each_line_to_its_own_ledger_account(engine):
+    second = "SE3550000000054910000003"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO accounts (code, name, type, normal_side, active) "
+                "VALUES ('1940', 'Övriga bankkonton', 'asset', 'debit', true)"
+            )
+        )
+        bank_accounts.add(conn, second, "1940", "Sparkonto")
+    ours = _statement(IBAN)
+    saving = _statement(second).replace(b"T1", b"T2").replace(b"E1", b"E2")
+    saving = saving.replace(b"<Id>053-1</Id>", b"<Id>053-2</Id>")
+    stmt = saving[saving.index(b"<Stmt>") : saving.index(b"</Stmt>") + len(b"</Stmt>")]
+    both = ours.replace(b"</Stmt>", b"</Stmt>\n" + stmt, 1)
+    result = import_ours(engine, both, "tva-konton.053.xml")
+    assert (result.counts.line_count, result.counts.booked_count) == (2, 2) and result.ok
+    assert (_balance(engine, "1930"), _balance(engine, "1940")) == (250_00, 250_00)
+    assert result.cash_ore == 250_00  # the bank account's balance: the file names two

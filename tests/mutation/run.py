@@ -83,6 +83,7 @@ MODULES = (
             I + "test_our_accounts_import.py",
             I + "test_bank_import_report.py",
             I + "test_bank_import_jobs.py",
+            I + "test_autogiro_bank.py",
             U + "test_bankfiles_rows.py",
         ),
     ),
