@@ -19,7 +19,7 @@ from sqlalchemy import Engine, func, select, update
 
 from ledger.db import tables as t
 from ledger.errors import LedgerError
-from ledger.services import periods
+from ledger.services import periods, users
 from ledger.statuses import ImportJobStatus
 from tests.support.bank_accounts import OURS, import_ours
 from tests.support.camt_files import IBAN, Entry, Statement, Tx, camt_bytes
@@ -368,3 +368,62 @@ def test_a_file_a_background_worker_refused_first_is_refused_with_its_errors(eng
         import_ours(engine, _file(day_of=lambda i: date(2030, 1, 1)), "sen.xml")
     assert [(e.file, e.field) for e in refused.value.errors] == [("sen.xml", "booking_date")]
     assert _count(engine, t.journal_entries) == 0
+
+
+def test_a_file_whose_background_import_failed_is_answered_with_the_failure(engine, monkeypatch):
+    real = jobs.claim
+
+    def worker_first_and_a_period_closed_meanwhile(engine: Engine, job_id: int | None = None):
+        monkeypatch.setattr(jobs, "claim", real)
+        _, token = real(engine, job_id)
+
+        def close(done: int) -> None:
+            with engine.begin() as conn:
+                periods.close_through(conn, DAY)
+
+        with pytest.raises(LedgerError):
+            _run(engine, job_id, token, after_batch=close)
+        return None
+
+    monkeypatch.setattr(jobs, "claim", worker_first_and_a_period_closed_meanwhile)
+    with pytest.raises(LedgerError) as failed:
+        import_ours(engine, _file(), "dag.xml")
+    assert (str(failed.value), failed.value.field) == (
+        "dag.xml: inläsningen avbröts (failed)",
+        "file",
+    )
+
+
+def test_the_import_names_who_imported_the_file(engine):
+    with engine.begin() as conn:
+        user = users.create_user(conn, "ekonomi@example.se", "ett långt lösenord", "finance")
+    result = import_ours(engine, _file(), "dag.xml", user_id=user.id)
+    with engine.connect() as conn:
+        row = conn.execute(select(t.bank_imports).where(t.bank_imports.c.id == result.id)).one()
+    assert row.imported_by == user.id
+
+
+class _Clock:
+    """A clock two seconds on at every look: every check batch is a heartbeat."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        self.now += 2.0
+        return self.now
+
+
+def test_a_slow_check_beats_the_jobs_heart_with_how_far_it_read(engine, monkeypatch):
+    monkeypatch.setattr(importer, "time", _Clock())
+    job_id = uploads.enqueue(engine, _file(), "dag.xml")
+    _, token = jobs.claim(engine, job_id)
+    seen = []
+
+    def look(done: int, total: int) -> None:
+        seen.append(_job(engine, job_id).bytes_done)
+
+    result = _run(engine, job_id, token, progress=look)
+    assert result.counts.booked_count == LINES
+    size = _job(engine, job_id).size
+    assert seen[0] == 0 and seen[1] == size  # the first check batch's beat, read at the next
