@@ -126,6 +126,17 @@ def test_a_refund_is_booked_on_the_swedish_day_swish_paid_it_with_the_gifts_refe
         f"Återbetald Swishgåva {reference} ({'F' * 32})",
     )
     assert swish.gift_status(gift) == "refunded"
+    with swish.engine.connect() as conn:
+        taken_back, given = conn.execute(
+            text(
+                "SELECT l.contributor_id, g.contributor_id FROM journal_entries e "
+                "JOIN journal_lines l ON l.entry_id = e.id JOIN gifts g ON g.public_id = :g "
+                "WHERE e.source_key LIKE 'swish-refund:%' AND l.account = '3993'"
+            ),
+            {"g": gift},
+        ).one()
+    assert given is not None
+    assert taken_back == given  # taken back from the donor who gave it
 
 
 def test_a_refund_still_waiting_for_swish_does_not_count_as_refunded(swish):
