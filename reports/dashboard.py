@@ -13,10 +13,11 @@
 * Organisations that gave last year and not yet this year, with contact details.
 * Workplace collections per network and the clubs that ran them (``reports.collections_report``).
 
-Who gives and the follow-up list read journal lines, so they are kept as running tallies
-(``reports.tally``): the first read of a year goes through its lines once, later reads only
-through the entries booked since. Every figure keeps what ``/ledger`` needs to list the entries
-behind it (``drill``: its filters). HTML, the board PDF and the charts render one ``Dashboard``.
+Who gives and the follow-up list are sums over journal lines, so they are kept tallies
+(``reports.tally``: tables filled at migration and caught up by the dashboard view); a read
+goes through the kept sums and only the lines booked since the tallies' mark. Every figure
+keeps what ``/ledger`` needs to list the entries behind it (``drill``: its filters). HTML,
+the board PDF and the charts render one ``Dashboard``.
 """
 
 from __future__ import annotations
@@ -24,9 +25,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, or_, select
+from sqlalchemy import Connection, and_, case, func, or_, select
 
 from ledger.chart import GIFT_INCOME
 from ledger.db import tables as t
@@ -34,7 +34,7 @@ from ledger.statuses import GiftStatus, MandateStatus
 from reports.collections_report import CollectionsReport, collections_report
 from reports.funding import FundingGap, funding_gap
 from reports.funding.sources import AUTOGIRO, CURRENCY, ever_active_mandates, window
-from reports.tally import running
+from reports.tally import BANDS, giving_sums, organisation_sums
 
 __all__ = [
     "BANDS",
@@ -51,7 +51,6 @@ __all__ = [
     "lapsed_organisations",
 ]
 
-ALLOCATION_KIND = "allocation"
 # Voucher series -> the channel the money came through (ledger.chart.SERIES).
 CHANNELS: dict[str, str] = {
     "K": "Kort",
@@ -63,15 +62,6 @@ CHANNELS: dict[str, str] = {
 }
 KINDS: dict[str, str] = {"person": "Privatpersoner", "organisation": "Organisationer"}
 UNKNOWN_KIND = "okand"
-# Gift size bands in öre: (lower bound inclusive, label). The upper bound is the next band's.
-BANDS: tuple[tuple[int, str], ...] = (
-    (0, "under 100 kr"),
-    (100_00, "100–499 kr"),
-    (500_00, "500–1 999 kr"),
-    (2_000_00, "2 000–9 999 kr"),
-    (10_000_00, "10 000–49 999 kr"),
-    (50_000_00, "50 000 kr och mer"),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,59 +158,21 @@ def cumulative_income(
     return tuple(points)
 
 
-def _band_of(credit: ColumnElement[int]) -> ColumnElement[int]:
-    """The band's index of a credit amount (a debit line, amount 0, falls in band 0 and adds
-    no gift there)."""
-    whens = [(credit >= lower, i) for i, (lower, _) in reversed(list(enumerate(BANDS))) if lower]
-    return case(*whens, else_=0)
-
-
 def giving(
     conn: Connection, year: int, network_id: int | None, drill: dict[str, str]
 ) -> tuple[tuple[Share, ...], tuple[Share, ...], tuple[GiftBand, ...]]:
-    """Channel mix, persons vs organisations and gift sizes: one grouped read of the year's
-    income lines."""
-    e, ln, c = t.journal_entries.c, t.journal_lines.c, t.contributors.c
-    band = _band_of(ln.credit_ore)
-    gift = case((ln.credit_ore > 0, 1), else_=0)
-    conds = [
-        ln.account == GIFT_INCOME,
-        ln.currency == CURRENCY,
-        e.fiscal_year == year,
-        e.source_kind != ALLOCATION_KIND,
-    ]
-    if network_id is not None:
-        conds.append(ln.network_id == network_id)
-
-    def query(after: int, upto: int) -> Select[Any]:
-        return (
-            select(
-                e.series,
-                c.kind,
-                band,
-                func.sum(ln.credit_ore - ln.debit_ore),
-                func.sum(gift),
-                func.sum(case((ln.credit_ore > 0, ln.credit_ore), else_=0)),
-            )
-            .select_from(
-                t.journal_lines.join(t.journal_entries, e.id == ln.entry_id).outerjoin(
-                    t.contributors, c.id == ln.contributor_id
-                )
-            )
-            .where(and_(*conds, ln.entry_id > after, ln.entry_id <= upto))
-            .group_by(e.series, c.kind, band)
-        )
-
-    sums = running(conn, f"giving:{year}:{network_id}", 3, query)
+    """Channel mix, persons vs organisations and gift sizes: the kept tally of the year's
+    income lines (``reports.tally.giving_sums``)."""
+    sums = giving_sums(conn, year, network_id)
     by_series: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_band: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for (series, kind, band_no), (net, gifts, credit) in sums.items():
         for bucket, key in ((by_series, series), (by_kind, kind or UNKNOWN_KIND)):
-            bucket[key][0] += int(net)
-            bucket[key][1] += int(gifts)
-        by_band[int(band_no)][0] += int(gifts)
-        by_band[int(band_no)][1] += int(credit)
+            bucket[key][0] += net
+            bucket[key][1] += gifts
+        by_band[band_no][0] += gifts
+        by_band[band_no][1] += credit
     channels = tuple(
         Share(s, CHANNELS.get(s, f"Serie {s}"), v[0], v[1], {**drill, "series": s})
         for s, v in sorted(by_series.items(), key=lambda kv: _order(CHANNELS, kv[0]))
@@ -283,37 +235,14 @@ def monthly_givers(
 
 def lapsed_organisations(conn: Connection, year: int, network_id: int | None) -> tuple[Lapsed, ...]:
     """Organisations with gifts (3993 credits) last year and none yet this year."""
-    e, ln, c = t.journal_entries.c, t.journal_lines.c, t.contributors.c
-    conds = [
-        c.kind == "organisation",
-        ln.account == GIFT_INCOME,
-        ln.credit_ore > 0,
-        e.fiscal_year.in_((year - 1, year)),
-        e.source_kind != ALLOCATION_KIND,
-    ]
-    if network_id is not None:
-        conds.append(ln.network_id == network_id)
-
-    def query(after: int, upto: int) -> Select[Any]:
-        return (
-            select(ln.contributor_id, e.fiscal_year, func.sum(ln.credit_ore))
-            .select_from(
-                t.journal_lines.join(t.journal_entries, e.id == ln.entry_id).join(
-                    t.contributors, ln.contributor_id == c.id
-                )
-            )
-            .where(and_(*conds, ln.entry_id > after, ln.entry_id <= upto))
-            .group_by(ln.contributor_id, e.fiscal_year)
-        )
-
-    sums = running(conn, f"lapsed:{year}:{network_id}", 2, query)
+    c = t.contributors.c
     last: dict[int, int] = {}
     this: set[int] = set()
-    for (cid, fy), (total,) in sums.items():
+    for (cid, fy), total in organisation_sums(conn, (year - 1, year), network_id).items():
         if fy == year:
             this.add(cid)
         else:
-            last[cid] = int(total)
+            last[cid] = total
     wanted = sorted(set(last) - this)
     if not wanted:
         return ()

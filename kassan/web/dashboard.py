@@ -24,7 +24,7 @@ from ledger.chart import GIFT_INCOME
 from ledger.errors import DimensionNotFound
 from ledger.services import journal
 from ledger.services.users import ROLES
-from reports import board_pdf
+from reports import board_pdf, tally
 from reports.charts import charts
 from reports.dashboard import Dashboard, build
 from reports.funding import DEFAULT_MONTHLY_GIFT_ORE, NetworkGap, today_in_stockholm
@@ -74,7 +74,10 @@ def _filters() -> Filters:
 
 def _dashboard(f: Filters) -> Dashboard:
     fallback = int(current_app.config.get("FUNDING_GAP_MONTHLY_GIFT_ORE", DEFAULT_MONTHLY_GIFT_ORE))
-    with get_engine(current_app).connect() as conn:
+    engine = get_engine(current_app)
+    with engine.begin() as conn:  # fold in what was booked since the last view, once
+        tally.catch_up(conn)
+    with engine.connect() as conn:
         try:
             return build(conn, f.year, network=f.network, fallback_gift_ore=fallback)
         except DimensionNotFound:

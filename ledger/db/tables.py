@@ -40,6 +40,7 @@ from ledger.db.schema.dimensions import (
     network_partners,
     networks,
 )
+from ledger.db.schema.income_tallies import income_mix, income_tally_mark, organisation_income
 from ledger.db.schema.invoicing import (
     invoice_lines,
     invoice_reminders,
@@ -104,6 +105,8 @@ __all__ = [
     "expected_payments",
     "fiscal_years",
     "gifts",
+    "income_mix",
+    "income_tally_mark",
     "invoice_lines",
     "invoice_reminders",
     "invoices",
@@ -117,6 +120,7 @@ __all__ = [
     "network_memberships",
     "network_partners",
     "networks",
+    "organisation_income",
     "period_closings",
     "pledge_instalments",
     "pledges",
