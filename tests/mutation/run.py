@@ -152,6 +152,19 @@ MODULES = (
             I + "test_swish_refunds.py",
         ),
     ),
+    Module(
+        "autogiro",
+        ("webhooks/bankfiles/autogiro/*.py",),
+        (
+            U + "test_autogiro_files.py",
+            U + "test_autogiro_file_checks.py",
+            I + "test_autogiro_import.py",
+            I + "test_personal_autogiro_files.py",
+            I + "test_autogiro_mandates.py",
+            I + "test_autogiro_emandates.py",
+            I + "test_autogiro_bank_out.py",
+        ),
+    ),
     Module("funding_model", ("reports/funding/model.py",), (U + "test_funding_gap_pure.py",)),
 )
 BY_NAME = {m.name: m for m in MODULES}
