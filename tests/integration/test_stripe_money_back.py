@@ -5,6 +5,8 @@ also delivered twice and out of order."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from tests.integration.test_stripe_refunds_disputes_payouts import add_payout
@@ -170,15 +172,33 @@ def test_a_payout_failure_delivered_before_its_paid_event_still_ends_on_1580(wor
     assert world.balance("1580") == GIFT - FEE
 
 
-def test_a_payout_that_failed_without_being_paid_books_nothing(world, paid):
+def test_a_payout_that_failed_without_being_paid_books_nothing(world, paid, caplog):
     _, payment = paid
     payout = add_payout(world, payment, GIFT - FEE)
     failed = world.fake.add(payout | {"status": "failed"})
 
-    world.deliver(event("payout.failed", failed))
+    with caplog.at_level(logging.INFO, logger="webhooks.stripe.handlers"):
+        world.deliver(event("payout.failed", failed))
 
     assert _follow_ups(world) == []
     assert world.balance("1930") == 0
+    assert f"payout {payout['id']} failed; no paid payout of it is booked" in caplog.messages
+
+
+def test_a_late_repeat_of_the_payment_leaves_a_disputed_gift_disputed(world, paid, network_id):
+    public_id, payment = paid
+    opened = dispute_of(payment, "needs_response")
+    world.deliver(event("charge.dispute.created", opened))
+    assert world.gift(public_id).status == "disputed"
+    booked = world.entries()
+
+    # Stripe delivers the payment's own events again, late (a retry)
+    world.deliver(event("payment_intent.succeeded", payment.intent))
+    world.deliver(event("checkout.session.completed", payment.session))
+
+    assert world.gift(public_id).status == "disputed"
+    assert world.entries() == booked
+    assert world.balance("1580") == -FEE - DISPUTE_FEE
 
 
 def test_a_pending_refund_is_booked_and_reversed_when_it_fails(world, paid, network_id):

@@ -190,8 +190,20 @@ def test_a_payout_that_does_not_add_up_is_flagged_for_finance(world, paid, caplo
 
     with world.engine.connect() as conn:
         flagged = payouts.differences(conn)
-    assert [(f.payout_id, f.difference_ore) for f in flagged] == [(payout["id"], -100)]
-    assert "differs by -100 öre" in caplog.text
+    assert flagged == [
+        payouts.PayoutCheck(
+            payout_id=payout["id"],
+            currency="SEK",
+            payout_ore=GIFT - FEE - 100,
+            transactions_ore=GIFT - FEE,
+            transaction_count=1,
+        )
+    ]
+    assert flagged[0].difference_ore == -100
+    assert caplog.messages == [
+        f"Stripe payout {payout['id']} of {GIFT - FEE - 100} öre SEK differs by -100 öre "
+        "from its 1 balance transactions"
+    ]
     assert world.balance("1930") == GIFT - FEE - 100  # the bank got what Stripe paid out
 
 

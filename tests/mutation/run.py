@@ -140,6 +140,7 @@ MODULES = (
             I + "test_stripe_refunds_disputes_payouts.py",
             I + "test_stripe_money_back.py",
             I + "test_payout_in_the_bank_first.py",
+            I + "test_stripe_bookings.py",
         ),
     ),
     Module(
