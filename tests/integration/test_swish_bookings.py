@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import Engine, func, select, text
 
 from ledger.db import tables as t
+from ledger.services import dimensions, expected, posting
 from tests.support.bank_accounts import import_ours
 from tests.support.camt_files import Entry, Tx, camt_bytes
 from tests.support.swish_world import (  # noqa: F401 (fixtures)
@@ -17,6 +18,7 @@ from tests.support.swish_world import (  # noqa: F401 (fixtures)
     swish_pki_fixture,
     swish_world_fixture,
 )
+from webhooks.swish import refunds
 
 DAY = date(2026, 12, 1)
 
@@ -45,11 +47,11 @@ def _contributor(engine: Engine, public_id: str) -> int:
     return int(found)
 
 
-def _bank_first(swish, engine: Engine, gift: str, ore: int, ref: str) -> int:
+def _bank_first(swish, engine: Engine, gift: str, ore: int, ref: str, day: date = DAY) -> int:
     """The bank's camt reports a Swish payment for ``gift`` before any callback: its entry."""
     reference = swish.expected_of(gift).reference
     tx = Tx(ore, ref, message=reference, clearing_ref="44694114760934" + ref[-2:])
-    import_ours(engine, camt_bytes([Entry((tx,), DAY, f"N-{ref}", swish=True)]), f"{ref}.xml")
+    import_ours(engine, camt_bytes([Entry((tx,), day, f"N-{ref}", swish=True)]), f"{ref}.xml")
     with engine.connect() as conn:
         entry = conn.scalar(
             select(t.bank_lines.c.entry_id).where(t.bank_lines.c.key.like("swish:%" + ref[-2:]))
@@ -154,8 +156,144 @@ def test_a_swish_gift_is_booked_on_the_swedish_day_it_was_paid_with_its_referenc
     with engine.connect() as conn:
         row = conn.execute(
             select(
-                t.journal_entries.c.date, t.journal_entries.c.text, t.journal_entries.c.series
+                t.journal_entries.c.date,
+                t.journal_entries.c.text,
+                t.journal_entries.c.series,
+                t.journal_entries.c.source_kind,
             ).where(t.journal_entries.c.source_key == "swish:" + "A" * 32)
         ).one()
-    assert tuple(row) == (date(2026, 12, 2), f"Swishgåva {reference} ({'A' * 32})", "S")
+    assert tuple(row) == (date(2026, 12, 2), f"Swishgåva {reference} ({'A' * 32})", "S", "swish")
     assert swish.gift_status(gift) == "paid"
+
+
+def _known_donors(engine: Engine, gift: str, *, gifts: str | None, expects: str) -> dict[str, int]:
+    """Contributors named before the payment: ``expects`` on the gift's expected payment (a
+    donor finance knows), ``gifts`` (if given) already on the gift itself; their ids by name."""
+    with engine.begin() as conn:
+        ids = {
+            name: dimensions.create_contributor(conn, "organisation", name, f"{name}@example.se")
+            for name in filter(None, (gifts, expects))
+        }
+        gift_id = conn.scalar(select(t.gifts.c.id).where(t.gifts.c.public_id == gift))
+        conn.execute(
+            t.expected_payments.update()
+            .where(t.expected_payments.c.gift_id == gift_id)
+            .values(contributor_id=ids[expects])
+        )
+        if gifts is not None:
+            conn.execute(
+                t.gifts.update().where(t.gifts.c.id == gift_id).values(contributor_id=ids[gifts])
+            )
+    return ids
+
+
+def _contributor_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(t.contributors)) or 0)
+
+
+def test_a_swish_gift_is_income_of_the_donor_its_expected_payment_names(swish, engine):
+    gift = swish.gift(25_000)
+    ids = _known_donors(engine, gift, gifts=None, expects="kyrkan")
+    assert swish.fake.complete(swish.start(gift), "PAID") == 200
+    assert _lines_of(engine, "swish:") == [
+        ("1930", 25_000, 0, None, None),
+        ("3993", 0, 25_000, "palestina", ids["kyrkan"]),
+    ]
+    assert _contributor(engine, gift) == ids["kyrkan"]  # the gift learns its donor too
+    assert _contributor_count(engine) == 1  # nobody new made from the gift's e-mail
+
+
+def test_a_gifts_donor_already_recorded_is_never_replaced_by_its_payment(swish, engine):
+    gift = swish.gift(25_000)
+    ids = _known_donors(engine, gift, gifts="skolan", expects="kyrkan")
+    assert swish.fake.complete(swish.start(gift), "PAID") == 200
+    assert _contributor(engine, gift) == ids["skolan"]
+    assert _lines_of(engine, "swish:")[1] == ("3993", 0, 25_000, "palestina", ids["kyrkan"])
+    assert _contributor_count(engine) == 2
+
+
+def test_a_payment_after_its_gift_was_refunded_is_suspense_and_the_gift_stays_refunded(
+    swish, engine
+):
+    gift = swish.gift(10_000)
+    first = swish.start(gift, payer="0701234567")
+    second = swish.start(gift, payer="0731234567")
+    assert swish.fake.complete(first, "PAID") == 200
+    with engine.begin() as conn:
+        refund_id = refunds.start(conn, swish.app.config, first, None)
+    assert swish.fake.complete_refund(refund_id) == 200
+    assert swish.gift_status(gift) == "refunded"
+
+    assert swish.fake.complete(second, "PAID") == 200
+
+    assert swish.gift_status(gift) == "refunded"  # a refunded gift is final
+    who = _contributor(engine, gift)
+    assert _lines_of(engine, "swish-surplus:") == [
+        ("3993", 10_000, 0, "palestina", who),
+        ("2890", 0, 10_000, None, None),
+    ]
+    assert swish.payment(second).status == "PAID"
+
+
+def test_a_bank_booking_that_was_reversed_is_not_taken_for_the_callbacks_payment(swish, engine):
+    gift = swish.gift(30_000)
+    instruction_id = swish.start(gift)
+    bank_entry = _bank_first(swish, engine, gift, 30_000, "SW21")
+    with engine.begin() as conn:
+        key = conn.scalar(select(t.bank_lines.c.key).where(t.bank_lines.c.entry_id == bank_entry))
+        reversal = posting.reverse(conn, bank_entry, on=DAY, text_="Felbokad bankrad")
+        expected.reverse_receipt(conn, str(key), reversal_entry_id=reversal.id)
+    assert swish.expected_of(gift).paid_ore == 0
+
+    assert swish.fake.complete(instruction_id, "PAID") == 200
+
+    entry_id = swish.payment(instruction_id).entry_id
+    assert entry_id not in (None, bank_entry, reversal.id)
+    reference = swish.payment(instruction_id).payment_reference
+    with engine.connect() as conn:
+        assert (
+            conn.scalar(
+                select(t.journal_entries.c.source_key).where(t.journal_entries.c.id == entry_id)
+            )
+            == f"swish:{reference}"
+        )
+    assert (swish.expected_of(gift).paid_ore, swish.expected_of(gift).status) == (30_000, "paid")
+    assert _lines_of(engine, "swish-surplus:") == []
+
+
+def test_two_bank_reports_of_one_gift_are_taken_by_its_two_callbacks_oldest_first(swish, engine):
+    gift = swish.gift(10_000)
+    first = swish.start(gift, payer="0701234567")
+    second = swish.start(gift, payer="0731234567")
+    early = _bank_first(swish, engine, gift, 10_000, "SW31")
+    late = _bank_first(swish, engine, gift, 10_000, "SW32", day=date(2026, 12, 2))
+    before = _lines_of(engine, "swish")
+
+    assert swish.fake.complete(first, "PAID") == 200
+    assert swish.payment(first).entry_id == early
+    assert swish.fake.complete(second, "PAID") == 200
+    assert swish.payment(second).entry_id == late
+
+    assert _lines_of(engine, "swish") == before  # nothing booked a second time
+    assert swish.gift_status(gift) == "paid"
+
+
+def test_a_bankgiro_payment_of_the_gift_is_not_taken_for_its_swish_callback(swish, engine):
+    gift = swish.gift(30_000)
+    instruction_id = swish.start(gift)
+    reference = swish.expected_of(gift).reference
+    tx = Tx(30_000, "BG1", ocr=reference)
+    import_ours(engine, camt_bytes([Entry((tx,), DAY, "N-BG1")]), "bg.xml")
+    with engine.connect() as conn:
+        bank_entry = conn.scalar(select(t.bank_lines.c.entry_id))
+    assert bank_entry is not None
+
+    assert swish.fake.complete(instruction_id, "PAID") == 200
+
+    assert swish.payment(instruction_id).entry_id not in (None, bank_entry)
+    who = _contributor(engine, gift)
+    assert _lines_of(engine, "swish-surplus:") == [  # paid twice: the Swish one is surplus
+        ("3993", 30_000, 0, "palestina", who),
+        ("2890", 0, 30_000, None, None),
+    ]
