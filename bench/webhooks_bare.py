@@ -19,10 +19,11 @@ import os
 from datetime import date
 
 from flask import Flask, Response, jsonify, request
-from sqlalchemy import Connection, text
+from sqlalchemy import BigInteger, Connection, bindparam, text
 
 from ledger.db.dialect import is_postgresql
 from ledger.db.engine import make_engine
+from ledger.db.schema.metadata import Sha256
 from ledger.entries import Draft, LineDraft, PostedLine, entry_hash
 from ledger.services import posting
 
@@ -38,9 +39,11 @@ LINES = (
 
 def _book_plain(conn: Connection, key: str) -> str:
     head = conn.execute(
-        text("SELECT last_entry_id, last_hash FROM ledger_head WHERE id = 1 FOR UPDATE")
-        if is_postgresql(conn)
-        else text("SELECT last_entry_id, last_hash FROM ledger_head WHERE id = 1")
+        (
+            text("SELECT last_entry_id, last_hash FROM ledger_head WHERE id = 1 FOR UPDATE")
+            if is_postgresql(conn)
+            else text("SELECT last_entry_id, last_hash FROM ledger_head WHERE id = 1")
+        ).columns(last_entry_id=BigInteger(), last_hash=Sha256())
     ).one()
     number = (
         1
@@ -83,7 +86,7 @@ def _book_plain(conn: Connection, key: str) -> str:
             "INSERT INTO journal_entries (id, series, number, fiscal_year, date, text, "
             "source_kind, source_key, prev_hash, hash) "
             "VALUES (:i, 'B', :n, :y, :d, :t, 'bench', :k, :p, :h)"
-        ),
+        ).bindparams(bindparam("p", type_=Sha256()), bindparam("h", type_=Sha256())),
         {
             "i": entry_id,
             "n": number,
@@ -110,7 +113,9 @@ def _book_plain(conn: Connection, key: str) -> str:
         ],
     )
     conn.execute(
-        text("UPDATE ledger_head SET last_entry_id = :i, last_hash = :h WHERE id = 1"),
+        text("UPDATE ledger_head SET last_entry_id = :i, last_hash = :h WHERE id = 1").bindparams(
+            bindparam("h", type_=Sha256())
+        ),
         {"i": entry_id, "h": digest},
     )
     return f"B{number}"

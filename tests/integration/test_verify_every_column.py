@@ -39,6 +39,7 @@ from sqlalchemy.pool import NullPool
 
 from kassan.cli.main import main as kassan
 from ledger.db import tables as t
+from ledger.db.schema.metadata import Sha256
 from ledger.entries import Draft, LineDraft
 from ledger.services import posting
 from ledger.services.verify import verify
@@ -178,6 +179,9 @@ def _new_value(data: st.DataObject, conn: Connection, table: Table, row, column:
         # ids, numbers and amounts are positive: the database's CHECKs refuse the rest
         top = 2**63 - 1 if isinstance(kind, sqltypes.BigInteger) else 2**31 - 1
         base: st.SearchStrategy = st.integers(1, top)
+    elif isinstance(kind, Sha256):
+        # another SHA-256 digest (hex in Python; 32 bytes on PostgreSQL, hex text on SQLite)
+        base = st.binary(min_size=32, max_size=32).map(bytes.hex)
     elif isinstance(kind, sqltypes.String):
         base = st.text(_TEXT, max_size=kind.length or 500)
         if kind.length:  # half of them as long as the column, what a hash or currency must be

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
+from ledger.db.schema.metadata import Sha256
 from ledger.entries import Draft, LineDraft
 
 
@@ -78,7 +79,7 @@ def raw_entry(
             "INSERT INTO journal_entries (id, series, number, fiscal_year, date, text, "
             "source_kind, source_key, prev_hash, hash) "
             "VALUES (:id, :series, :number, :year, :date, 'raw', 'raw', :key, :prev, :hash)"
-        ),
+        ).bindparams(bindparam("prev", type_=Sha256()), bindparam("hash", type_=Sha256())),
         {
             "id": id,
             "series": series,

@@ -115,7 +115,9 @@ def test_the_same_draft_at_another_number_hashes_differently():
 
 def test_the_entry_row_follows_the_insert_columns_with_a_text_date_for_sqlite():
     entry = _entry()
-    row = dict(zip(ENTRY_COLUMNS, entry_row(entry, 2, date_as_text=True), strict=True))
+    row = dict(
+        zip(ENTRY_COLUMNS, entry_row(entry, 2, date_as_text=True, hash_as_bytes=False), strict=True)
+    )
     assert row == {
         "id": 8,
         "series": "B",
@@ -130,7 +132,11 @@ def test_the_entry_row_follows_the_insert_columns_with_a_text_date_for_sqlite():
         "hash": entry.hash,
         "created_by": 2,
     }
-    assert entry_row(entry, None, date_as_text=False)[4] == date(2026, 3, 16)
+    pg_row = entry_row(entry, None, date_as_text=False, hash_as_bytes=True)
+    pg = dict(zip(ENTRY_COLUMNS, pg_row, strict=True))
+    assert pg["date"] == date(2026, 3, 16)
+    # PostgreSQL keeps the two hashes as their 32 bytes, the same digests as the hex text
+    assert (pg["prev_hash"], pg["hash"]) == (bytes(32), bytes.fromhex(entry.hash))
 
 
 def test_line_rows_carry_the_entry_id_then_the_line_in_column_order():

@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from ledger.db.schema.metadata import BigId, metadata
+from ledger.db.schema.metadata import BigId, Sha256, metadata
 
 accounts = Table(
     "accounts",
@@ -58,7 +58,7 @@ ledger_head = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("last_entry_id", BigInteger, nullable=False),
-    Column("last_hash", String(64), nullable=False),
+    Column("last_hash", Sha256(), nullable=False),
 )
 
 
@@ -74,8 +74,8 @@ journal_entries = Table(
     Column("source_kind", String(40), nullable=False),
     Column("source_key", String(200), nullable=False, unique=True),
     Column("reverses_id", BigId, ForeignKey("journal_entries.id"), unique=True),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
+    Column("prev_hash", Sha256(), nullable=False),
+    Column("hash", Sha256(), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", Integer),
     UniqueConstraint("series", "fiscal_year", "number"),

@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ledger.db import dialect
+from ledger.db.schema.metadata import from_stored, to_stored
 from ledger.entries import Draft, PostedEntry
 from ledger.services import journal
 from ledger.services.posting.database_errors import translate
@@ -73,6 +74,8 @@ def post_once(
             head_cur.execute(_HEAD_LOCK)
             read_cur.execute(one_entry_sql(*shape, mark="%({})s"), params)
             head = head_cur.fetchone()
+            if head is not None:
+                head = (head[0], from_stored(head[1]))
             names = [c.name for c in read_cur.description]
             row = dict(zip(names, read_cur.fetchone(), strict=True))
         writer = Writer(conn, created_by, one=(draft, key), read=(head, row))
@@ -90,7 +93,7 @@ def post_once(
                 _flat(writer.entry_rows),
             )
             cur.execute(BALANCES_UPSERT.format(_values(7, len(balances))), _flat(balances))
-            cur.execute(_HEAD_UPDATE, (writer.last_id, writer.last_hash))
+            cur.execute(_HEAD_UPDATE, (writer.last_id, to_stored(writer.last_hash, True)))
             if not fresh:
                 cur.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
     except psycopg.Error as exc:

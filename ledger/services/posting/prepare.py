@@ -114,10 +114,11 @@ def posted_entry(
 
 
 def entry_row(
-    entry: PostedEntry, created_by: int | None, *, date_as_text: bool
+    entry: PostedEntry, created_by: int | None, *, date_as_text: bool, hash_as_bytes: bool
 ) -> tuple[object, ...]:
     """The ``journal_entries`` row, in ``ENTRY_COLUMNS`` order. ``date_as_text``: SQLite's
-    bulk path writes through JSON, so the date goes as its ISO text."""
+    bulk path writes through JSON, so the date goes as its ISO text. ``hash_as_bytes``:
+    PostgreSQL keeps the two hashes as their 32 bytes (``Sha256``)."""
     day: date | str = entry.date.isoformat() if date_as_text else entry.date
     return (
         entry.id,
@@ -129,8 +130,8 @@ def entry_row(
         entry.source_kind,
         entry.source_key,
         entry.reverses_id,
-        entry.prev_hash,
-        entry.hash,
+        bytes.fromhex(entry.prev_hash) if hash_as_bytes else entry.prev_hash,
+        bytes.fromhex(entry.hash) if hash_as_bytes else entry.hash,
         created_by,
     )
 

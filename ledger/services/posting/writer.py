@@ -165,7 +165,9 @@ class Writer:
             prev_hash=self.last_hash,
             reverses_id=reverses_id,
         )
-        self.entry_rows.append(entry_row(entry, self.created_by, date_as_text=not self.pg))
+        self.entry_rows.append(
+            entry_row(entry, self.created_by, date_as_text=not self.pg, hash_as_bytes=self.pg)
+        )
         self.line_rows.extend(line_rows(entry))
         month = draft.date.month
         balances = self.balances
