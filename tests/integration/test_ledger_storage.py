@@ -1,5 +1,5 @@
 """How the ledger is stored (issue 14, database size): the hash chain's digests as 32 bytes on
-PostgreSQL (migration 0028) and the journal lines' one-column indexes (0027). Only the storage
+PostgreSQL (migration 0029) and the journal lines' one-column indexes (0028). Only the storage
 changes: the same digests, the same chain, the same refusals, on a ledger booked before."""
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ def test_a_ledger_booked_before_the_digests_became_bytes_keeps_its_chain_through
     chain = [(e.id, e.prev_hash, e.hash) for e in before]
     assert chain[0][1] == GENESIS_HASH and all(len(h) == 64 for _, p, h in chain)
 
-    _migrate_to(engine, "0027")
-    # before 0028 every database held the 64 hex characters
+    _migrate_to(engine, "0028")
+    # before 0029 every database held the 64 hex characters
     assert _stored(engine) == chain
     assert _stored_head(engine) == chain[-1][2]
 

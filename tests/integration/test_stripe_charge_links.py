@@ -62,7 +62,7 @@ def test_a_refund_is_linked_to_its_charge_once_however_often_it_is_booked(engine
 
 def test_the_migration_links_refunds_and_disputes_booked_before_it(engine):
     # Booked by today's code, then the schema taken back to before the links (the entries
-    # stay as they are): today's code writes the hash chain as 0028 stores it.
+    # stay as they are): today's code writes the hash chain as 0029 stores it.
     with engine.begin() as conn:
         add_network(conn)
         charge = _card(conn, "stripe:charge:ch_OLD", "Kortgåva abc (ch_OLD)", 500_00)

@@ -17,7 +17,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 class Sha256(TypeDecorator[str]):
     """A SHA-256 digest of the hash chain: in Python always its 64 lowercase hex characters
     (the form ``ledger.entries.entry_hash`` returns and hashes over). PostgreSQL stores its 32
-    bytes (``bytea``, migration 0028): half the room of the hex text in every entry. SQLite
+    bytes (``bytea``, migration 0029): half the room of the hex text in every entry. SQLite
     keeps the hex text, as it always has: its size is not what issue 14 measures, and its
     json_each bulk path has no ``unhex()`` before SQLite 3.41.
 

@@ -15,16 +15,16 @@ PostgreSQL it becomes a partial unique index over the reversals. SQLite cannot d
 constraint of a table without rebuilding it, and journal_entries is referenced by a dozen
 tables, so it keeps its constraint (same rule, somewhat larger).
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-03
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027"
-down_revision = "0026"
+revision = "0028"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 

@@ -11,15 +11,15 @@ rewritten from its stored definition with only that literal changed, so the code
 
 SQLite keeps the hex text (``ledger.db.schema.metadata.Sha256`` says why); nothing changes there.
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-03
 """
 
 from alembic import op
 
-revision = "0028"
-down_revision = "0027"
+revision = "0029"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
