@@ -39,7 +39,7 @@ from bench import dashboard as dash_bench
 from ledger.entries import Draft, LineDraft
 from ledger.money import Money
 from ledger.references import make_reference
-from ledger.services import allocations, dimensions, posting, users
+from ledger.services import allocations, dimensions, periods, posting, users
 from reports.funding import funding_gap
 from reports.funding.render import to_json
 
@@ -144,6 +144,8 @@ def seed(url: str, lines: int) -> dict[str, Any]:
     total = max(10, lines * 10 // LINES_PER_10)
     per_chunk = CHUNK_LINES * 10 // LINES_PER_10
     with engine.begin() as conn:
+        for year in range(FIRST_DAY.year, LAST_DAY.year + 1):
+            periods.open_year(conn, year)  # years are opened on purpose (migration 0015)
         ids = {s: dimensions.create_network(conn, s, s.title()) for s in NETWORKS}
         conn.execute(
             text(

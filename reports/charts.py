@@ -10,6 +10,7 @@ give the same bytes. Axis values are whole kronor: a picture needs no öre, the 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 import sys
@@ -31,6 +32,7 @@ sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, pygal.PluginIm
 
 __all__ = ["Chart", "band_chart", "charts", "gap_chart", "income_chart", "share_chart"]
 
+CHARTS_KEPT = 256  # charts kept per kind: a few views (years, networks) each with its figures
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 # Colours told apart by people with the common colour-vision deficiencies (Okabe–Ito).
 _STYLE = Style(
@@ -141,26 +143,46 @@ def _whole_kr(ore: int) -> int:
 
 
 def gap_chart(networks: Sequence[NetworkGap]) -> Chart:
+    return _gap_chart(
+        tuple(
+            (
+                n.name,
+                (
+                    n.figures.received_ore,
+                    n.figures.committed_ore,
+                    n.figures.projected_ore,
+                    n.figures.gap_ore,
+                ),
+            )
+            for n in networks
+        )
+    )
+
+
+# What each chart draws is a small tuple of names and amounts; the same figures give the same
+# chart, so a chart is drawn once per figures (pygal takes 5-20 ms a chart) and kept.
+@functools.lru_cache(maxsize=CHARTS_KEPT)
+def _gap_chart(rows: tuple[tuple[str, tuple[int, int, int, int]], ...]) -> Chart:
     title = "Behov per nätverk: mottaget, utlovat, prognos och gap"
-    chart = pygal.HorizontalStackedBar(**_config(height=max(200, 60 + 40 * len(networks))))
+    chart = pygal.HorizontalStackedBar(**_config(height=max(200, 60 + 40 * len(rows))))
     # pygal draws the first label at the bottom: reversed, the chart reads top-down in the
     # same (Swedish alphabetical) order as the table beside it.
-    drawn = list(reversed(networks))
-    chart.x_labels = [n.name for n in drawn]
-    for label, attr in (
-        ("Mottaget", "received_ore"),
-        ("Utlovat", "committed_ore"),
-        ("Prognos", "projected_ore"),
-        ("Gap", "gap_ore"),
-    ):
-        chart.add(label, [_whole_kr(max(getattr(n.figures, attr), 0)) for n in drawn])
-    parts = "; ".join(f"{n.name}: gap {format_money(Money(n.figures.gap_ore))}" for n in networks)
+    drawn = list(reversed(rows))
+    chart.x_labels = [r[0] for r in drawn]
+    for i, label in enumerate(("Mottaget", "Utlovat", "Prognos", "Gap")):
+        chart.add(label, [_whole_kr(max(figures[i], 0)) for _, figures in drawn])
+    parts = "; ".join(f"{name}: gap {format_money(Money(figures[3]))}" for name, figures in rows)
     desc = f"Staplade staplar per nätverk. {parts or 'Inga nätverk.'}"
     return _finish("gap", title, desc, chart.render(is_unicode=True))
 
 
 def income_chart(months: Sequence[MonthPoint], year: int, through: int = 12) -> Chart:
     """``through``: the last month with figures this year; the line stops there."""
+    return _income_chart(tuple(months), year, through)
+
+
+@functools.lru_cache(maxsize=CHARTS_KEPT)
+def _income_chart(months: tuple[MonthPoint, ...], year: int, through: int) -> Chart:
     title = f"Ackumulerade intäkter {year} mot takten som behövs"
     chart = pygal.Line(**_config(show_dots=True, dots_size=3))
     chart.x_labels = list(MONTHS)
@@ -181,17 +203,27 @@ def income_chart(months: Sequence[MonthPoint], year: int, through: int = 12) -> 
 
 
 def share_chart(name: str, title: str, shares: Sequence[Share]) -> Chart:
+    return _share_chart(name, title, tuple((s.label, s.net_ore) for s in shares))
+
+
+@functools.lru_cache(maxsize=CHARTS_KEPT)
+def _share_chart(name: str, title: str, shares: tuple[tuple[str, int], ...]) -> Chart:
     chart = pygal.HorizontalBar(
         **_config(height=max(180, 80 + 36 * len(shares)), show_legend=False)
     )
-    chart.x_labels = [s.label for s in shares]
-    chart.add("Netto", [_whole_kr(s.net_ore) for s in shares])
-    parts = "; ".join(f"{s.label}: {format_money(Money(s.net_ore))}" for s in shares)
+    chart.x_labels = [label for label, _ in shares]
+    chart.add("Netto", [_whole_kr(net) for _, net in shares])
+    parts = "; ".join(f"{label}: {format_money(Money(net))}" for label, net in shares)
     desc = f"Liggande staplar. {parts or 'Inga intäkter ännu.'}"
     return _finish(name, title, desc, chart.render(is_unicode=True))
 
 
 def band_chart(bands: Sequence[GiftBand]) -> Chart:
+    return _band_chart(tuple(bands))
+
+
+@functools.lru_cache(maxsize=CHARTS_KEPT)
+def _band_chart(bands: tuple[GiftBand, ...]) -> Chart:
     title = "Gåvornas storlek: antal gåvor per storleksklass"
     # Six band labels side by side run together ("10 000–49 999 kr50 000 kr och mer"):
     # slanted, each has room of its own.

@@ -32,7 +32,8 @@ from ledger.chart import GIFT_INCOME
 from ledger.db import tables as t
 from ledger.statuses import GiftStatus, MandateStatus
 from reports.collections_report import CollectionsReport, collections_report
-from reports.funding import FundingGap, funding_gap
+from reports.funding import FundingGap, funding_gaps, today_in_stockholm
+from reports.funding.model import months_left
 from reports.funding.sources import AUTOGIRO, CURRENCY, ever_active_mandates, window
 from reports.tally import BANDS, giving_sums, organisation_sums
 
@@ -270,15 +271,17 @@ def build(
 ) -> Dashboard:
     """Every figure of the dashboard for ``year`` (one network's, or all)."""
     extra = {} if fallback_gift_ore is None else {"fallback_gift_ore": fallback_gift_ore}
-    gap = funding_gap(conn, year, network=network, as_of=as_of, **extra)
+    as_of = as_of or today_in_stockholm()
+    # In the year's last month the board also sees next year's gap, read in the same pass.
+    last_month = as_of.year == year and months_left(year, as_of) == 0
+    years = (year, year + 1) if last_month else (year,)
+    gap, *later = funding_gaps(conn, years, network=network, as_of=as_of, **extra)
     network_id = _network_id(conn, network)
     drill = {"account": GIFT_INCOME, "year": str(year)}
     if network is not None:
         drill["network"] = network
     channels, kinds, bands = giving(conn, year, network_id, drill)
-    next_year = None
-    if gap.months_left == 0 and gap.as_of.year == year:
-        next_year = funding_gap(conn, year + 1, network=network, as_of=gap.as_of, **extra)
+    next_year = later[0] if later else None
     return Dashboard(
         gap=gap,
         network=network,

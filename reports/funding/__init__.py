@@ -43,6 +43,7 @@ __all__ = [
     "FundingGap",
     "NetworkGap",
     "funding_gap",
+    "funding_gaps",
     "today_in_stockholm",
 ]
 
@@ -104,17 +105,61 @@ def funding_gap(
     ``network`` (a slug) narrows it to one network, whose figures are then also the total;
     an unknown slug raises ``DimensionNotFound``.
     """
+    (gap,) = funding_gaps(
+        conn, (year,), network=network, as_of=as_of, fallback_gift_ore=fallback_gift_ore
+    )
+    return gap
+
+
+def funding_gaps(
+    conn: Connection,
+    years: tuple[int, ...],
+    *,
+    network: str | None = None,
+    as_of: date | None = None,
+    fallback_gift_ore: int = DEFAULT_MONTHLY_GIFT_ORE,
+) -> tuple[FundingGap, ...]:
+    """``funding_gap`` for each of ``years`` as of one day: what depends on the day and not on
+    the year (the networks, the monthly gifts paying now, the failed debits) is read once (the
+    dashboard in December shows this year and the next)."""
     as_of = as_of or today_in_stockholm()
     every = sources.networks(conn)
     if network is not None and not any(n.slug == network for n in every):
         raise DimensionNotFound(f"no network {network!r}", "network")
+    gifts = sources.monthly_gifts(conn, as_of)
+    autogiro_failures = sources.autogiro_failures(conn, as_of)
+    swish_failures = sources.swish_failures(conn, as_of)
+    return tuple(
+        _gap(
+            conn,
+            year,
+            network,
+            as_of,
+            fallback_gift_ore,
+            every,
+            gifts,
+            autogiro_failures,
+            swish_failures,
+        )
+        for year in years
+    )
+
+
+def _gap(
+    conn: Connection,
+    year: int,
+    network: str | None,
+    as_of: date,
+    fallback_gift_ore: int,
+    every: list[sources.NetworkRow],
+    gifts: sources.MonthlyGifts,
+    autogiro_failures: FailureShare,
+    swish_failures: FailureShare,
+) -> FundingGap:
     budgets = sources.budgets(conn, year)
     income = sources.income(conn, year)
     allocated = sources.allocations(conn, year)
     committed = sources.committed(conn, year)
-    gifts = sources.monthly_gifts(conn, as_of)
-    autogiro_failures = sources.autogiro_failures(conn, as_of)
-    swish_failures = sources.swish_failures(conn, as_of)
     by_channel: dict[tuple[int | None, str], int] = defaultdict(int)
     for net_id, channel, total in gifts.channels:
         by_channel[net_id, channel] += total
