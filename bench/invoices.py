@@ -1,15 +1,23 @@
-"""The invoice run benchmark: ``invoice_run.run`` for 5,000 pledges paid by invoice, each
+"""The invoice run benchmark: ``invoice_run.run`` for N pledges paid by invoice, each
 instalment issued (number, OCR reference, entry in series F), rendered to PDF with WeasyPrint and
 queued with its PDF in the e-mail outbox; then the same run again, which must issue nothing.
 
-The run goes in a fresh process, so its peak RSS is its own. Checks after it: one invoice per
-pledge, numbers 1..N without a gap, N mails each with one PDF, 1510 equal to what was invoiced.
+As ``kassan invoices run`` does, the PDFs are made by ``reports.invoice_pdf.batch_renderer``;
+the run is timed with each worker count of ``--invoice-workers`` (default: one, then every
+core), alternating in ``--invoice-rounds`` rounds on a fresh database each time, so a change of
+load on the shared machine hits both alike; the figure is the median of the rounds.
+
+Each run goes in a fresh process, so its peak RSS is its own. Checks after it: one invoice per
+pledge, numbers 1..N without a gap, N mails each with one PDF, 1510 equal to what was invoiced,
+and ``ledger verify`` passes.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
+import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
@@ -21,8 +29,8 @@ from sqlalchemy import func, select, text
 from bench import Databases, Stopwatch, busy_cores, engine_for, peak_rss_mib
 
 NAME = "invoices"
-DEFAULTS = {"pledges": 5_000}
-QUICK = {"pledges": 100}
+DEFAULTS = {"pledges": 5_000, "rounds": 3}
+QUICK = {"pledges": 100, "rounds": 1}
 RUN_DAY = date(2027, 1, 2)
 AMOUNT_ORE = 250_000
 
@@ -30,6 +38,11 @@ AMOUNT_ORE = 250_000
 def add_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("invoice-run benchmark")
     g.add_argument("--invoice-pledges", type=int, help=f"default {DEFAULTS['pledges']:,}")
+    g.add_argument(
+        "--invoice-workers",
+        help="comma-separated PDF worker counts to compare (default: 1 and every core)",
+    )
+    g.add_argument("--invoice-rounds", type=int, help=f"default {DEFAULTS['rounds']}")
 
 
 def _seed(url: str, n: int) -> None:
@@ -70,10 +83,11 @@ def _seed(url: str, n: int) -> None:
     engine.dispose()
 
 
-def _run(url: str) -> dict[str, Any]:
+def _run(url: str, workers: int) -> dict[str, Any]:
     from ledger.config import from_environment
     from ledger.db import tables as t
     from ledger.services import invoice_run
+    from ledger.services.verify import verify
     from reports import invoice_pdf
 
     config = from_environment(
@@ -83,8 +97,8 @@ def _run(url: str) -> dict[str, Any]:
     issued_at: list[float] = []
     with engine.connect():
         pass  # connect before the clock starts
-    # as `kassan invoices run` does: PDFs made in a child process replaced every 200 documents
-    with invoice_pdf.batch_renderer(config) as render:
+    # as `kassan invoices run --workers N` does: N PDF processes, each replaced every 200 PDFs
+    with invoice_pdf.batch_renderer(config, workers=workers) as render:
         with Stopwatch() as sw:
             start = time.perf_counter()
             report = invoice_run.run(
@@ -115,6 +129,7 @@ def _run(url: str) -> dict[str, Any]:
                 func.count(), func.coalesce(func.sum(func.length(t.email_attachments.c.data)), 0)
             )
         ).one()
+        verified = verify(conn).ok
     engine.dispose()
     return {
         "seconds": sw.seconds,
@@ -131,12 +146,13 @@ def _run(url: str) -> dict[str, Any]:
         "mails": mails,
         "pdfs": int(pdfs[0]),
         "pdf_mib": int(pdfs[1]) / 2**20,
+        "verify_ok": verified,
     }
 
 
-def _fresh(url: str) -> dict[str, Any]:
+def _fresh(url: str, workers: int) -> dict[str, Any]:
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        out: dict[str, Any] = pool.submit(_run, url).result()
+        out: dict[str, Any] = pool.submit(_run, url, workers).result()
     return out
 
 
@@ -150,61 +166,80 @@ def _problems(r: dict[str, Any], n: int) -> list[str]:
         out.append(f"expected {n} mails with a PDF each, got {r['mails']} and {r['pdfs']}")
     if r["receivable_ore"] != n * AMOUNT_ORE:
         out.append(f"1510 is {r['receivable_ore']}, expected {n * AMOUNT_ORE}")
+    if not r["verify_ok"]:
+        out.append("ledger verify failed")
     return out
 
 
 def run(args: argparse.Namespace, dbs: Databases) -> dict[str, Any]:
-    n = args.invoice_pledges or (QUICK if args.quick else DEFAULTS)["pledges"]
-    result: dict[str, Any] = {"pledges": n}
+    sizes = QUICK if args.quick else DEFAULTS
+    n = args.invoice_pledges or sizes["pledges"]
+    rounds = args.invoice_rounds or sizes["rounds"]
+    cores = os.cpu_count() or 1
+    workers = [int(w) for w in (args.invoice_workers or f"1,{cores}").split(",")]
+    result: dict[str, Any] = {"pledges": n, "rounds": rounds, "workers": workers}
     for backend in dbs.backends:
-        busy = busy_cores()
-        url = dbs.fresh_url(backend, "invoices")
-        _seed(url, n)
-        print(f"  [{backend}] invoice run for {n:,} pledges with PDFs", flush=True)
-        out = _fresh(url)
-        out["busy_cores_before"] = busy
-        out["problems"] = _problems(out, n)
-        result[backend] = out
-        dbs.drop(url)
+        runs: dict[str, list[dict[str, Any]]] = {str(w): [] for w in workers}
+        for round_no in range(1, rounds + 1):
+            for w in workers:
+                busy = busy_cores()
+                url = dbs.fresh_url(backend, f"invoices_{round_no}_{w}")
+                _seed(url, n)
+                print(
+                    f"  [{backend}] round {round_no}: invoice run for {n:,} pledges with PDFs, "
+                    f"{w} PDF worker(s), {busy} cores busy before",
+                    flush=True,
+                )
+                out = _fresh(url, w)
+                out["busy_cores_before"] = busy
+                out["load_after"] = os.getloadavg()[0]
+                out["problems"] = _problems(out, n)
+                print(f"    {out['seconds']:.1f} s, {out['problems'] or 'checks ok'}", flush=True)
+                runs[str(w)].append(out)
+                dbs.drop(url)
+        result[backend] = runs
     return result
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(r[key] for r in runs))
 
 
 def render(result: dict[str, Any], meta: dict[str, Any]) -> str:
     m = meta["machine"]
+    n, workers = result["pledges"], result["workers"]
     out = [
         f"Invoice run, {meta['date']}, commit {meta['commit']}, `{meta['command']}`; "
-        f"{m.get('nproc', '?')} cores, shared with other work (busy cores measured before each "
-        "run). Every invoice is issued in its own transaction, then rendered to PDF (WeasyPrint, "
-        "A4, logo-less letterhead, Swish QR) and queued with it in the outbox; as `kassan "
-        "invoices run` does, the PDFs are made in a child process replaced every 200 documents "
-        "(`reports.invoice_pdf.batch_renderer`), whose peak is the PDF column.",
+        f"{m.get('nproc', '?')} cores, shared with other work. Every invoice is issued in its "
+        "own transaction and handed at once to `reports.invoice_pdf.batch_renderer` (WeasyPrint, "
+        "A4, logo-less letterhead, Swish QR; N child processes, each replaced every 200 "
+        "documents, two documents per process in flight); the mails are queued in invoice order "
+        f"as the PDFs come back. Each worker count ran on a fresh database of {n:,} pledges, the "
+        f"counts alternating, {result['rounds']} round(s); figures are medians of the rounds, "
+        "busy cores (other work, measured just before each run) and the 1-minute load average "
+        "after each run are listed per round.",
         "",
-        "| database | busy cores | pledges | issue s | issue + PDF + mail s | invoices/s | "
-        "peak RSS MiB | peak RSS of a PDF child MiB | PDFs MiB | second run s (issues 0) | "
-        "checks |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| database | PDF workers | issue + PDF + mail s (median) | invoices/s | vs 1 worker | "
+        "per round s | busy cores before / load after, per round | peak RSS MiB (run / "
+        "largest PDF child) | second run s (issues 0) | checks |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for backend in ("sqlite", "postgresql"):
         if backend not in result:
             continue
-        r = result[backend]
-        checks = "ok" if not r["problems"] else "**" + "; ".join(r["problems"]) + "**"
-        out.append(
-            f"| {backend} | {r['busy_cores_before']} | {result['pledges']:,} | "
-            f"{r['issue_seconds']:.1f} | {r['seconds']:.1f} | "
-            f"{result['pledges'] / r['seconds']:.1f} | {r['rss_mib']:.0f} | "
-            f"{r.get('child_rss_mib', 0):.0f} | {r['pdf_mib']:.0f} | "
-            f"{r['again_seconds']:.2f} | {checks} |"
-        )
-    for backend in ("sqlite", "postgresql"):
-        if backend in result:
-            r = result[backend]
-            per_pdf = (r["seconds"] - r["issue_seconds"]) / max(1, result["pledges"])
-            issue_rate = result["pledges"] / max(r["issue_seconds"], 1e-9)
-            out += [
-                "",
-                f"{backend}: issuing and booking ran at {issue_rate:,.0f} invoices/s; the rest is "
-                f"WeasyPrint laying out and writing each PDF, {per_pdf:.2f} s per invoice here, "
-                "so the run grows linearly with the number of invoices.",
-            ]
+        runs = result[backend]
+        base = _median(runs[str(workers[0])], "seconds")
+        for w in workers:
+            rs = runs[str(w)]
+            sec = _median(rs, "seconds")
+            problems = [p for r in rs for p in r["problems"]]
+            checks = "ok" if not problems else "**" + "; ".join(problems) + "**"
+            out.append(
+                f"| {backend} | {w} | {sec:.1f} | {n / sec:.1f} | {base / sec:.2f}× | "
+                + ", ".join(f"{r['seconds']:.1f}" for r in rs)
+                + " | "
+                + ", ".join(f"{r['busy_cores_before']} / {r['load_after']:.1f}" for r in rs)
+                + f" | {_median(rs, 'rss_mib'):.0f} / {_median(rs, 'child_rss_mib'):.0f} | "
+                f"{_median(rs, 'again_seconds'):.2f} | {checks} |"
+            )
     return "\n".join(out)

@@ -182,6 +182,8 @@ def _invoice_settings(env: dict[str, str]) -> dict[str, Any]:
         "INVOICE_LEAD_DAYS": _days(env, "KASSAN_INVOICE_LEAD_DAYS", 30, 0, 365),
         "INVOICE_REMINDER_DAYS": _days(env, "KASSAN_INVOICE_REMINDER_DAYS", 14, 1, 365),
         "INVOICE_MAX_REMINDERS": _days(env, "KASSAN_INVOICE_MAX_REMINDERS", 2, 0, 10),
+        # processes making the PDFs of `kassan invoices run` and `remind`: every core
+        "PDF_WORKERS": _days(env, "KASSAN_PDF_WORKERS", os.cpu_count() or 1, 1, 256, "processes"),
     }
 
 

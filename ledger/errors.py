@@ -137,6 +137,12 @@ class InvoiceNotFound(LedgerError):
     """No invoice has that id or number."""
 
 
+class PdfNotMade(LedgerError):
+    """A batch could not make a document's PDF (WeasyPrint raised, or its process ended); the
+    message names the invoice. What was issued stays issued and unmailed, and the next run of
+    the batch makes and mails it (the message is Swedish: the command line shows it)."""
+
+
 class ReceiptConflict(LedgerError):
     """A payment already recorded against one expected payment was offered for another."""
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 import mimetypes
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
+from pebble import ProcessPool
 from weasyprint import HTML
 
 from ledger.money import Money
@@ -27,7 +29,16 @@ from ledger.payment_instructions import format_bankgiro, qr_svg, swish_qr_payloa
 from ledger.services.invoices import Invoice
 from reports.display import format_money
 
-__all__ = ["Letterhead", "batch_renderer", "filename", "render", "render_html", "renderer"]
+__all__ = [
+    "BatchRenderer",
+    "Letterhead",
+    "batch_renderer",
+    "default_workers",
+    "filename",
+    "render",
+    "render_html",
+    "renderer",
+]
 
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
@@ -131,19 +142,57 @@ def renderer(config: Mapping[str, object]) -> Callable[[Invoice, int | None], by
 # the process: 5,000 invoices in one process peaked at 1.26 GiB. A batch renders in child
 # processes that are replaced every PDFS_PER_CHILD documents, which bounds the memory.
 PDFS_PER_CHILD = 200
+JOIN_SECONDS = 600.0
+
+
+def default_workers(config: Mapping[str, object]) -> int:
+    """PDF processes for a batch: ``PDF_WORKERS`` (``KASSAN_PDF_WORKERS``), else the cores."""
+    return int(str(config.get("PDF_WORKERS") or os.cpu_count() or 1))
+
+
+class BatchRenderer:
+    """``render`` in a pool of child processes (a ``ledger.services.pdf_batch.Renderer``)."""
+
+    def __init__(self, pool: ProcessPool, letterhead: Letterhead, workers: int) -> None:
+        self._pool = pool
+        self._letterhead = letterhead
+        self.workers = workers
+        # two per process: each has its next document waiting while it writes the one before
+        self.ahead = 2 * workers
+
+    def submit(self, invoice: Invoice, reminder_no: int | None) -> Future[bytes]:
+        future: Future[bytes] = self._pool.schedule(
+            render, args=(invoice, self._letterhead), kwargs={"reminder_no": reminder_no}
+        )
+        return future
 
 
 @contextmanager
 def batch_renderer(
-    config: Mapping[str, object], *, per_child: int = PDFS_PER_CHILD
-) -> Iterator[Callable[[Invoice, int | None], bytes]]:
-    """``renderer`` for runs of many documents (the invoice run, reminders): the same PDFs,
-    made in a child process that is replaced every ``per_child`` documents."""
-    letterhead = Letterhead.from_config(config)
-    context = multiprocessing.get_context("spawn")  # no copy of the parent's connections
-    with ProcessPoolExecutor(1, mp_context=context, max_tasks_per_child=per_child) as pool:
-
-        def _render(invoice: Invoice, reminder_no: int | None) -> bytes:
-            return pool.submit(render, invoice, letterhead, reminder_no=reminder_no).result()
-
-        yield _render
+    config: Mapping[str, object],
+    *,
+    workers: int | None = None,
+    per_child: int = PDFS_PER_CHILD,
+) -> Iterator[BatchRenderer]:
+    """``render`` for runs of many documents (the invoice run, reminders): the same PDFs, made
+    by ``workers`` child processes (default ``default_workers``), each replaced after
+    ``per_child`` documents. A child that dies fails only the document it was making
+    (``pebble.ProcessExpired``). Leaving the block early stops the pool without waiting for
+    the documents still queued."""
+    count = workers or default_workers(config)
+    # pebble, not ProcessPoolExecutor(max_tasks_per_child=...): on Python 3.11 that pool stops
+    # replacing its children once documents queue up (CPython gh-115634) and hangs the batch.
+    pool = ProcessPool(
+        max_workers=count,
+        max_tasks=per_child,
+        context=multiprocessing.get_context("spawn"),  # no copy of the parent's connections
+    )
+    try:
+        yield BatchRenderer(pool, Letterhead.from_config(config), count)
+    except BaseException:
+        pool.stop()
+        raise
+    else:
+        pool.close()
+    finally:
+        pool.join(timeout=JOIN_SECONDS)  # raises TimeoutError rather than hang the command

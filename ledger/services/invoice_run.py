@@ -6,13 +6,16 @@ Both are safe to run again: an instalment has at most one invoice (a unique key)
 queued once per dedupe key (``invoice:<number>``, ``invoice:<number>:reminder:<n>``) and a
 reminder once per invoice and number (a primary key). Each invoice is issued in a transaction of
 its own, so a run that stops half-way keeps what it issued and the next run goes on from there.
-The PDF is made by a renderer the caller passes in (``reports.invoice_pdf``), outside any
-transaction, so no lock is held while WeasyPrint works.
+The PDFs are made by a renderer the caller passes in (``reports.invoice_pdf``), outside any
+transaction, so no lock is held while WeasyPrint works; a batch hands each document to it as soon
+as it is issued and queues the mails in order as the PDFs come back (``pdf_batch``), so every
+core makes PDFs while the run issues the next invoices. An invoice whose PDF could not be made
+stays issued and unmailed: the run stops with ``PdfNotMade`` and the next run mails it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -28,6 +31,7 @@ from ledger.money import Money
 from ledger.payment_instructions import format_bankgiro
 from ledger.services import expected, invoices, mail
 from ledger.services.invoices import Invoice
+from ledger.services.pdf_batch import Document, Render, Renderer, in_order
 
 __all__ = [
     "RemindReport",
@@ -41,7 +45,6 @@ __all__ = [
     "send",
 ]
 
-Render = Callable[[Invoice, int | None], bytes]  # (document, reminder number) -> PDF
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent / "mail_texts"),
     undefined=StrictUndefined,
@@ -160,44 +163,72 @@ def send(conn: Connection, invoice: Invoice, pdf: bytes, config: Mapping[str, ob
     return queued
 
 
+def _unsent(engine: Engine) -> list[int]:
+    """Pledge invoices whose mail is not queued yet, by number."""
+    inv = t.invoices.c
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(inv.number)
+                .where(inv.sent_at.is_(None), inv.pledge_instalment_id.is_not(None))
+                .order_by(inv.number)
+            ).scalars()
+        )
+
+
 def run(
     engine: Engine,
     on: date,
     *,
     config: Mapping[str, object],
-    render: Render,
+    render: Renderer,
     progress: Callable[[int], None] | None = None,
 ) -> RunReport:
-    """Issue what falls due by ``on`` + INVOICE_LEAD_DAYS, then mail every unsent pledge invoice."""
+    """Issue what falls due by ``on`` + INVOICE_LEAD_DAYS, then mail every unsent pledge invoice.
+
+    The mails go out by invoice number: first those an earlier run issued but did not mail,
+    then each new invoice as it is issued (its PDF made meanwhile), then any that another run
+    issued meanwhile."""
     through = on + timedelta(days=int(str(config.get("INVOICE_LEAD_DAYS", 30))))
     due_days = int(str(config.get("INVOICE_DUE_DAYS", 30)))
     with engine.connect() as conn:
         todo = due_instalments(conn, through)
+    earlier = _unsent(engine)
+    seen: set[int] = set()
     issued = 0
-    for done, instalment_id in enumerate(todo, 1):
-        with engine.begin() as conn:
-            issued += issue_instalment(conn, instalment_id, on=on, due_days=due_days)[1]
-        if progress is not None:
-            progress(done)
-    inv = t.invoices.c
-    with engine.connect() as conn:
-        unsent = conn.execute(
-            select(inv.number)
-            .where(inv.sent_at.is_(None), inv.pledge_instalment_id.is_not(None))
-            .order_by(inv.number)
-        ).scalars()
-        numbers = list(unsent)
+
+    def documents() -> Iterator[Document[int]]:
+        nonlocal issued
+        for number in earlier:
+            yield _document(engine, number, seen)
+        for done, instalment_id in enumerate(todo, 1):
+            with engine.begin() as conn:
+                invoice, new = issue_instalment(conn, instalment_id, on=on, due_days=due_days)
+            issued += new
+            if progress is not None:
+                progress(done)
+            if invoice.sent_at is None and invoice.number not in seen:
+                seen.add(invoice.number)
+                yield Document(invoice.number, invoice, pdf=bool(invoice.recipient.email))
+        for number in _unsent(engine):
+            if number not in seen:
+                yield _document(engine, number, seen)
+
     mailed, postal = 0, []
-    for number in numbers:
-        with engine.connect() as conn:
-            invoice = invoices.get(conn, number)
-        if not invoice.recipient.email:
-            postal.append(number)
+    for doc, pdf in in_order(render, documents()):
+        if pdf is None:
+            postal.append(doc.key)
             continue
-        pdf = render(invoice, None)
         with engine.begin() as conn:
-            mailed += send(conn, invoice, pdf, config)
+            mailed += send(conn, doc.invoice, pdf, config)
     return RunReport(issued=issued, mailed=mailed, without_email=tuple(postal))
+
+
+def _document(engine: Engine, number: int, seen: set[int]) -> Document[int]:
+    seen.add(number)
+    with engine.connect() as conn:
+        invoice = invoices.get(conn, number)
+    return Document(number, invoice, pdf=bool(invoice.recipient.email))
 
 
 def _reminders_due(conn: Connection, today: date, every: int, most: int) -> list[tuple[int, int]]:
@@ -237,6 +268,41 @@ def _record_reminder(conn: Connection, invoice_id: int, n: int, on: date) -> boo
     return result.first() is not None
 
 
+def _remindable(engine: Engine, number: int) -> Invoice:
+    with engine.connect() as conn:
+        invoice = invoices.get(conn, number)
+    if invoice.kind != "invoice" or invoice.outstanding.ore <= 0:
+        raise LedgerError(f"invoice {number} has nothing left to pay", "number")
+    return invoice
+
+
+def _make_reminder(
+    engine: Engine,
+    invoice: Invoice,
+    n: int,
+    today: date,
+    pdf: bytes | None,
+    config: Mapping[str, object],
+) -> tuple[bool, bool]:
+    """Record reminder ``n`` and queue its mail with ``pdf`` in one transaction, once."""
+    with engine.begin() as conn:
+        if not _record_reminder(conn, invoice.id, n, today):
+            return False, False  # another run made this reminder
+        if not invoice.recipient.email or pdf is None:
+            return True, False
+        mailed = mail.enqueue(
+            conn,
+            f"invoice:{invoice.number}:reminder:{n}",
+            invoice.recipient.email,
+            f"Påminnelse: faktura {invoice.number} från {config.get('ORGANISATION_NAME')}",
+            _env.get_template("invoice_reminder.txt").render(
+                **_values(config, invoice), reminder_no=n
+            ),
+            [_pdf(invoice, pdf)],
+        )
+    return True, mailed
+
+
 def remind_one(
     engine: Engine,
     number: int,
@@ -247,27 +313,9 @@ def remind_one(
     render: Render,
 ) -> tuple[bool, bool]:
     """Make reminder ``n`` of invoice ``number`` once: (made now, mailed now)."""
-    with engine.connect() as conn:
-        invoice = invoices.get(conn, number)
-    if invoice.kind != "invoice" or invoice.outstanding.ore <= 0:
-        raise LedgerError(f"invoice {number} has nothing left to pay", "number")
-    pdf = render(invoice, n) if invoice.recipient.email else b""
-    with engine.begin() as conn:
-        if not _record_reminder(conn, invoice.id, n, today):
-            return False, False  # another run made this reminder
-        if not invoice.recipient.email:
-            return True, False
-        mailed = mail.enqueue(
-            conn,
-            f"invoice:{number}:reminder:{n}",
-            invoice.recipient.email,
-            f"Påminnelse: faktura {number} från {config.get('ORGANISATION_NAME')}",
-            _env.get_template("invoice_reminder.txt").render(
-                **_values(config, invoice), reminder_no=n
-            ),
-            [_pdf(invoice, pdf)],
-        )
-    return True, mailed
+    invoice = _remindable(engine, number)
+    pdf = render(invoice, n) if invoice.recipient.email else None
+    return _make_reminder(engine, invoice, n, today, pdf, config)
 
 
 def next_reminder(conn: Connection, invoice_id: int) -> int:
@@ -279,18 +327,25 @@ def next_reminder(conn: Connection, invoice_id: int) -> int:
 
 
 def remind(
-    engine: Engine, today: date, *, config: Mapping[str, object], render: Render
+    engine: Engine, today: date, *, config: Mapping[str, object], render: Renderer
 ) -> RemindReport:
-    """Mark what is past due as overdue, then make each reminder that is due, once."""
+    """Mark what is past due as overdue, then make each reminder that is due, once, in the
+    order of the invoice numbers (the PDFs made ahead by ``render``)."""
     every = int(str(config.get("INVOICE_REMINDER_DAYS", 14)))
     most = int(str(config.get("INVOICE_MAX_REMINDERS", 2)))
     with engine.begin() as conn:
         expected.mark_overdue(conn, today)
         due = _reminders_due(conn, today, every, most)
+    documents = (
+        Document((number, n), invoice, n, pdf=bool(invoice.recipient.email))
+        for number, n in due
+        for invoice in (_remindable(engine, number),)
+    )
     reminded = mailed = 0
     postal = []
-    for number, n in due:
-        made, sent = remind_one(engine, number, n, today, config=config, render=render)
+    for doc, pdf in in_order(render, documents):
+        number, n = doc.key
+        made, sent = _make_reminder(engine, doc.invoice, n, today, pdf, config)
         reminded += made
         mailed += sent
         if made and not sent:

@@ -170,8 +170,9 @@ def test_a_batch_renders_the_same_documents_in_child_processes_that_are_replaced
     replacement of its child process (here after every two documents)."""
     letterhead = invoice_pdf.Letterhead.from_config(CONFIG)
     expected = pdf_text(invoice_pdf.render(issued, letterhead))
-    with invoice_pdf.batch_renderer(CONFIG, per_child=2) as render:
-        texts = [pdf_text(render(issued, None)) for _ in range(3)]
-        reminder = pdf_text(render(issued, 1))
-    assert texts == [expected] * 3
+    with invoice_pdf.batch_renderer(CONFIG, workers=2, per_child=2) as render:
+        pending = [render.submit(issued, None) for _ in range(5)] + [render.submit(issued, 1)]
+        texts = [pdf_text(f.result()) for f in pending[:5]]
+        reminder = pdf_text(pending[5].result())
+    assert texts == [expected] * 5
     assert "Påminnelse" in reminder and f"OCR-nummer {issued.reference}" in reminder
