@@ -4,10 +4,12 @@ cold and warm, and the plain-text reference (``bean-query`` over a beancount exp
 * Dashboard: each run is a fresh Python process (``spawn``) that builds the app, signs in as
   leadership through ``/login`` (Flask's test client, in process: the server's own time, no
   network), then times ``GET /dashboard?year=2026``. The first request of a process is cold:
-  ``reports.tally`` keeps its running totals per process, so that request reads the year's
-  journal lines once (and the template, charts and lazy imports are built); the later requests
-  of the first process are warm and read only the entries booked since. One more process runs
-  the cold and one warm request under cProfile, to say where the time goes.
+  the process's SQL statements are compiled, its lazy imports made and its charts drawn for
+  the first time (the templates come from Jinja's bytecode cache in the instance folder once
+  any process compiled them), and the kept income tallies (``reports.tally``) are caught up
+  with the entries booked since the last view; the later requests of the first process are
+  warm. One more process runs the cold and one warm request under cProfile, to say where the
+  time goes.
 * Plain-text reference: a separate SQLite ledger of ``--fg-export-lines`` lines, exported with
   ``reports.beancount.write_beancount``, then ``bean-query FILE "SELECT account, sum(position)
   GROUP BY account"`` timed as a child process; its 3993 sum must equal the database's.
@@ -111,16 +113,18 @@ def _fresh(*args: Any) -> dict[str, Any]:
         return pool.submit(worker, *args).result()
 
 
-def measure(url: str, email: str, password: str, cold_runs: int, warm: int) -> dict[str, Any]:
+def measure(
+    url: str, email: str, password: str, cold_runs: int, warm: int, *, profile: bool = True
+) -> dict[str, Any]:
     colds, warms = [], []
     for k in range(max(1, cold_runs)):
         got = _fresh(url, email, password, warm if k == 0 else 0, False)
         colds.append(got["cold"])
         warms += got["warm"]
-    profiled = _fresh(url, email, password, 0, True)
+    profiled = _fresh(url, email, password, 0, True) if profile else {"cold": [], "warm": []}
     return {
         "cold": percentiles(colds),
-        "warm": percentiles(warms),
+        "warm": percentiles(warms) if warms else {},
         "profile_cold": profiled["cold"],
         "profile_warm": profiled["warm"],
     }

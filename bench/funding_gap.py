@@ -15,8 +15,14 @@ Per database, on one freshly migrated database:
 3. reference: income per network for 2026 summed straight from the lines
    (``journal_lines`` joined to ``journal_entries``, ``GROUP BY network_id``), ``--fg-ref-calls``
    times; its total must equal the report's total received;
-4. ``/dashboard`` cold and warm (``bench/dashboard.py``: ``--fg-cold`` fresh processes,
-   ``--fg-dash-calls`` warm requests), signed in as leadership.
+4. the dashboard's kept income tallies (``reports.tally``) caught up once over the whole
+   seeded ledger, timed (what migration 0027 does for a ledger booked before it), and
+   checked against a ``GROUP BY`` over the lines;
+5. ``/dashboard`` cold and warm (``bench/dashboard.py``: ``--fg-cold`` fresh processes,
+   ``--fg-dash-calls`` warm requests), signed in as leadership;
+6. ``--fg-import-lines`` more lines booked with ``post_many`` (an import since the last
+   view), then the first ``/dashboard`` of a fresh process, which folds them in;
+7. ``verify`` over the whole ledger (the chain, numbers, balances), which must pass.
 
 Once per run: the plain-text reference, ``bean-query`` over the beancount export of a SQLite
 ledger of ``--fg-export-lines`` lines (``bench/dashboard.py``). The machine's load (busy cores,
@@ -40,11 +46,14 @@ from ledger.entries import Draft, LineDraft
 from ledger.money import Money
 from ledger.references import make_reference
 from ledger.services import allocations, dimensions, periods, posting, users
+from ledger.services.verify import verify
+from reports import tally
 from reports.funding import funding_gap
 from reports.funding.render import to_json
 
 NAME = "fundinggap"
-GOAL_P50_MS = 50.0
+GOAL_P50_MS = 50.0  # the funding gap's and the warm dashboard's
+COLD_GOAL_MS = 300.0  # the dashboard's first load (issue 14)
 DEFAULTS = {
     "lines": 10_000_000,
     "calls": 50,
@@ -52,6 +61,7 @@ DEFAULTS = {
     "cold": 5,
     "dash_calls": 30,
     "export_lines": 1_000_000,
+    "import_lines": 100_000,
 }
 QUICK = {
     "lines": 300_000,
@@ -60,6 +70,7 @@ QUICK = {
     "cold": 2,
     "dash_calls": 10,
     "export_lines": 100_000,
+    "import_lines": 20_000,
 }
 LEADER, PASSWORD = "ledning@bench.test", "long-enough-password"
 NETWORKS = tuple(f"natverk{i:02d}" for i in range(1, 21))
@@ -71,6 +82,11 @@ PLEDGES, MONTHLY_GIFTS = 2_000, 20_000
 # what monthly givers choose: the form's presets and a few round sums of their own
 MONTHLY_AMOUNTS = (5_000, 10_000, 10_000, 15_000, 20_000, 20_000, 25_000, 30_000, 50_000, 100_000)
 LINES_PER_10 = 28  # ten entries of the stream: five 2-line, four 4-line, one 2-line refund
+TALLY_SQL = (
+    "SELECT SUM(l.credit_ore) - SUM(l.debit_ore) FROM journal_lines l "
+    "JOIN journal_entries e ON e.id = l.entry_id WHERE l.account = '3993' "
+    "AND l.currency = 'SEK' AND e.fiscal_year = 2026 AND e.source_kind <> 'allocation'"
+)
 REFERENCE_SQL = (
     "SELECT l.network_id, SUM(l.credit_ore) - SUM(l.debit_ore) FROM journal_lines l "
     "JOIN journal_entries e ON e.id = l.entry_id "
@@ -87,6 +103,11 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--fg-dash-calls", type=int, help=f"default {DEFAULTS['dash_calls']}")
     g.add_argument(
         "--fg-export-lines", type=int, help=f"default {DEFAULTS['export_lines']:,}; 0 skips"
+    )
+    g.add_argument(
+        "--fg-import-lines",
+        type=int,
+        help=f"lines booked after the first measurements; default {DEFAULTS['import_lines']:,}",
     )
 
 
@@ -186,6 +207,40 @@ def seed(url: str, lines: int) -> dict[str, Any]:
         token = _token(conn)
     engine.dispose()
     return {"entries": total, "lines": booked, "seed_seconds": sw.seconds, "token": token}
+
+
+def fold_in(url: str) -> dict[str, Any]:
+    """Catch the kept income tallies up with the ledger once, timed, and check them: the
+    year's 3993 net they give equals the GROUP BY over the lines."""
+    engine = engine_for(url)
+    with Stopwatch() as sw, engine.begin() as conn:
+        entries = tally.catch_up(conn)
+    with engine.connect() as conn:
+        kept = sum(v[0] for v in tally.giving_sums(conn, 2026, None).values())
+        lines = int(conn.scalar(text(TALLY_SQL)) or 0)
+    engine.dispose()
+    problems = [] if kept == lines else [f"kept tally 2026 {kept} != lines {lines}"]
+    return {"fold_entries": entries, "fold_seconds": sw.seconds, "problems": problems}
+
+
+def book_more(url: str, lines: int) -> dict[str, Any]:
+    """``lines`` more lines of the same stream, in one ``post_many`` (an import)."""
+    engine = engine_for(url)
+    with engine.connect() as conn:
+        first = int(conn.scalar(text("SELECT COUNT(*) FROM journal_entries")) or 0)
+    extra = max(1, lines * 10 // LINES_PER_10)
+    with engine.begin() as conn:
+        booked = posting.post_many(conn, stream(first + extra, first, first + extra)).lines
+    engine.dispose()
+    return {"import_lines": booked}
+
+
+def verified(url: str) -> list[str]:
+    engine = engine_for(url)
+    with engine.connect() as conn:
+        report = verify(conn)
+    engine.dispose()
+    return [] if report.ok else [f"ledger verify failed: {report.problems[:3]}"]
 
 
 def _commitments(conn: Any, ids: list[int]) -> None:
@@ -296,15 +351,26 @@ def run(args: argparse.Namespace, dbs: Databases) -> dict[str, Any]:
         before = dash_bench.load()
         print(f"  funding gap on {backend}: measuring (load {before})", flush=True)
         measured = measure(url, seeded.pop("token"), size["calls"], size["ref_calls"])
+        print(f"  dashboard on {backend}: folding the ledger into the kept tallies", flush=True)
+        folded = fold_in(url)
         print(f"  dashboard on {backend}: {size['cold']} cold processes, warm", flush=True)
         dashboard = dash_bench.measure(url, LEADER, PASSWORD, size["cold"], size["dash_calls"])
+        print(f"  dashboard on {backend}: {size['import_lines']:,} more lines", flush=True)
+        more = book_more(url, size["import_lines"])
+        after = dash_bench.measure(url, LEADER, PASSWORD, 1, 0, profile=False)
+        print(f"  dashboard on {backend}: verify", flush=True)
+        problems = measured.pop("problems") + folded.pop("problems") + verified(url)
         result[backend] = {
             "busy_cores_before": before["busy_cores"],
             "load_before_seed": before_seed,
             "load_before": before,
             **seeded,
             **measured,
+            **folded,
+            **more,
+            "problems": problems,
             "dashboard": dashboard,
+            "after_import_cold_ms": after["cold"]["p50_ms"],
         }
         dbs.drop(url)
     if size["export_lines"] > 0:
@@ -326,18 +392,21 @@ def render(result: dict[str, Any], meta: dict[str, Any]) -> str:
         "through the app in process (Flask's test client, no network; goal p50 < "
         f"{GOAL_P50_MS:.0f} ms): `GET /api/v1/funding-gap?year=2026` ({size['calls']} requests "
         f"after 3 warm-up ones); `GET /dashboard?year=2026` signed in as leadership, cold = the "
-        f"first request of a fresh process ({size['cold']} processes), warm = "
-        f"{size['dash_calls']} later requests of one process. Reference: income per network for "
-        "2026 summed straight from the journal lines (`GROUP BY`).",
+        f"first request of a fresh process ({size['cold']} processes; goal < {COLD_GOAL_MS:.0f} "
+        f"ms), warm = {size['dash_calls']} later requests of one process; cold after an import = "
+        "the first request of a fresh process after that many more lines were booked. "
+        "Reference: income per network for 2026 summed straight from the journal lines "
+        "(`GROUP BY`). `verify` passed after each run where the checks say ok.",
         "",
         "| database | busy cores / load | lines | seeding s | funding gap p50 ms | p95 ms | "
-        "dashboard cold p50 ms | cold p95 ms | dashboard warm p50 ms | warm p95 ms | "
+        "tallies folded in once s | dashboard cold p50 ms | cold p95 ms | "
+        "dashboard warm p50 ms | warm p95 ms | cold after an import ms | "
         "GROUP BY over lines p50 ms | checks |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
 
-    def ms(p: dict[str, float], key: str) -> str:
-        over = key == "p50_ms" and p[key] >= GOAL_P50_MS
+    def ms(p: dict[str, float], key: str, goal: float = GOAL_P50_MS) -> str:
+        over = key == "p50_ms" and p[key] >= goal
         return f"{p[key]:,.1f}" + (" (over the goal)" if over else "")
 
     backends = [b for b in ("sqlite", "postgresql") if b in result]
@@ -348,8 +417,10 @@ def render(result: dict[str, Any], meta: dict[str, Any]) -> str:
         out.append(
             f"| {backend} | {load['busy_cores']} / {load['loadavg_1m']} | {r['lines']:,} | "
             f"{r['seed_seconds']:.0f} | {ms(r['api'], 'p50_ms')} | {ms(r['api'], 'p95_ms')} | "
-            f"{ms(d['cold'], 'p50_ms')} | {ms(d['cold'], 'p95_ms')} | "
+            f"{r['fold_seconds']:.1f} ({r['fold_entries']:,} entries) | "
+            f"{ms(d['cold'], 'p50_ms', COLD_GOAL_MS)} | {ms(d['cold'], 'p95_ms')} | "
             f"{ms(d['warm'], 'p50_ms')} | {ms(d['warm'], 'p95_ms')} | "
+            f"{r['after_import_cold_ms']:,.1f} ({r['import_lines']:,} lines) | "
             f"{r['reference']['p50_ms']:,.0f} | {checks} |"
         )
     out += ["", "Where the time goes (p50 ms in the bench process; cProfile, our code only):", ""]
@@ -377,8 +448,9 @@ def render(result: dict[str, Any], meta: dict[str, Any]) -> str:
             f"Run at {size['lines']:,} lines, not the issue's {DEFAULTS['lines']:,}: the "
             f"machine was shared and the time box short ({rates}; then "
             f"`python -m bench.run --only fundinggap --fg-lines {DEFAULTS['lines']}`). The "
-            "funding gap and the warm dashboard read the kept balances and the tallies, so their "
-            "time should not grow with the lines; the cold dashboard reads the year's lines once "
-            "and the GROUP BY reference reads them all, so both grow linearly with them.",
+            "funding gap and the dashboard, cold or warm, read the kept balances and the kept "
+            "income tallies, so their time should not grow with the lines (a first view after an "
+            "import folds in that import's lines); the GROUP BY reference reads them all, so it "
+            "grows linearly with them.",
         ]
     return "\n".join(out)
