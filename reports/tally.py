@@ -7,8 +7,8 @@ booked since the mark, in the caller's transaction, under a lock on the mark; th
 view calls it before it builds, so a first load reads the small tables plus the entries since
 its last call instead of a year of journal lines. The readers (``giving_sums``,
 ``organisation_sums``) add the lines booked after the mark on the fly, in the same statement
-as the tables (one snapshot), so their answer is the GROUP BY over the lines whether or not
-anybody caught up lately, and on a database nobody may write to.
+as the tables (one snapshot, checked against the mark), so their answer is the GROUP BY over
+the lines whether or not anybody caught up lately, and on a database nobody may write to.
 
 Why this is safe: journal lines are never changed or deleted (the ledger's triggers), entries
 up to ``ledger_head`` are committed (posting moves the head in the entry's own transaction,
@@ -20,6 +20,7 @@ tables again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, case, func, select
@@ -172,15 +173,24 @@ def catch_up(conn: Connection) -> int:
     return int(head - mark)
 
 
-def giving_sums(conn: Connection, year: int, network_id: int | None) -> GivingSums:
-    """3993 on ``year``'s entries (one network's, or all) by series, kind of giver ('' for
-    none) and gift band: the kept tally plus the lines booked after its mark."""
+def _as_of_mark(conn: Connection, query_for: Callable[[int], Select[Any]]) -> list[Any]:
+    """The rows of ``query_for(mark)``: kept rows plus the lines after ``mark``. The mark goes
+    in as a value, so that the planner reads only the lines after it by the lines' primary key
+    (PostgreSQL cannot see through a subquery that so few lines follow it, and scans every
+    3993 line). Each row also carries the mark the statement itself saw (its last column): a
+    catch-up that moved the mark in between (possible on PostgreSQL, where each statement has
+    a snapshot of its own) would count its entries twice, so the read starts again."""
+    while True:
+        mark = int(conn.scalar(_mark()) or 0)
+        rows = conn.execute(query_for(mark)).all()
+        if all(r[-1] == mark for r in rows):
+            return [r[:-1] for r in rows]
+
+
+def _giving_query(year: int, network_id: int | None, mark: int) -> Select[Any]:
     x, ln, e = t.income_mix.c, t.journal_lines.c, t.journal_entries.c
     kept: list[ColumnElement[bool]] = [x.fiscal_year == year]
-    since: list[ColumnElement[bool]] = [
-        e.fiscal_year == year,
-        ln.entry_id > _mark().scalar_subquery(),
-    ]
+    since: list[ColumnElement[bool]] = [e.fiscal_year == year, ln.entry_id > mark]
     if network_id is not None:
         kept.append(x.network_id == network_id)
         since.append(ln.network_id == network_id)
@@ -190,26 +200,26 @@ def giving_sums(conn: Connection, year: int, network_id: int | None) -> GivingSu
         .union_all(_mix_lines(since))
         .subquery()
     )
-    query = select(
-        both.c.series, both.c.kind, both.c.band, *(func.sum(both.c[s]) for s in MIX_SUMS)
+    return select(
+        both.c.series,
+        both.c.kind,
+        both.c.band,
+        *(func.sum(both.c[s]) for s in MIX_SUMS),
+        _mark().scalar_subquery(),
     ).group_by(both.c.series, both.c.kind, both.c.band)
-    return {
-        (str(r[0]), str(r[1]), int(r[2])): [int(r[3]), int(r[4]), int(r[5])]
-        for r in conn.execute(query)
-    }
 
 
-def organisation_sums(
-    conn: Connection, years: tuple[int, ...], network_id: int | None
-) -> OrganisationSums:
-    """Organisations' gifts (3993 credits) per contributor and fiscal year in ``years``: the
-    kept tally plus the lines booked after its mark."""
+def giving_sums(conn: Connection, year: int, network_id: int | None) -> GivingSums:
+    """3993 on ``year``'s entries (one network's, or all) by series, kind of giver ('' for
+    none) and gift band: the kept tally plus the lines booked after its mark."""
+    rows = _as_of_mark(conn, lambda mark: _giving_query(year, network_id, mark))
+    return {(str(r[0]), str(r[1]), int(r[2])): [int(r[3]), int(r[4]), int(r[5])] for r in rows}
+
+
+def _organisation_query(years: tuple[int, ...], network_id: int | None, mark: int) -> Select[Any]:
     x, ln, e = t.organisation_income.c, t.journal_lines.c, t.journal_entries.c
     kept: list[ColumnElement[bool]] = [x.fiscal_year.in_(years)]
-    since: list[ColumnElement[bool]] = [
-        e.fiscal_year.in_(years),
-        ln.entry_id > _mark().scalar_subquery(),
-    ]
+    since: list[ColumnElement[bool]] = [e.fiscal_year.in_(years), ln.entry_id > mark]
     if network_id is not None:
         kept.append(x.network_id == network_id)
         since.append(ln.network_id == network_id)
@@ -219,7 +229,18 @@ def organisation_sums(
         .union_all(_organisation_lines(since))
         .subquery()
     )
-    query = select(both.c.contributor_id, both.c.fiscal_year, func.sum(both.c.credit_ore)).group_by(
-        both.c.contributor_id, both.c.fiscal_year
-    )
-    return {(int(r[0]), int(r[1])): int(r[2]) for r in conn.execute(query)}
+    return select(
+        both.c.contributor_id,
+        both.c.fiscal_year,
+        func.sum(both.c.credit_ore),
+        _mark().scalar_subquery(),
+    ).group_by(both.c.contributor_id, both.c.fiscal_year)
+
+
+def organisation_sums(
+    conn: Connection, years: tuple[int, ...], network_id: int | None
+) -> OrganisationSums:
+    """Organisations' gifts (3993 credits) per contributor and fiscal year in ``years``: the
+    kept tally plus the lines booked after its mark."""
+    rows = _as_of_mark(conn, lambda mark: _organisation_query(years, network_id, mark))
+    return {(int(r[0]), int(r[1])): int(r[2]) for r in rows}

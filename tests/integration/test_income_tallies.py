@@ -9,6 +9,7 @@ from collections import defaultdict
 from datetime import date
 
 import pytest
+from alembic import command
 from sqlalchemy import Connection, Engine, func, select
 
 from ledger import migrate
@@ -230,8 +231,8 @@ def test_two_catch_ups_one_after_the_other_fold_each_entry_once(engine):
     _caught_up_equals_counted(engine)
 
 
-def test_the_migration_fills_the_tallies_from_the_lines_booked_before_it(new_ledger_at_0026):
-    engine = new_ledger_at_0026
+def test_the_migration_fills_the_tallies_from_the_lines_booked_before_it(fresh_ledger):
+    engine = fresh_ledger
     year = date.today().year
     with engine.begin() as conn:
         fred = add_network(conn, "fred", "Fred och demokrati")
@@ -248,6 +249,8 @@ def test_the_migration_fills_the_tallies_from_the_lines_booked_before_it(new_led
                     contributor_id=org if n % 4 else None,
                 ),
             )
+    # back to the revision before the tallies (their tables go) and up again: 0027 fills them
+    _downgrade(engine, "0026")
     migrate.upgrade(engine)
     with engine.connect() as conn:
         assert _mark(conn) == _head(conn) > 0
@@ -257,18 +260,54 @@ def test_the_migration_fills_the_tallies_from_the_lines_booked_before_it(new_led
 
 
 @pytest.fixture
-def new_ledger_at_0026(tmp_path, request):
-    """A fresh database migrated up to the revision before the tallies, its years open."""
+def fresh_ledger(tmp_path, request):
+    """A fresh database migrated to head, with the years the migrations open."""
     if BACKEND == "postgresql":
         pg = request.getfixturevalue("pg_cluster")
-        name = f"t0026_{tmp_path.name[-20:].lower().replace('-', '_')}"
+        name = f"fresh_t_{tmp_path.name[-20:].lower().replace('-', '_')}"
         pg.create_database(name)
         url = pg.url_for(name)
     else:
-        url = f"sqlite:///{tmp_path / 'at0026.db'}"
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
     engine = make_engine(url)
-    migrate.upgrade(engine, "0026")
+    migrate.upgrade(engine)
     yield engine
     engine.dispose()
     if BACKEND == "postgresql":
         pg.drop_database(name)
+
+
+def _downgrade(engine: Engine, revision: str) -> None:
+    cfg = migrate.alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+@pytest.mark.skipif(
+    BACKEND != "postgresql",
+    reason="on SQLite the reader's transaction holds the write lock: no catch-up comes between",
+)
+def test_a_catch_up_between_reading_the_mark_and_the_sums_makes_the_read_start_again(
+    engine, monkeypatch
+):
+    with engine.begin() as conn:
+        build_world(conn)
+    with engine.connect() as conn:
+        want = tally.giving_sums(conn, 2026, None)
+    marks: list[int] = []
+    real = tally._giving_query
+
+    def racing(year: int, network_id: int | None, mark: int):  # type: ignore[no-untyped-def]
+        if not marks:  # the first read's mark is stale once another process has caught up
+            with engine.begin() as other:
+                assert tally.catch_up(other) > 0
+        marks.append(mark)
+        return real(year, network_id, mark)
+
+    monkeypatch.setattr(tally, "_giving_query", racing)
+    with engine.connect() as conn:
+        got = tally.giving_sums(conn, 2026, None)
+        head = _head(conn)
+    assert marks == [0, head]  # read again with the mark the catch-up left
+    assert got == want
