@@ -17,7 +17,8 @@ four accounts in SEK). In every round, work by work and taking turns at going fi
 4. trial balance: every account's balance over the whole ledger (``trial_balance``;
    hordak's ``Account.objects.with_balances()``), after growing it to ``--peer-tb-lines``
    (untimed bulk posts) when that is more than it holds, ``--peer-tb-calls`` calls;
-5. size: the ledger's tables and indexes (``pg_total_relation_size``) per million lines.
+5. size: the ledger's tables and indexes (``pg_total_relation_size``) per million lines, and
+   each table and index on its own in the results JSON (``relations``).
 
 After each piece of Kassan work the verify service (``kassan ledger verify``) must pass,
 and both trial balances must balance, or the run stops.
@@ -152,6 +153,22 @@ def table_bytes(dbs: Databases, url: str, system: str) -> int:
         )
 
 
+def relation_bytes(dbs: Databases, url: str, system: str) -> dict[str, int]:
+    """What ``table_bytes`` adds up, relation by relation: each table (heap and TOAST) and
+    each of its indexes, in bytes (into the results JSON, for the breakdown in the docs)."""
+    out: dict[str, int] = {}
+    with dbs.pg.connect(url.rsplit("/", 1)[1]) as conn:
+        for name in TABLES[system]:
+            out[name] = int(conn.execute("SELECT pg_table_size(%s)", (name,)).fetchone()[0])
+            indexes = conn.execute(
+                "SELECT indexrelid::regclass::text, pg_relation_size(indexrelid) FROM pg_index "
+                "WHERE indrelid = %s::regclass ORDER BY 1",
+                (name,),
+            ).fetchall()
+            out.update({ix: int(size) for ix, size in indexes})
+    return out
+
+
 # --- one round ------------------------------------------------------------------------------------
 
 
@@ -205,6 +222,7 @@ def one_round(
             "bytes": table_bytes(dbs, urls[system], system),
             "lines": res["lines"],
         }
+        out[system]["relations"] = relation_bytes(dbs, urls[system], system)
     for url in urls.values():
         dbs.drop(url)
     return out
