@@ -1,5 +1,6 @@
 """How the ledger is stored (issue 14, database size): the hash chain's digests as 32 bytes on
-PostgreSQL (migration 0029) and the journal lines' one-column indexes (0028). Only the storage
+PostgreSQL (migration 0029), the journal lines' one-column indexes (0028) and the full
+pages of the indexes that only grow at their end (0030). Only the storage
 changes: the same digests, the same chain, the same refusals, on a ledger booked before."""
 
 from __future__ import annotations
@@ -122,3 +123,25 @@ def test_the_journal_lines_are_indexed_by_account_and_by_network_alone(engine):
         ]
         assert reverses["unique"] and reverses["column_names"] == ["reverses_id"]
         assert reverses["dialect_options"]["postgresql_where"] == "(reverses_id IS NOT NULL)"
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="SQLite has no fillfactor")
+def test_the_journal_indexes_that_only_grow_at_their_right_end_leave_no_room_free(engine):
+    with engine.begin() as conn:
+        posting.post(conn, gift(1000))
+        options = dict(
+            conn.execute(
+                text(
+                    "SELECT relname, reloptions FROM pg_class WHERE relname IN "
+                    "('journal_entries_pkey', 'journal_lines_pkey', 'uq_entries_number', "
+                    "'uq_entries_source_key')"
+                )
+            ).all()
+        )
+    assert options == {
+        "journal_entries_pkey": ["fillfactor=100"],
+        "journal_lines_pkey": ["fillfactor=100"],
+        "uq_entries_number": ["fillfactor=100"],
+        # payment references arrive in no order: this one keeps the room for them
+        "uq_entries_source_key": None,
+    }
