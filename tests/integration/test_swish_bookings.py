@@ -18,7 +18,7 @@ from tests.support.swish_world import (  # noqa: F401 (fixtures)
     swish_pki_fixture,
     swish_world_fixture,
 )
-from webhooks.swish import refunds
+from webhooks.swish import bookings, refunds
 
 DAY = date(2026, 12, 1)
 
@@ -269,6 +269,7 @@ def test_two_bank_reports_of_one_gift_are_taken_by_its_two_callbacks_oldest_firs
     early = _bank_first(swish, engine, gift, 10_000, "SW31")
     late = _bank_first(swish, engine, gift, 10_000, "SW32", day=date(2026, 12, 2))
     before = _lines_of(engine, "swish")
+    assert swish.gift_status(gift) == "paid"  # the bank's import moved the gift already
 
     assert swish.fake.complete(first, "PAID") == 200
     assert swish.payment(first).entry_id == early
@@ -297,3 +298,38 @@ def test_a_bankgiro_payment_of_the_gift_is_not_taken_for_its_swish_callback(swis
         ("3993", 30_000, 0, "palestina", who),
         ("2890", 0, 30_000, None, None),
     ]
+
+
+def test_a_payment_is_booked_in_the_currency_of_its_request(swish, engine):
+    """Swish itself pays only kronor (the fake refuses anything else, as Swish does), so this
+    calls ``book_payment`` with a request in euro directly: the amount keeps its request's
+    currency on both lines and on the receipt, never read as kronor."""
+    gift = swish.gift(25_000)
+    instruction_id = swish.start(gift)
+    plan_id = swish.expected_of(gift).id
+    with engine.begin() as conn:
+        conn.execute(t.gifts.update().where(t.gifts.c.public_id == gift).values(currency="EUR"))
+        conn.execute(
+            t.swish_payments.update()
+            .where(t.swish_payments.c.instruction_id == instruction_id)
+            .values(currency="EUR")
+        )
+        conn.execute(
+            t.expected_payments.update()
+            .where(t.expected_payments.c.id == plan_id)
+            .values(currency="EUR")
+        )
+        row = conn.execute(
+            select(t.swish_payments).where(t.swish_payments.c.instruction_id == instruction_id)
+        ).one()
+        entry_id = bookings.book_payment(
+            conn, row, {"paymentReference": "C" * 32, "datePaid": "2026-12-01T10:00:00Z"}
+        )
+        booked = conn.execute(
+            select(t.journal_lines.c.account, t.journal_lines.c.currency)
+            .where(t.journal_lines.c.entry_id == entry_id)
+            .order_by(t.journal_lines.c.line_no)
+        ).all()
+    assert [tuple(r) for r in booked] == [("1930", "EUR"), ("3993", "EUR")]
+    plan = swish.expected_of(gift)
+    assert (plan.paid_ore, plan.currency, plan.status) == (25_000, "EUR", "paid")
