@@ -5,20 +5,30 @@ published examples made real files (``_real``), changed one field at a time."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 import pytest
 
 from ledger.money import Money
 from tests.unit.test_autogiro_files import _real, sample
-from webhooks.bankfiles.autogiro import Direction, FileKind, detect_autogiro, parse_autogiro
+from webhooks.bankfiles.autogiro import (
+    Direction,
+    FileKind,
+    PaymentStatus,
+    detect_autogiro,
+    parse_autogiro,
+)
 from webhooks.bankfiles.autogiro.records import (
     AmendmentResult,
     MandateAdvice,
     Opening,
     PaymentOrder,
+    PaymentResult,
+    Refund,
     RegisterMandate,
     RejectedOrder,
+    Section,
     WatchedPayment,
 )
 from webhooks.bankfiles.autogiro.writer import (
@@ -429,3 +439,324 @@ def test_a_clearing_or_payer_number_with_a_letter_is_refused_naming_the_field() 
     with pytest.raises(AutogiroRecordInvalid) as caught:
         mandate_file(date(2026, 12, 3), "471117", "9912346", [NewMandate("10X1", "3300", "1", "1")])
     assert caught.value.field == "betalarnummer"
+
+
+# --- the payment specification, record by record --------------------------------------------
+
+
+def test_each_record_of_the_payment_specification_is_read_whole() -> None:
+    read = parse_autogiro(_real(SPEC), "spec.txt")
+    account = "00000000000000000008901003232323232"
+    assert read.records[0] == Section(
+        2, "15", account, date(2009, 11, 10), "00001", Money(1500000), 5
+    )
+    assert read.records[2] == PaymentResult(
+        4,
+        2,
+        Direction.DEBIT,
+        date(2009, 11, 10),
+        "5",
+        6,
+        "0000000000000102",
+        Money(300000),
+        "0009912346",
+        "0000000FAKTNR156",
+        PaymentStatus.APPROVED,
+    )
+    assert read.records[9] == Section(
+        11, "16", account, date(2009, 11, 10), "00001", Money(300000), 3
+    )
+    assert read.records[15] == Refund(
+        17,
+        16,
+        date(2009, 11, 3),
+        "0000000000000114",
+        Money(20000),
+        "0009912346",
+        "0000000FAKTNR150",
+        date(2009, 11, 10),
+        "02",
+    )
+
+
+def test_a_debit_of_a_billion_kronor_is_read_to_the_first_digit_of_its_field() -> None:
+    lines = _put(_lines(SPEC), 3, 32, "100000300000")
+    lines = _put(lines, 2, 51, "000000100001500000")
+    read = parse_autogiro(_file(lines), "spec.txt")
+    assert read.of(PaymentResult)[0].amount == Money(100000300000)
+    assert read.of(Section)[0].amount == Money(100001500000)
+    assert all(c.ok for c in read.controls)
+
+
+def test_every_digit_of_a_sections_amount_and_count_is_checked() -> None:
+    lines = _put(_lines(SPEC), 2, 51, "1")
+    lines = _put(lines, 2, 72, "1")
+    assert _faults(_file(lines), "spec.txt") == [
+        (
+            "spec.txt",
+            2,
+            "summering",
+            "insättningar (TK15) rad 2: belopp (öre): "
+            "filen säger 100000000001500000, posterna ger 1500000",
+        ),
+        (
+            "spec.txt",
+            2,
+            "summering",
+            "insättningar (TK15) rad 2: antal: filen säger 10000005, posterna ger 5",
+        ),
+    ]
+
+
+def test_a_section_with_something_in_its_blank_positions_is_refused() -> None:
+    lines = _put(_lines(SPEC), 2, 69, "X")
+    lines = _put(lines, 2, 80, "X")
+    assert _faults(_file(lines), "spec.txt") == [
+        ("spec.txt", 2, "reservfält (pos 69-71)", "ska vara blankt, innehåller 'X'"),
+        ("spec.txt", 2, "reservfält (pos 80-80)", "ska vara blankt, innehåller 'X'"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("start", "text", "field", "message"),
+    [
+        (38, "2009111X", "betalningsdag", "är inget datum (ÅÅÅÅMMDD): '2009111X'"),
+        (46, "0000X", "löpnummer", "ska vara 5 siffror, är '0000X'"),
+        (51, "00000000000150000X", "belopp", "ska vara 18 siffror, är '00000000000150000X'"),
+        (72, "0000000X", "antal poster", "ska vara 8 siffror, är '0000000X'"),
+    ],
+)
+def test_a_section_with_a_bad_field_is_named_and_takes_none_of_its_payments(
+    start: int, text: str, field: str, message: str
+) -> None:
+    lines = _put(_lines(SPEC), 2, start, text)
+    assert _faults(_file(lines), "spec.txt")[:2] == [
+        ("spec.txt", 2, field, message),
+        ("spec.txt", 3, "transaktionskod", "TK82 utanför sitt avsnitt"),
+    ]
+
+
+def test_a_debit_for_another_bankgiro_number_is_refused() -> None:
+    lines = _put(_lines(SPEC), 3, 44, "0009912347")
+    assert _faults(_file(lines), "spec.txt") == [
+        ("spec.txt", 3, BANKGIRO, "0009912347 är inte filens 0009912346")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("start", "text", "field", "message"),
+    [
+        (3, "2009111X", "betalningsdag", "är inget datum (ÅÅÅÅMMDD): '2009111X'"),
+        (12, "00X", "antal självförnyande uppdrag", "ska vara 3 siffror, är '00X'"),
+        (16, "000000000000010X", "betalarnummer", "ska vara 16 siffror, är '000000000000010X'"),
+        (32, "00000030000X", "belopp", "ska vara 12 siffror, är '00000030000X'"),
+        (44, "000991234X", BANKGIRO, "ska vara 10 siffror, är '000991234X'"),
+        (80, "X", "betalningsstatuskod (pos 80)", "okänd kod 'X'"),
+    ],
+)
+def test_a_debit_with_a_bad_field_is_named(start: int, text: str, field: str, message: str) -> None:
+    lines = _put(_lines(SPEC), 3, start, text)
+    assert _faults(_file(lines), "spec.txt")[0] == ("spec.txt", 3, field, message)
+
+
+@pytest.mark.parametrize(
+    ("start", "text", "field", "message"),
+    [
+        (3, "2009110X", "betalningsdag", "är inget datum (ÅÅÅÅMMDD): '2009110X'"),
+        (16, "000000000000011X", "betalarnummer", "ska vara 16 siffror, är '000000000000011X'"),
+        (32, "00000002000X", "belopp", "ska vara 12 siffror, är '00000002000X'"),
+        (70, "2009111X", "återbetalningsdag", "är inget datum (ÅÅÅÅMMDD): '2009111X'"),
+        (78, "0X", "kommentarskod", "ska vara 2 siffror, är '0X'"),
+    ],
+)
+def test_a_refund_with_a_bad_field_is_named_and_not_counted(
+    start: int, text: str, field: str, message: str
+) -> None:
+    lines = _put(_lines(SPEC), 17, start, text)
+    assert _faults(_file(lines), "spec.txt") == [
+        ("spec.txt", 17, field, message),
+        (
+            "spec.txt",
+            16,
+            "summering",
+            "återbetalningar (TK17) rad 16: belopp (öre): filen säger 20000, posterna ger 0",
+        ),
+        (
+            "spec.txt",
+            16,
+            "summering",
+            "återbetalningar (TK17) rad 16: antal: filen säger 1, posterna ger 0",
+        ),
+        (
+            "spec.txt",
+            20,
+            "summering",
+            "antal återbetalningar (TK77): filen säger 2, posterna ger 1",
+        ),
+    ]
+
+
+def test_every_debit_section_is_checked_also_when_one_follows_another() -> None:
+    lines = _lines(SPEC)
+    # the debits split in two sections of 9 000 kr (three) and 6 000 kr (two), the second
+    # declaring 6 000,01 kr
+    first = _put([lines[1]], 1, 51, "000000000000900000")[0]
+    first = _put([first], 1, 72, "00000003")[0]
+    second = _put([first], 1, 51, "000000000000600001")[0]
+    second = _put([second], 1, 72, "00000002")[0]
+    closing = _put([lines[19]], 1, 15, "000002")[0]
+    split = [lines[0], first, *lines[2:5], second, *lines[5:19], closing]
+    assert _faults(_file(split), "spec.txt") == [
+        (
+            "spec.txt",
+            6,
+            "summering",
+            "insättningar (TK15) rad 6: belopp (öre): filen säger 600001, posterna ger 600000",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "start", "text", "faults"),
+    [
+        (1, 11, "X", [(1, "reservfält (pos 11-24)", "ska vara blankt, innehåller 'X'")]),
+        (1, 65, "47111X", [(1, "kundnummer", "ska vara 6 siffror, är '47111X'")]),
+        (20, 3, "2009113X", [(20, "skrivdag", "är inget datum (ÅÅÅÅMMDD): '2009113X'")]),
+        (20, 11, "9901", [(20, "clearingnummer", "ska vara '9900', är '9901'")]),
+        (
+            20,
+            15,
+            "00000X",
+            [(20, "antal insättningsavsnitt (TK15)", "ska vara 6 siffror, är '00000X'")],
+        ),
+        (20, 69, "X", [(20, "reservfält (pos 69-80)", "ska vara blankt, innehåller 'X'")]),
+        (
+            11,
+            1,
+            "18",
+            [
+                (11, "transaktionskod", "okänd post i betalningsspecifikationen: '18'"),
+                (12, "transaktionskod", "TK32 utanför sitt avsnitt"),
+            ],
+        ),
+    ],
+)
+def test_a_fault_in_the_specifications_opening_or_closing_is_named(
+    line: int, start: int, text: str, faults: list[tuple[object, ...]]
+) -> None:
+    lines = _put(_lines(SPEC), line, start, text)
+    found = _faults(_file(lines), "spec.txt")
+    assert found[: len(faults)] == [("spec.txt", *f) for f in faults]
+
+
+@pytest.mark.parametrize(
+    ("start", "text", "fault"),
+    [
+        (25, "2008061X", ("skrivdag", "är inget datum (ÅÅÅÅMMDD): '2008061X'")),
+        (33, "X", ("reservfält (pos 33-44)", "ska vara blankt, innehåller 'X'")),
+        (71, "000991234X", (BANKGIRO, "ska vara 10 siffror, är '000991234X'")),
+    ],
+)
+def test_a_fault_in_the_mandate_advice_opening_is_the_only_fault_named(
+    start: int, text: str, fault: tuple[str, str]
+) -> None:
+    lines = _put(_lines(ADVICE), 1, start, text)
+    assert _faults(_file(lines), "medav.txt") == [("medav.txt", 1, *fault)]
+
+
+# --- what Kassan writes, byte by byte --------------------------------------------------------
+
+
+def test_the_payment_orders_kassan_writes_are_the_manuals_records_byte_for_byte() -> None:
+    orders = [
+        DebitOrder("1001", date(2027, 1, 28), Money(15000), "GÅVA 2027-01"),
+        DebitOrder("1002", date(2027, 2, 1), Money(1), ""),
+    ]
+    data = payment_order_file(date(2027, 1, 10), "471117", "9912346", orders)
+    assert data.decode("iso-8859-1").split("\r\n") == [
+        "0120270110AUTOGIRO" + " " * 44 + "4711170009912346  ",
+        "82202701280    00000000000010010000000150000009912346GÅVA 2027-01" + " " * 15,
+        "82202702010    00000000000010020000000000010009912346" + " " * 27,
+        "",
+    ]
+
+
+def test_the_mandate_file_kassan_writes_is_the_manuals_records_byte_for_byte() -> None:
+    new = [NewMandate("1001", "83279", "9876543210", "198001011234")]
+    data = mandate_file(date(2026, 12, 3), "471117", "9912346", new, cancelled=["977"])
+    assert data.decode("iso-8859-1").split("\r\n") == [
+        "0120261203AUTOGIRO" + " " * 44 + "4711170009912346  ",
+        "04" + "0009912346" + "0000000000001001" + "8327009876543210" + "198001011234" + " " * 24,
+        "030009912346" + "0000000000000977" + " " * 52,
+        "",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("call", "field", "message"),
+    [
+        (
+            lambda: account_field("33001", "123"),
+            "clearing",
+            "clearingnummer ska vara 4 siffror: '33001'",
+        ),
+        (
+            lambda: mandate_file(date(2026, 12, 3), "471117", "99123460000"),
+            "bankgironummer",
+            "bankgironummer ska vara högst 10 siffror: '99123460000'",
+        ),
+        (
+            lambda: mandate_file(
+                date(2026, 12, 3), "471117", "9912346", [NewMandate("1", "3300", "1", "1980X")]
+            ),
+            "person-/organisationsnummer",
+            "person-/organisationsnummer ska vara högst 12 siffror: '1980X'",
+        ),
+        (
+            lambda: mandate_file(date(2026, 12, 3), "471117", "9912346", cancelled=["9X"]),
+            "betalarnummer",
+            "betalarnummer ska vara högst 16 siffror: '9X'",
+        ),
+        (
+            lambda: payment_order_file(date(2027, 1, 10), "471117", "99123460000", []),
+            "bankgironummer",
+            "bankgironummer ska vara högst 10 siffror: '99123460000'",
+        ),
+        (
+            lambda: payment_order_file(
+                date(2027, 1, 10),
+                "471117",
+                "9912346",
+                [DebitOrder("1", date(2027, 1, 28), Money(10**12), "")],
+            ),
+            "belopp",
+            "belopp ska vara högst 12 siffror: '1000000000000'",
+        ),
+        (
+            lambda: payment_order_file(
+                date(2027, 1, 10),
+                "471117",
+                "9912346",
+                [DebitOrder("1", date(2027, 1, 28), Money(0), "")],
+            ),
+            "belopp",
+            "beloppet ska vara över noll kronor: 0,00\xa0kr",
+        ),
+        (
+            lambda: payment_order_file(
+                date(2027, 1, 10),
+                "471117",
+                "9912346",
+                [DebitOrder("1", date(2027, 1, 28), Money(100), "GÅVA ☃")],
+            ),
+            "referens",
+            "referens har tecken utanför ISO-8859-1: 'GÅVA ☃'",
+        ),
+    ],
+)
+def test_what_kassan_cannot_write_is_refused_naming_the_field_and_why(
+    call: Callable[[], bytes], field: str, message: str
+) -> None:
+    with pytest.raises(AutogiroRecordInvalid) as caught:
+        call()
+    assert (caught.value.field, caught.value.message) == (field, message)
