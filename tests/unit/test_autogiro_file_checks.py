@@ -701,6 +701,16 @@ def test_the_mandate_file_kassan_writes_is_the_manuals_records_byte_for_byte() -
             "clearingnummer ska vara 4 siffror: '33001'",
         ),
         (
+            lambda: account_field("3300", "12X"),
+            "kontonummer",
+            "kontonummer ska vara högst 12 siffror: '12X'",
+        ),
+        (
+            lambda: mandate_file(date(2026, 12, 3), "47111X", "9912346"),
+            "kundnummer",
+            "kundnummer ska vara högst 6 siffror: '47111X'",
+        ),
+        (
             lambda: mandate_file(date(2026, 12, 3), "471117", "99123460000"),
             "bankgironummer",
             "bankgironummer ska vara högst 10 siffror: '99123460000'",
