@@ -113,7 +113,7 @@ def _invoice_pledge(engine, org, instalments=3):
 def test_the_invoice_run_twice_issues_nothing_twice(engine, org, cli, app):
     app.config.update(INVOICE_LEAD_DAYS=30)
     pledge_id = _invoice_pledge(engine, org)
-    first = cli.invoke(invoices_cli, ["run", "--date", "2026-12-15"])
+    first = cli.invoke(invoices_cli, ["run", "--date", "2026-12-15", "--workers", "2"])
     assert first.exit_code == 0, first.output
     assert "utfärdade 1, e-postade 1" in first.output
     again = cli.invoke(invoices_cli, ["run", "--date", "2026-12-15"])
@@ -121,7 +121,7 @@ def test_the_invoice_run_twice_issues_nothing_twice(engine, org, cli, app):
     assert _count(engine, t.invoices) == 1
     assert _count(engine, t.journal_entries) == 1
     assert _count(engine, t.email_outbox) == 1
-    later = cli.invoke(invoices_cli, ["run", "--date", "2027-01-10"])
+    later = cli.invoke(invoices_cli, ["run", "--date", "2027-01-10", "--workers", "1"])
     assert "utfärdade 1, e-postade 1" in later.output  # February's instalment is now within 30 days
     with engine.connect() as conn:
         view = pledge_status.get(conn, pledge_id, today=date(2027, 1, 10))

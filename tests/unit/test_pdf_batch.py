@@ -4,15 +4,18 @@ first failed PDF stopping the batch with the invoice named and the rest cancelle
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import Future
 from datetime import date
 from typing import cast
 
 import pytest
 
-from ledger.errors import PdfNotMade
+from ledger.config import from_environment
+from ledger.errors import ConfigError, PdfNotMade
 from ledger.services.invoices import Invoice, Recipient
 from ledger.services.pdf_batch import Document, in_order
+from reports import invoice_pdf
 
 
 def _invoice(number: int) -> Invoice:
@@ -102,3 +105,13 @@ def test_a_reminder_whose_pdf_failed_is_named_as_the_reminder():
     renderer = _Pending(ahead=1, fail=3)
     with pytest.raises(PdfNotMade, match="påminnelse 2 om faktura 3;"):
         list(in_order(renderer, [Document((3, 2), _invoice(3), 2)]))
+
+
+def test_the_pdf_workers_are_the_cores_unless_set_and_a_bad_count_stops_the_start():
+    assert from_environment("/tmp", {})["PDF_WORKERS"] == (os.cpu_count() or 1)
+    config = from_environment("/tmp", {"KASSAN_PDF_WORKERS": "3"})
+    assert config["PDF_WORKERS"] == 3
+    assert invoice_pdf.default_workers(config) == 3
+    for bad in ("0", "zwei", "-1"):
+        with pytest.raises(ConfigError, match="KASSAN_PDF_WORKERS must be a whole number"):
+            from_environment("/tmp", {"KASSAN_PDF_WORKERS": bad})
