@@ -142,7 +142,7 @@ def renderer(config: Mapping[str, object]) -> Callable[[Invoice, int | None], by
 # the process: 5,000 invoices in one process peaked at 1.26 GiB. A batch renders in child
 # processes that are replaced every PDFS_PER_CHILD documents, which bounds the memory.
 PDFS_PER_CHILD = 200
-JOIN_SECONDS = 600.0
+JOIN_SECONDS = 180.0
 
 
 def default_workers(config: Mapping[str, object]) -> int:

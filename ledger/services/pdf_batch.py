@@ -26,7 +26,7 @@ __all__ = ["Document", "Render", "Renderer", "in_order"]
 Render = Callable[[Invoice, int | None], bytes]  # (document, reminder number) -> PDF
 # A PDF takes well under a second; one not back after this long is stuck (a lost child process),
 # and the batch stops naming it instead of waiting for ever.
-WAIT_SECONDS = 600.0
+WAIT_SECONDS = 180.0
 K = TypeVar("K")
 
 
