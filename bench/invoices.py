@@ -97,6 +97,7 @@ def _run(url: str, workers: int) -> dict[str, Any]:
     issued_at: list[float] = []
     with engine.connect():
         pass  # connect before the clock starts
+    cpu_before = _cpu_seconds()
     # as `kassan invoices run --workers N` does: N PDF processes, each replaced every 200 PDFs
     with invoice_pdf.batch_renderer(config, workers=workers) as render:
         with Stopwatch() as sw:
@@ -113,6 +114,7 @@ def _run(url: str, workers: int) -> dict[str, Any]:
             again = invoice_run.run(engine, RUN_DAY, config=config, render=render)
     # the largest of the PDF children, all of them ended and waited for by now
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    cpu = _cpu_seconds() - cpu_before  # both runs; the second issues and renders nothing
     ln, inv = t.journal_lines.c, t.invoices.c
     with engine.connect() as conn:
         numbers = conn.execute(
@@ -147,7 +149,15 @@ def _run(url: str, workers: int) -> dict[str, Any]:
         "pdfs": int(pdfs[0]),
         "pdf_mib": int(pdfs[1]) / 2**20,
         "verify_ok": verified,
+        "cpu_seconds": cpu,
     }
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its ended children (the PDF processes): on PostgreSQL
+    the server's share is not in it."""
+    own, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _fresh(url: str, workers: int) -> dict[str, Any]:
@@ -194,7 +204,11 @@ def run(args: argparse.Namespace, dbs: Databases) -> dict[str, Any]:
                 out["busy_cores_before"] = busy
                 out["load_after"] = os.getloadavg()[0]
                 out["problems"] = _problems(out, n)
-                print(f"    {out['seconds']:.1f} s, {out['problems'] or 'checks ok'}", flush=True)
+                print(
+                    f"    {out['seconds']:.1f} s, CPU {out['cpu_seconds']:.1f} s, "
+                    f"{out['problems'] or 'checks ok'}",
+                    flush=True,
+                )
                 runs[str(w)].append(out)
                 dbs.drop(url)
         result[backend] = runs
@@ -220,9 +234,9 @@ def render(result: dict[str, Any], meta: dict[str, Any]) -> str:
         "after each run are listed per round.",
         "",
         "| database | PDF workers | issue + PDF + mail s (median) | invoices/s | vs 1 worker | "
-        "per round s | busy cores before / load after, per round | peak RSS MiB (run / "
-        "largest PDF child) | second run s (issues 0) | checks |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "per round s | cores used (CPU s / wall s) per round | busy cores before / load after, "
+        "per round | peak RSS MiB (run / largest PDF child) | second run s (issues 0) | checks |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for backend in ("sqlite", "postgresql"):
         if backend not in result:
@@ -237,6 +251,8 @@ def render(result: dict[str, Any], meta: dict[str, Any]) -> str:
             out.append(
                 f"| {backend} | {w} | {sec:.1f} | {n / sec:.1f} | {base / sec:.2f}× | "
                 + ", ".join(f"{r['seconds']:.1f}" for r in rs)
+                + " | "
+                + ", ".join(f"{r.get('cpu_seconds', 0) / r['seconds']:.2f}" for r in rs)
                 + " | "
                 + ", ".join(f"{r['busy_cores_before']} / {r['load_after']:.1f}" for r in rs)
                 + f" | {_median(rs, 'rss_mib'):.0f} / {_median(rs, 'child_rss_mib'):.0f} | "
