@@ -7,7 +7,9 @@ Only the storage changes: every digest is the same SHA-256 over the same text fo
 verify`` checks the chain exactly as before. ``ck_entries_hash`` now asks for 32 bytes, and the
 entry trigger's chain check compares with the genesis digest as bytes (its function is
 rewritten from its stored definition with only that literal changed, so the codes and rules of
-0012 stay as they are).
+0012 stay as they are). A later migration that writes this function anew must compare with
+``decode('<64 zeros>', 'hex')`` too: the bare text literal would be read as 64 bytes of ``'0'``
+and refuse the first entry of an empty ledger (``test_database_guards`` books one raw).
 
 SQLite keeps the hex text (``ledger.db.schema.metadata.Sha256`` says why); nothing changes there.
 
