@@ -5,7 +5,6 @@ invoice and leaves it issued and unmailed; the next run mails it and issues noth
 from __future__ import annotations
 
 import multiprocessing
-import os
 from concurrent.futures import Future
 from datetime import date
 
@@ -19,7 +18,7 @@ from ledger.services import invoice_run, invoices, pledges
 from ledger.services.invoices import Invoice
 from ledger.services.verify import verify
 from reports import invoice_pdf
-from tests.support.invoicing import CONFIG, add_network, add_org, pdf_text
+from tests.support.invoicing import CONFIG, add_network, add_org, pdf_text, render_then_die
 
 DAY = date(2026, 12, 15)
 LETTERHEAD = invoice_pdf.Letterhead.from_config(CONFIG)
@@ -100,7 +99,7 @@ class _DiesOn(invoice_pdf.BatchRenderer):
 
     def submit(self, invoice: Invoice, reminder_no: int | None) -> Future[bytes]:
         if invoice.number == self.number:
-            dying: Future[bytes] = self.pool.schedule(os._exit, args=(70,))
+            dying: Future[bytes] = self.pool.schedule(render_then_die, args=(invoice, LETTERHEAD))
             return dying
         return super().submit(invoice, reminder_no)
 
