@@ -1,7 +1,7 @@
 """The webhook ingest benchmark: signed Stripe events into Kassan under gunicorn (2 workers).
 
     python -m bench.webhooks [--db sqlite,postgresql] [--seconds 20] [--gifts 20000]
-                             [--concurrency 16] [--worker-class sync|gthread] [--threads 8]
+                             [--concurrency 16] [--worker-class gthread|sync] [--threads 8]
 
 Per database (a SQLite file, or a durable throwaway PostgreSQL cluster):
 
@@ -63,7 +63,7 @@ from webhooks.stripe.worker import THREADS as APPLIER_THREADS
 
 NAME = "webhooks"
 GOALS = {
-    "postgresql": {"events_per_s": 800, "p99_ms": 20.0},
+    "postgresql": {"events_per_s": 800, "p99_ms": 50.0},  # issue 14
     "sqlite": {"p99_ms": 30.0},
 }
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,8 +102,9 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--worker-class",
         choices=("sync", "gthread"),
-        default="sync",
-        help="gunicorn worker class (sync, gunicorn's default)",
+        default="gthread",
+        help="gunicorn worker class (gthread, as docs/deployment.md runs it; sync is "
+        "gunicorn's own default)",
     )
     g.add_argument("--threads", type=int, default=8, help="threads per gthread worker (8)")
 
@@ -767,6 +768,8 @@ def run_backend(
         "STRIPE_SECRET_KEY": fake.api_key,
         "STRIPE_API_BASE": fake.url,
         "PII_KEYS": env["KASSAN_PII_KEYS"],
+        # No background workers in this process: they would outlive the dropped database.
+        "STRIPE_APPLIER_AUTOSTART": False,
     }
     result["breakdown_ms_p50"] = breakdown(config, signed_events(gifts[len(load_gifts) :]))
     engine.dispose()
@@ -855,8 +858,8 @@ def render(result: dict[str, Any], meta: dict[str, Any]) -> str:
         if "events_per_s" in goal:
             ok = hooks["per_s"] >= goal["events_per_s"]
             met.append(f"≥ {goal['events_per_s']}/s {'met' if ok else 'missed'}")
-        ok = hooks["p99_ms"] < goal["p99_ms"]
-        met.append(f"p99 < {goal['p99_ms']:g} ms {'met' if ok else 'missed'}")
+        ok = hooks["p99_ms"] <= goal["p99_ms"]
+        met.append(f"p99 ≤ {goal['p99_ms']:g} ms {'met' if ok else 'missed'}")
         for name, label, g in (
             ("webhooks", "Stripe webhook (answer after the inbox write)", "; ".join(met)),
             ("bare", "bare two-line entry, plain SQL (reference)", ""),
