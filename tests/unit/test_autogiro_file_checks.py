@@ -19,7 +19,9 @@ from webhooks.bankfiles.autogiro import (
     detect_autogiro,
     parse_autogiro,
 )
+from webhooks.bankfiles.autogiro.codes import AmendmentOutcome
 from webhooks.bankfiles.autogiro.records import (
+    AmendmentRequest,
     AmendmentResult,
     MandateAdvice,
     Opening,
@@ -770,3 +772,78 @@ def test_what_kassan_cannot_write_is_refused_naming_the_field_and_why(
     with pytest.raises(AutogiroRecordInvalid) as caught:
         call()
     assert (caught.value.field, caught.value.message) == (field, message)
+
+
+# --- every digit of the other reports' totals ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "starts", "faults"),
+    [
+        (
+            REJECTED,
+            (15, 21, 33, 39),
+            [
+                "antal utbetalningar (TK32): filen säger 100005, posterna ger 5",
+                "belopp utbetalningar (TK32) (öre): filen säger 100000128200, posterna ger 128200",
+                "antal debiteringar (TK82): filen säger 100003, posterna ger 3",
+                "belopp debiteringar (TK82) (öre): filen säger 100000087551, posterna ger 87551",
+            ],
+        ),
+        (
+            AMENDMENTS,
+            (29, 41, 47, 57),
+            [
+                "antal utbetalningar (TK32): filen säger 100002, posterna ger 2",
+                "belopp utbetalningar (TK32) (öre): filen säger 100000577500, posterna ger 577500",
+                "antal debiteringar (TK82): filen säger 100004, posterna ger 4",
+                "belopp debiteringar (TK82) (öre): filen säger 100000111000, posterna ger 111000",
+            ],
+        ),
+    ],
+)
+def test_every_digit_of_a_reports_totals_is_checked(
+    name: str, starts: tuple[int, ...], faults: list[str]
+) -> None:
+    lines = _lines(name)
+    for start in starts:
+        lines = _put(lines, len(lines), start, "1")
+    found = _faults(_file(lines), "r.txt", lenient=True)
+    assert found == [("r.txt", len(lines), "summering", f) for f in faults]
+
+
+def test_a_rejected_order_of_a_billion_kronor_is_read_to_the_first_digit_of_its_field() -> None:
+    lines = _put(_lines(REJECTED), 2, 31, "100000007500")
+    lines = _put(lines, 10, 39, "100000087551")
+    read = parse_autogiro(_file(lines), "r.txt", lenient=True)
+    assert read.of(RejectedOrder)[0].amount == Money(100000007500)
+    assert all(c.ok for c in read.controls)
+
+
+def test_an_amendment_result_and_an_amendment_request_are_read_whole() -> None:
+    result = parse_autogiro(_real(AMENDMENTS), "m.txt", lenient=True).of(AmendmentResult)[5]
+    assert result == AmendmentResult(
+        7,
+        "03",
+        date(2008, 6, 11),
+        "0000000000000101",
+        Direction.DEBIT,
+        Money(15000),
+        None,
+        "0000000000000000",
+        "12",
+        AmendmentOutcome.CANCELLED,
+    )
+    name = "autogiro_exempelfilermakulerings-andringsunderlag_sv.txt"
+    request = parse_autogiro(_real(name), "a.txt").of(AmendmentRequest)[5]
+    assert request == AmendmentRequest(
+        7,
+        "25",
+        "0009912346",
+        "0000000000000105",
+        date(2008, 6, 16),
+        Money(27500),
+        Direction.DEBIT,
+        None,
+        "UTBETALN1",
+    )
