@@ -847,3 +847,49 @@ def test_an_amendment_result_and_an_amendment_request_are_read_whole() -> None:
         None,
         "UTBETALN1",
     )
+
+
+def test_the_e_mandates_and_rejected_orders_name_their_payee_and_day() -> None:
+    e = parse_autogiro(_real(E_MANDATES), "e.txt")
+    assert e.opening == Opening(1, datetime(2008, 6, 11), "AG-EMEDGIV", "0009912346")
+    rejected = parse_autogiro(_real(REJECTED), "r.txt", lenient=True)
+    assert rejected.opening == Opening(
+        1, datetime(2008, 6, 11), "AVVISADE BET UPPDR", "0009912346", "471117"
+    )
+
+
+def test_an_e_mandate_for_another_bankgiro_number_is_refused() -> None:
+    lines = _put(_lines(E_MANDATES), 2, 3, "0009912347")
+    assert _faults(_file(lines), "e.txt") == [
+        ("e.txt", 2, BANKGIRO, "0009912347 är inte öppningspostens 0009912346")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("start", "text", "field", "message"),
+    [
+        (3, "000991234X", BANKGIRO, "ska vara 10 siffror, är '000991234X'"),
+        (13, "000000000000010X", "betalarnummer", "ska vara 16 siffror, är '000000000000010X'"),
+        (62, "0X", "informationskod", "ska vara 2 siffror, är '0X'"),
+    ],
+)
+def test_a_mandate_advice_with_a_bad_field_is_named_and_not_counted(
+    start: int, text: str, field: str, message: str
+) -> None:
+    lines = _put(_lines(ADVICE), 2, start, text)
+    assert _faults(_file(lines), "medav.txt") == [
+        ("medav.txt", 2, field, message),
+        (
+            "medav.txt",
+            12,
+            "summering",
+            "antal medgivandeposter (TK73): filen säger 10, posterna ger 9",
+        ),
+    ]
+
+
+def test_an_amendment_request_of_a_billion_kronor_is_read_to_the_first_digit() -> None:
+    name = "autogiro_exempelfilermakulerings-andringsunderlag_sv.txt"
+    lines = _put(_lines(name), 7, 37, "100000027500")
+    request = parse_autogiro(_file(lines), "a.txt").of(AmendmentRequest)[5]
+    assert request.amount == Money(100000027500)
