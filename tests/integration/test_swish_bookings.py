@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import Engine, func, select, text
 
 from ledger.db import tables as t
-from ledger.services import dimensions, expected, posting
+from ledger.services import dimensions, expected, posting, users
 from tests.support.bank_accounts import import_ours
 from tests.support.camt_files import Entry, Tx, camt_bytes
 from tests.support.swish_world import (  # noqa: F401 (fixtures)
@@ -260,6 +260,60 @@ def test_a_bank_booking_that_was_reversed_is_not_taken_for_the_callbacks_payment
         )
     assert (swish.expected_of(gift).paid_ore, swish.expected_of(gift).status) == (30_000, "paid")
     assert _lines_of(engine, "swish-surplus:") == []
+
+
+def test_a_bank_booking_reversed_through_the_api_is_neither_counted_nor_taken_for_the_callback(
+    swish, engine
+):
+    """A correction through ``POST /api/v1/entries/<id>/reverse`` takes back what the entry paid
+    on its expected payment, as the desk's undo does: the gift is open again, and the callback
+    that follows books the payment itself instead of confirming it against a reversed entry."""
+    gift = swish.gift(30_000)
+    instruction_id = swish.start(gift)
+    bank_entry = _bank_first(swish, engine, gift, 30_000, "SW23")
+    assert swish.expected_of(gift).paid_ore == 30_000
+    with engine.begin() as conn:
+        users.create_user(conn, "finance@kassan.test", "long-enough-password", "finance")
+        token = users.create_token(conn, "finance@kassan.test", "test")
+
+    answer = swish.app.test_client().post(
+        f"/api/v1/entries/{bank_entry}/reverse",
+        json={"date": DAY.isoformat(), "text": "Felbokad bankrad"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 201, answer.get_json()
+    reversal_id = answer.get_json()["id"]
+    paid = swish.expected_of(gift)
+    assert (paid.paid_ore, paid.status) == (0, "open")
+    with engine.connect() as conn:
+        assert conn.execute(
+            select(
+                t.expected_payment_receipts.c.entry_id,
+                t.expected_payment_receipts.c.reversal_entry_id,
+            ).where(t.expected_payment_receipts.c.entry_id == bank_entry)
+        ).all() == [(bank_entry, reversal_id)]
+
+    assert swish.fake.complete(instruction_id, "PAID") == 200
+
+    entry_id = swish.payment(instruction_id).entry_id
+    assert entry_id not in (None, bank_entry, reversal_id)
+    reference = swish.payment(instruction_id).payment_reference
+    donor = _contributor(engine, gift)
+    assert _lines_of(engine, f"swish:{reference}") == [
+        ("1930", 30_000, 0, None, None),
+        ("3993", 0, 30_000, "palestina", donor),
+    ]
+    with engine.connect() as conn:
+        assert (
+            conn.scalar(
+                select(t.journal_entries.c.id).where(
+                    t.journal_entries.c.source_key == f"swish:{reference}"
+                )
+            )
+            == entry_id
+        )
+    paid = swish.expected_of(gift)
+    assert (paid.paid_ore, paid.status) == (30_000, "paid")
 
 
 def test_two_bank_reports_of_one_gift_are_taken_by_its_two_callbacks_oldest_first(swish, engine):

@@ -25,7 +25,7 @@ from kassan.web.api.schemas import (
 from kassan.web.database import get_engine
 from ledger.entries import Draft, PostedEntry
 from ledger.errors import EntryNotFound, UnknownDimension
-from ledger.services import journal, posting
+from ledger.services import expected, journal, posting
 
 blp = Blueprint(
     "entries", __name__, url_prefix="/api/v1", description="Journal entries (verifikationer)"
@@ -138,5 +138,7 @@ class EntryReversal(MethodView):
                 text_=args["text"],
                 created_by=current_api_user().id,
             )
+            # what the reversed entry paid on an expected payment no longer counts
+            expected.reverse_receipts_of(conn, entry_id, reversal_entry_id=entry.id)
             slugs = journal.network_slugs(conn)
         return entry_record(entry, slugs), 201

@@ -46,7 +46,7 @@ from ledger.services.expected.records import (
     Receipt,
     RecordedReceipt,
 )
-from ledger.services.expected.reversals import reverse_receipt
+from ledger.services.expected.reversals import reverse_receipt, reverse_receipts_of
 from ledger.services.expected.status import mark_overdue
 
 __all__ = [
@@ -69,4 +69,5 @@ __all__ = [
     "record_receipts",
     "reference_of",
     "reverse_receipt",
+    "reverse_receipts_of",
 ]

@@ -47,3 +47,19 @@ def reverse_receipt(
         .values(paid_ore=paid, status=status, updated_at=now)
     )
     return replace(current, paid_ore=paid, status=status, updated_at=now)
+
+
+def reverse_receipts_of(
+    conn: Connection, entry_id: int, *, reversal_entry_id: int
+) -> list[ExpectedPayment]:
+    """Take back every receipt the entry ``entry_id`` recorded, because it was reversed as
+    ``reversal_entry_id`` (whoever reversed it: the desk's undo, a correction through the
+    journal). Taking back twice changes nothing the second time."""
+    r = t.expected_payment_receipts.c
+    keys = (
+        conn.execute(select(r.source_key).where(r.entry_id == entry_id).order_by(r.id))
+        .scalars()
+        .all()
+    )
+    taken = [reverse_receipt(conn, key, reversal_entry_id=reversal_entry_id) for key in keys]
+    return [p for p in taken if p is not None]

@@ -50,11 +50,8 @@ def undo(
             .where(t.bank_lines.c.id == current.line_id)
             .values(open_ore=t.bank_lines.c.open_ore + current.amount_ore)
         )
-        # the expected payment no longer counts what the undone entry paid
-        r = t.expected_payment_receipts.c
-        for key in conn.execute(
-            select(r.source_key).where(r.entry_id == current.entry_id)
-        ).scalars():
-            expected.reverse_receipt(conn, key, reversal_entry_id=reversal_id)
+        # the expected payment no longer counts what the undone entry paid (a reversal through
+        # the journal took it back already; taking back twice changes nothing)
+        expected.reverse_receipts_of(conn, current.entry_id, reversal_entry_id=reversal_id)
     after = conn.execute(select(t.bank_line_allocations).where(a.id == allocation_id)).one()
     return from_row(after)
