@@ -337,3 +337,57 @@ def test_an_older_summary_with_its_net_on_the_debit_side_is_read_as_negative():
             "filen säger nettobelopp -179.50, men filens poster ger 179.50",
         )
     ]
+
+
+def test_a_summary_counting_only_booked_entries_counts_every_booked_one_even_unreadable():
+    # Five entries, four of them booked (one with an amount that cannot be read).
+    controls, errors = _summary_tally().check_summary({"TtlNtries/NbOfNtries": "4"}, "K")
+    assert errors == []
+    assert [(c.what, c.declared, c.computed) for c in controls] == [("K: antal poster", 4, 4)]
+
+
+def test_a_transaction_without_its_own_message_takes_the_entrys_additional_information():
+    data = camt_bytes([Entry((Tx(300_00, "T1"),), DAY, "E1", info="Insamling julen")])
+    assert _one_line(data).message == "Insamling julen"
+
+
+def test_two_batches_known_by_one_entry_reference_get_two_keys():
+    batch = (Tx(100_00, None, no_amount=True), Tx(200_00, None, no_amount=True))
+    entries = [Entry(batch, DAY, None, ntry_ref="B1"), Entry(batch, DAY, None, ntry_ref="B1")]
+    lines = parse_camt(camt_bytes(entries)).lines
+    assert [(line.key, line.detail("batch")) for line in lines] == [
+        ("ntry:9912346:2026-12-01:B1", "2"),
+        ("ntry:9912346:2026-12-01:B1#2", "2"),
+    ]
+
+
+def test_an_amount_with_a_third_decimal_that_is_not_zero_is_refused_naming_field_and_line():
+    data = camt_bytes([Entry((Tx(100_00, "T1"),), DAY, "E1")])
+    data = data.replace(b'<Amt Ccy="SEK">100.00</Amt>', b'<Amt Ccy="SEK">100.001</Amt>', 1)
+    ((line, field, message),) = _refused(data)
+    assert (line, field, message) == (
+        _line_of(data, b"<Ntry>"),
+        "Amt",
+        "beloppet är inget belopp i öre: '100.001'",
+    )
+
+
+def test_an_amount_without_a_currency_code_is_refused_naming_its_field_and_line():
+    data = camt_bytes([Entry((Tx(100_00, "T1"),), DAY, "E1")])
+    data = data.replace(b'<Amt Ccy="SEK">100.00</Amt>', b'<Amt Ccy="">100.00</Amt>', 1)
+    ((line, field, message),) = _refused(data)
+    assert (line, field) == (_line_of(data, b"<Ntry>"), "Amt")
+    assert message.startswith("beloppet '100.00' '' går inte att läsa: ")
+
+
+def test_a_bad_instructed_amount_is_refused_at_its_transactions_line():
+    tx = Tx(100_00, "T1", instructed=(9_00, "EUR"))
+    data = camt_bytes([Entry((tx,), DAY, "E1")], version="08")
+    data = data.replace(b"<TxDtls>", b"<TxDtls>\n", 1)
+    data = data.replace(b'<Amt Ccy="EUR">9.00</Amt>', b'<Amt Ccy="EUR">9x</Amt>', 1)
+    ((line, field, message),) = _refused(data)
+    assert (line, field, message) == (
+        _line_of(data, b"<TxDtls>"),
+        "AmtDtls/InstdAmt/Amt",
+        "beloppet är inget belopp i öre: '9x'",
+    )
