@@ -374,7 +374,7 @@ def test_an_amount_with_a_third_decimal_that_is_not_zero_is_refused_naming_field
 
 def test_an_amount_without_a_currency_code_is_refused_naming_its_field_and_line():
     data = camt_bytes([Entry((Tx(100_00, "T1"),), DAY, "E1")])
-    data = data.replace(b'<Amt Ccy="SEK">100.00</Amt>', b'<Amt Ccy="">100.00</Amt>', 1)
+    data = data.replace(b'<Amt Ccy="SEK">100.00</Amt>', b"<Amt>100.00</Amt>", 1)
     ((line, field, message),) = _refused(data)
     assert (line, field) == (_line_of(data, b"<Ntry>"), "Amt")
     assert message.startswith("beloppet '100.00' '' går inte att läsa: ")
