@@ -391,3 +391,15 @@ def test_a_bad_instructed_amount_is_refused_at_its_transactions_line():
         "AmtDtls/InstdAmt/Amt",
         "beloppet är inget belopp i öre: '9x'",
     )
+
+
+def test_a_balance_whose_day_is_no_date_is_refused_naming_its_line_not_a_crash():
+    data = _statement([Entry((Tx(300_00, "T1"),), DAY, "E1")])
+    data = data.replace(b"<Dt><Dt>2026-12-01</Dt></Dt>", b"<Dt><Dt>2026-13-01</Dt></Dt>", 1)
+    assert _refused(data) == [
+        (
+            _line_of(data, b"<Bal><Tp><CdOrPrtry><Cd>OPBD"),
+            "Bal/OPBD/Dt",
+            "saldots dag är inget datum: '2026-13-01'",
+        )
+    ]

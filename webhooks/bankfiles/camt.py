@@ -289,7 +289,11 @@ class CamtReader:
             self.error(element.sourceline, f"Bal/{kind}", str(exc))
             return
         day = self._text(element, "Dt/Dt") or self._text(element, "Dt/DtTm")
-        when = date.fromisoformat(day[:10]) if day else None
+        try:
+            when = date.fromisoformat(day[:10]) if day else None
+        except ValueError:
+            self.error(element.sourceline, f"Bal/{kind}/Dt", f"saldots dag är inget datum: {day!r}")
+            return
         if kind == "CLBD":
             self.closing = (amount, when)
         elif self.opening is None or kind == "OPBD":
