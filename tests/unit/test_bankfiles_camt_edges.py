@@ -403,3 +403,23 @@ def test_a_balance_whose_day_is_no_date_is_refused_naming_its_line_not_a_crash()
             "saldots dag är inget datum: '2026-13-01'",
         )
     ]
+
+
+def test_a_message_in_several_unstructured_lines_is_joined_with_a_space():
+    data = camt_bytes([Entry((Tx(300_00, "T1", message="Gift to"),), DAY, "E1")])
+    data = data.replace(
+        b"<Ustrd>Gift to</Ustrd>", b"<Ustrd>Gift to</Ustrd><Ustrd>the school</Ustrd>"
+    )
+    assert _one_line(data).message == "Gift to the school"
+
+
+def test_an_entry_the_bank_calls_autogiro_in_its_additional_information_is_an_autogiro_line():
+    data = camt_bytes([Entry((Tx(300_00, "T1"),), DAY, "E1", info="Autogiro insättning")])
+    assert _one_line(data).channel == "autogiro"
+
+
+def test_a_previous_closing_balance_stands_for_a_missing_opening_balance():
+    data = _statement([Entry((Tx(300_00, "T1"),), DAY, "E1")])
+    data = data.replace(b"<Cd>OPBD</Cd>", b"<Cd>PRCD</Cd>")
+    (balance,) = parse_camt(data).file.balances
+    assert (balance.opening, balance.closing) == (Money(1_000_000), Money(1_030_000))
