@@ -423,3 +423,10 @@ def test_a_previous_closing_balance_stands_for_a_missing_opening_balance():
     data = data.replace(b"<Cd>OPBD</Cd>", b"<Cd>PRCD</Cd>")
     (balance,) = parse_camt(data).file.balances
     assert (balance.opening, balance.closing) == (Money(1_000_000), Money(1_030_000))
+
+
+def test_an_empty_account_currency_is_read_as_none_given_and_the_file_is_in_kronor():
+    data = _statement([Entry((Tx(300_00, "T1"),), DAY, "E1")])
+    data = data.replace(b"<Ccy>SEK</Ccy>", b"<Ccy></Ccy>")
+    file = parse_camt(data).file
+    assert (file.currency, file.accounts, file.line_count) == ("SEK", (IBAN,), 1)
