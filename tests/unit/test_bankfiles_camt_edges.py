@@ -430,3 +430,13 @@ def test_an_empty_account_currency_is_read_as_none_given_and_the_file_is_in_kron
     data = data.replace(b"<Ccy>SEK</Ccy>", b"<Ccy></Ccy>")
     file = parse_camt(data).file
     assert (file.currency, file.accounts, file.line_count) == ("SEK", (IBAN,), 1)
+
+
+def test_a_transactions_own_indicator_that_cannot_be_read_is_refused_at_its_line():
+    data = camt_bytes([Entry((Tx(300_00, "T1"),), DAY, "E1")], version="08")
+    data = data.replace(b"<TxDtls>", b"<TxDtls>\n", 1)
+    at = data.rindex(b"<CdtDbtInd>CRDT</CdtDbtInd>")  # the transaction's, after the entry's
+    data = data[:at] + b"<CdtDbtInd>UPP</CdtDbtInd>" + data[at + 27 :]
+    assert _refused(data) == [
+        (_line_of(data, b"<TxDtls>"), "CdtDbtInd", "CdtDbtInd ska vara CRDT eller DBIT, är 'UPP'")
+    ]
