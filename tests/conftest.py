@@ -119,6 +119,25 @@ def database_url(_template: str, tmp_path: Path, request: pytest.FixtureRequest)
 
 
 @pytest.fixture
+def fresh_ledger(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A database migrated from nothing to head: only the years the migrations open, none of
+    the template's data."""
+    if BACKEND == "postgresql":
+        pg = request.getfixturevalue("pg_cluster")
+        name = f"fresh{os.getpid()}_{next(_counter)}"
+        pg.create_database(name)
+        url = pg.url_for(name)
+    else:
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    eng = make_engine(url)
+    migrate.upgrade(eng)
+    yield eng
+    eng.dispose()
+    if BACKEND == "postgresql":
+        pg.drop_database(name)
+
+
+@pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     eng = make_engine(database_url)
     yield eng

@@ -8,9 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from ledger import migrate
 from ledger.db import tables as t
-from ledger.db.engine import make_engine
 from ledger.db.guards import Guard, refusal
 from ledger.errors import FiscalYearNotOpen, InvalidEntry, LedgerError, PeriodClosed
 from ledger.services import periods, posting
@@ -24,34 +22,16 @@ def entries(engine) -> int:
         return conn.scalar(select(func.count()).select_from(t.journal_entries))
 
 
-@pytest.fixture
-def new_ledger(tmp_path, request):
-    """A database fresh from the migrations, without the years the test template opens."""
-    if BACKEND == "postgresql":
-        pg = request.getfixturevalue("pg_cluster")
-        name = f"fresh_{tmp_path.name[-20:].lower().replace('-', '_')}"
-        pg.create_database(name)
-        url = pg.url_for(name)
-    else:
-        url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
-    if BACKEND == "postgresql":
-        pg.drop_database(name)
-
-
-def test_a_new_ledger_has_the_current_and_the_next_year_open_and_no_other(new_ledger):
+def test_a_new_ledger_has_the_current_and_the_next_year_open_and_no_other(fresh_ledger):
     this_year = date.today().year
-    with new_ledger.connect() as conn:
+    with fresh_ledger.connect() as conn:
         assert periods.open_years(conn) == [this_year, this_year + 1]
-    with pytest.raises(FiscalYearNotOpen) as err, new_ledger.begin() as conn:
+    with pytest.raises(FiscalYearNotOpen) as err, fresh_ledger.begin() as conn:
         posting.post(conn, gift(on=date(this_year - 1, 12, 31)))
     assert err.value.year == this_year - 1
     assert err.value.field == "date"
     assert f"kassan ledger open-year {this_year - 1}" in err.value.message
-    assert entries(new_ledger) == 0
+    assert entries(fresh_ledger) == 0
 
 
 def test_a_booking_in_a_year_that_is_not_open_is_refused_until_the_year_is_opened(engine):

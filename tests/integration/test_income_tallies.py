@@ -14,7 +14,6 @@ from sqlalchemy import Connection, Engine, func, select
 
 from ledger import migrate
 from ledger.db import tables as t
-from ledger.db.engine import make_engine
 from ledger.entries import Draft, LineDraft
 from ledger.services import periods, posting
 from reports import tally
@@ -257,24 +256,6 @@ def test_the_migration_fills_the_tallies_from_the_lines_booked_before_it(fresh_l
         assert _kept(conn) == _counted(conn)
         assert conn.scalar(select(func.count()).select_from(t.organisation_income)) > 0
         _read_equals_counted(conn, year, fred)
-
-
-@pytest.fixture
-def fresh_ledger(tmp_path, request):
-    """A fresh database migrated to head, with the years the migrations open."""
-    if BACKEND == "postgresql":
-        pg = request.getfixturevalue("pg_cluster")
-        name = f"fresh_t_{tmp_path.name[-20:].lower().replace('-', '_')}"
-        pg.create_database(name)
-        url = pg.url_for(name)
-    else:
-        url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
-    if BACKEND == "postgresql":
-        pg.drop_database(name)
 
 
 def _downgrade(engine: Engine, revision: str) -> None:
