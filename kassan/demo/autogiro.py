@@ -31,7 +31,6 @@ from ledger.db import tables as t
 from ledger.errors import ConfigError
 from ledger.services import dimensions, gifts, pii
 from ledger.services.autogiro import signup
-from ledger.services.gifts import GiftDraft
 from ledger.statuses import DebitStatus, MandateStatus
 from webhooks.autogiro import outgoing
 from webhooks.autogiro.incoming import AutogiroImport
@@ -90,18 +89,7 @@ def _take_in(
         if gifts.get_gift(conn, pid) is None:
             slug = slugs[i % len(slugs)]
             network = dimensions.get_network_by_slug(conn, slug) if slug else None
-            draft = GiftDraft(
-                amount_ore=AMOUNTS_KR[i % len(AMOUNTS_KR)] * 100,
-                frequency="monthly",
-                donor_kind=who.kind,
-                donor_name=who.name,
-                donor_email=who.email,
-                organisation_number=None,
-                personnummer=None,
-                consent_contact=False,
-                locale="sv",
-                channel="autogiro",
-            )
+            draft = who.gift_draft(AMOUNTS_KR[i % len(AMOUNTS_KR)] * 100, "monthly", "autogiro")
             gifts.create_gift(
                 conn,
                 draft,

@@ -40,7 +40,6 @@ from ledger.db import tables as t
 from ledger.money import Money
 from ledger.references import is_valid_reference
 from ledger.services import expected, gifts, invoices, pii
-from ledger.services.gifts import GiftDraft
 from webhooks.bankfiles.importer import import_file
 from webhooks.errors import BankFileConflict
 from webhooks.stripe import gift_state
@@ -104,18 +103,7 @@ def make_swish_gifts(
         gift = gifts.get_gift(conn, pid)
         if gift is None:
             who = plan.contributors[spec.person]
-            draft = GiftDraft(
-                amount_ore=spec.ore,
-                frequency="once",
-                donor_kind=who.kind,
-                donor_name=who.name,
-                donor_email=who.email,
-                organisation_number=None,
-                personnummer=None,
-                consent_contact=False,
-                locale="sv",
-                channel="swish",
-            )
+            draft = who.gift_draft(spec.ore, "once", "swish")
             network_id = network_ids[spec.network] if spec.network else None
             gifts.create_gift(
                 conn, draft, network_id=network_id, crypt=crypt, public_id=pid, channel="swish"

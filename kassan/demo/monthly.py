@@ -26,7 +26,7 @@ from ledger.db import dialect
 from ledger.db import tables as t
 from ledger.money import Money
 from ledger.services import expected, gift_payments, gifts, pii
-from ledger.services.gifts import Gift, GiftDraft
+from ledger.services.gifts import Gift
 from ledger.statuses import GiftStatus
 from webhooks.stripe import gift_state
 
@@ -43,18 +43,7 @@ def _gift(
     found = gifts.get_gift(conn, pid)
     if found is not None:
         return found
-    draft = GiftDraft(
-        amount_ore=spec.ore,
-        frequency="monthly",
-        donor_kind=who.kind,
-        donor_name=who.name,
-        donor_email=who.email,
-        organisation_number=None,
-        personnummer=None,
-        consent_contact=False,
-        locale="sv",
-        channel=spec.channel,
-    )
+    draft = who.gift_draft(spec.ore, "monthly", spec.channel)
     gifts.create_gift(
         conn, draft, network_id=network_id, crypt=crypt, public_id=pid, channel=spec.channel
     )

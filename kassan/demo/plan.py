@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from kassan.demo.names import MEN, NETWORKS, ORGANISATIONS, SURNAMES, WOMEN
+from ledger.services.gifts import GiftDraft
 
 START = date(2025, 1, 1)
 PERSONS = 240
@@ -37,6 +38,22 @@ class ContributorSpec:
     kind: str
     name: str
     email: str
+
+    def gift_draft(self, ore: int, frequency: str, channel: str) -> GiftDraft:
+        """This giver's gift as the donor page sends it: Swedish, no identity numbers, no
+        consent to be contacted."""
+        return GiftDraft(
+            amount_ore=ore,
+            frequency=frequency,
+            donor_kind=self.kind,
+            donor_name=self.name,
+            donor_email=self.email,
+            organisation_number=None,
+            personnummer=None,
+            consent_contact=False,
+            locale="sv",
+            channel=channel,
+        )
 
 
 @dataclass(frozen=True, slots=True)
