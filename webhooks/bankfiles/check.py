@@ -24,6 +24,7 @@ from ledger.services import journal, periods
 from webhooks.bankfiles.camt import CamtReader
 from webhooks.bankfiles.decide import MATCHED, MatchKind
 from webhooks.bankfiles.detect import detect, parse
+from webhooks.bankfiles.kept_lines import KeptLines
 from webhooks.bankfiles.matcher import match_batch
 from webhooks.bankfiles.ours import OurAccounts
 from webhooks.bankfiles.records import BankFile, BankLine
@@ -112,9 +113,11 @@ def check(
     config: Mapping[str, object] | None,
     batch_lines: int,
     beat: Callable[[int], None] | None = None,
+    keep: KeptLines | None = None,
 ) -> int:
     """Read the whole file; its number of lines, or ``BankFileInvalid`` with every fault found.
-    ``beat(bytes read)`` is called after each batch."""
+    ``beat(bytes read)`` is called after each batch; ``keep`` gets every batch read, for the
+    booking pass to replay instead of parsing the file again."""
     with engine.connect() as conn:
         ours = OurAccounts.read(conn, config)
         years = journal.fiscal_year_locks(conn)
@@ -144,11 +147,15 @@ def check(
                     ParseError(reading.filename, line.source_line, "booking_date", found[1])
                 )
         seen_keys.update(ln.key for ln in batch)
+        if keep is not None:
+            keep.add(batch, reading.position)
         if beat is not None:
             beat(reading.position)
     ours.refuse_other_accounts(reading.format, reading.filename, reading.file.accounts)
     if faults:
         raise BankFileInvalid([_nothing_booked(f) for f in faults])
+    if keep is not None:
+        keep.close_with(reading.file, reading.format)
     return lines
 
 

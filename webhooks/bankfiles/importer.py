@@ -7,7 +7,8 @@ claimed job through its steps, each step its own short transaction that first ch
 still this worker's (``jobs.hold``):
 
 1. ``check``: the whole file is read and checked with no writes; any bad line refuses the job,
-   naming file, line and field, and nothing is stored or booked.
+   naming file, line and field, and nothing is stored or booked. The lines read are kept in a
+   temporary file (``kept_lines``), so step 3 replays them instead of parsing the file again.
 2. The import row is made (``bank_imports``, whose UNIQUE sha256 refuses a file imported
    meanwhile) and the file's chunks are copied to it, one chunk per transaction.
 3. The lines are matched and booked a batch per transaction (``ledgering.book_batch``), the
@@ -28,7 +29,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import IO, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +43,7 @@ from ledger.statuses import ImportJobStatus as Status
 from webhooks.bankfiles import job_files, jobs, uploads
 from webhooks.bankfiles.check import Reading, check
 from webhooks.bankfiles.decide import Match, MatchKind
+from webhooks.bankfiles.kept_lines import KeptLines
 from webhooks.bankfiles.ledgering import BatchCounts, book_batch
 from webhooks.bankfiles.ours import OurAccounts
 from webhooks.bankfiles.result import ImportResult, file_summary, load
@@ -167,7 +169,7 @@ def run(
         job = conn.execute(
             select(t.bank_import_jobs).where(t.bank_import_jobs.c.id == job_id)
         ).one()
-    with job_files.load(engine, job_id) as spool:
+    with job_files.load(engine, job_id) as spool, KeptLines() as kept:
         size = int(job.size)
         try:
             reading = Reading(spool, job.filename, job.format)
@@ -180,7 +182,7 @@ def run(
                     jobs.beat(engine, job_id, token, bytes_done=done)
                     last[0] = time.monotonic()
 
-            total = check(engine, reading, mail_config, batch_lines, beat)
+            total = check(engine, reading, mail_config, batch_lines, beat, kept)
             jobs.beat(engine, job_id, token, bytes_done=size, line_total=total)
             import_id = _make_import(engine, job_id, token, reading.format)
         except (BankFileInvalid, BankFileConflict) as exc:
@@ -192,9 +194,8 @@ def run(
                 job,
                 token,
                 import_id,
-                spool,
+                kept,
                 mail_config,
-                batch_lines,
                 progress,
                 after_batch,
             )
@@ -209,22 +210,19 @@ def _book(
     job: Any,
     token: str,
     import_id: int,
-    spool: IO[bytes],
+    kept: KeptLines,
     config: Mapping[str, object] | None,
-    batch_lines: int,
     progress: Progress | None,
     after_batch: AfterBatch | None,
 ) -> ImportResult:
-    job_id, size, filename = int(job.id), int(job.size), job.filename
+    job_id, size = int(job.id), int(job.size)
     _copy_chunks(engine, job_id, token, import_id)
     before = _booked_before(engine, import_id)
-    spool.seek(0)
-    reading = Reading(spool, filename, job.format)
-    fmt = reading.format
+    fmt = kept.format
     with engine.connect() as conn:
         ours = OurAccounts.read(conn, config)
     counts, tally = BatchCounts(), Tally()
-    for batch in reading.batches(batch_lines):
+    for batch in kept.batches():
         fresh = [ln for ln in batch if ln.line_no not in before]
         for line in batch:
             if line.line_no in before:  # booked by this import before its worker died
@@ -238,7 +236,7 @@ def _book(
                     job_id,
                     token,
                     lines_done=counts.line_count + len(fresh),
-                    bytes_done=reading.position,
+                    bytes_done=kept.position,
                 )
                 slugs = journal.network_slugs(conn)
                 banks = {ln.account: ours.ledger_account(fmt, ln.account) or BANK for ln in fresh}
@@ -247,10 +245,10 @@ def _book(
                 )
             tally.add(fresh, matches)
         if progress is not None:
-            progress(size + reading.position, 2 * size)
+            progress(size + kept.position, 2 * size)
         if after_batch is not None:
             after_batch(counts.line_count)
-    file = reading.file
+    file = kept.file
     summary = file_summary(file, tally)
     with transaction(engine) as conn:
         jobs.hold(conn, job_id, token)
