@@ -37,8 +37,9 @@ def _plain(line: BankLine) -> tuple[Any, ...]:
 
 
 def _line(row: tuple[Any, ...]) -> BankLine:
-    amount = Money(row[_AMOUNT], row[_AMOUNT + 1])
-    return BankLine(*row[:_AMOUNT], amount, *row[_AMOUNT + 2 :])
+    args = list(row)
+    args[_AMOUNT : _AMOUNT + 2] = [Money(row[_AMOUNT], row[_AMOUNT + 1])]
+    return BankLine(*args)
 
 
 class KeptLines:
