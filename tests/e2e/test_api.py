@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
@@ -648,3 +649,35 @@ def test_a_reversal_with_a_bad_date_is_refused_with_422(client, engine, finance)
     assert response.status_code == 422
     assert error_of(response)["field"] == "date"
     assert entry_count(engine) == 1
+
+
+def test_posts_sent_at_once_are_each_booked_once_with_gapless_numbers(app, engine, finance):
+    """Entries posted at the same moment are booked together (group commit): each request
+    gets its own entry, a source key sent ten times at once books one entry."""
+    bodies = [gift(100 + i, source_key=f"at-once-{i}") for i in range(10)]
+    bodies += [gift(500, source_key="ten-times")] * 10
+    start = threading.Barrier(len(bodies))
+    answers: dict[int, tuple[int, dict]] = {}
+
+    def send(i: int) -> None:
+        with app.test_client() as own:
+            start.wait()
+            response = own.post(ENTRIES, json=bodies[i], headers=finance)
+            answers[i] = (response.status_code, response.get_json())
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(bodies))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert [answers[i][0] for i in range(10)] == [201] * 10
+    assert sorted(answers[i][0] for i in range(10, 20)) == [200] * 9 + [201]
+    assert len({answers[i][1]["id"] for i in range(10, 20)}) == 1
+    assert entry_count(engine) == 11
+    with engine.connect() as conn:
+        numbers = sorted(conn.scalars(select(t.journal_entries.c.number)))
+        creators = set(conn.scalars(select(t.journal_entries.c.created_by)))
+        finance_id = users.get_user_by_email(conn, "finance@kassan.test").id
+    assert creators == {finance_id}
+    assert numbers == list(range(1, 12))

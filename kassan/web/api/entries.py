@@ -99,8 +99,10 @@ class Entries(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="the period is closed")
     def post(self, draft: Draft) -> tuple[dict[str, Any], int]:
         """Book an entry. Unbalanced or invalid entries get 422 and nothing is stored."""
-        with get_engine(current_app).begin() as conn:
-            entry, booked = posting.post_once(conn, draft, created_by=current_api_user().id)
+        engine = get_engine(current_app)
+        # A transaction of its own: booked together with concurrent posts (group commit).
+        entry, booked = posting.submit(engine, draft, created_by=current_api_user().id)
+        with engine.connect() as conn:
             slugs = journal.network_slugs(conn)
         return entry_record(entry, slugs), 201 if booked else 200
 

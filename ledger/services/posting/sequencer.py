@@ -1,0 +1,264 @@
+"""Group commit: standalone posts from many threads booked in batches, one transaction and one
+durable commit per batch, while each caller waits for its own entry.
+
+``sequencer_for(engine).submit(draft)`` is ``with engine.begin(): post_once(...)`` for a post
+that is a transaction of its own (the API's manual entry). The caller's thread validates the
+draft, queues it and waits; one background thread per engine and process takes everything
+queued (waiting for the first, then what came meanwhile, up to ``BATCH_MAX``) and books it
+with the same ``Writer`` as ``post_many``: under the head lock, numbers, hash chain and kept
+balances in one transaction, then one commit. A batch of one goes through ``post_once`` (the
+pipelined path, fewer round trips than the batch's full reads).
+
+What each caller gets is what ``post_once`` would have given it:
+
+* its entry and whether it booked it; a source key booked before, or earlier in the same
+  batch, returns the first entry with ``False``;
+* if the batch is refused (a closed period, an unknown account, a database trigger), nothing
+  of it stays: it is rolled back and its drafts are booked one by one, each in a transaction
+  of its own, so each caller gets its own entry or its own ``LedgerError``;
+* if the commit fails (the connection is lost), every caller of the batch gets that error;
+  nothing was booked, and a retry with the same source key books once.
+
+Posts inside a larger transaction (a webhook's inbox row beside its entry) keep
+``posting.post(conn, ...)``: the sequencer commits, so only whole transactions go through it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, RootTransaction
+from sqlalchemy.exc import DBAPIError
+
+from ledger.entries import Draft, PostedEntry
+from ledger.errors import LedgerError
+from ledger.services import journal
+from ledger.services.posting.booking import post_once
+from ledger.services.posting.writer import Writer
+
+BATCH_MAX = 500  # drafts per transaction
+IDLE_SECONDS = 30.0  # the booking thread ends after this long with nothing queued
+_ALIVE_CHECK_SECONDS = 1.0  # how often a waiting caller checks that the thread still runs
+
+
+@dataclass(eq=False, slots=True)
+class _Request:
+    draft: Draft
+    key: str
+    created_by: int | None
+    done: threading.Event = field(default_factory=threading.Event)
+    result: tuple[PostedEntry, bool] | None = None
+    error: BaseException | None = None
+
+    def answer(self, result: tuple[PostedEntry, bool]) -> None:
+        self.result = result
+        self.done.set()
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self.done.set()
+
+
+class SequencerStopped(RuntimeError):
+    """The booking thread ended before answering: the post's outcome is unknown."""
+
+
+class Sequencer:
+    """Books standalone posts of one engine in batches; see the module's docstring."""
+
+    def __init__(self, engine: Engine, *, batch_max: int = BATCH_MAX) -> None:
+        self._engine = weakref.ref(engine)
+        self.batch_max = batch_max
+        self._reset()
+        _ALL.add(self)
+
+    def _reset(self) -> None:
+        # A fresh queue, lock and thread: at start and in a child after ``fork`` (gunicorn's
+        # workers), where the parent's thread does not exist and its lock may be held.
+        self._cond = threading.Condition()
+        self._queue: list[_Request] = []
+        self._thread: threading.Thread | None = None
+        self.taken = 0  # posts taken from the queue so far
+        self.batches = 0  # batches booked so far (``taken / batches``: the mean batch)
+
+    def queued(self) -> int:
+        """How many posts wait for the booking thread to take them."""
+        with self._cond:
+            return len(self._queue)
+
+    def submit(self, draft: Draft, *, created_by: int | None = None) -> tuple[PostedEntry, bool]:
+        """Book the draft in a transaction of its own and return the entry and whether this
+        call booked it; blocks until it is committed or refused."""
+        draft.validate()
+        key = draft.source_key or f"{draft.source_kind}:{uuid.uuid4().hex}"
+        req = _Request(draft, key, created_by)
+        with self._cond:
+            self._queue.append(req)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="kassan-sequencer", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+            thread = self._thread
+        while not req.done.wait(_ALIVE_CHECK_SECONDS):
+            if not thread.is_alive() and not req.done.is_set():
+                raise SequencerStopped("the posting sequencer stopped before booking the entry")
+        if req.error is not None:
+            raise req.error
+        assert req.result is not None
+        return req.result
+
+    def _take(self) -> list[_Request]:
+        """Everything queued (at most ``batch_max``), waiting for the first; empty when idle
+        for ``IDLE_SECONDS``, after which the thread has ended (a later submit starts one)."""
+        with self._cond:
+            if not self._queue:
+                self._cond.wait(IDLE_SECONDS)
+            if not self._queue:
+                self._thread = None
+                return []
+            batch = self._queue[: self.batch_max]
+            del self._queue[: self.batch_max]
+            self.taken += len(batch)
+            self.batches += 1
+            return batch
+
+    def _run(self) -> None:
+        while batch := self._take():
+            try:
+                self._book(batch)
+            except BaseException as exc:  # noqa: BLE001 - every waiting caller must hear of it
+                for req in batch:
+                    if not req.done.is_set():
+                        req.fail(exc)
+
+    def _book(self, batch: list[_Request]) -> None:
+        engine = self._engine()
+        if engine is None:
+            raise SequencerStopped("the engine of this sequencer is gone")
+        if len(batch) == 1:
+            self._one_by_one(engine, batch)
+            return
+        with engine.connect() as conn:
+            trans = conn.begin()
+            try:
+                results = _book_batch(conn, batch)
+            except (LedgerError, DBAPIError):
+                trans.rollback()
+                refused = True
+            else:
+                refused = False
+                _commit(conn, trans)  # a failure reaches every caller, through ``_run``
+        if refused:
+            self._one_by_one(engine, batch)
+            return
+        for req, result in zip(batch, results, strict=True):
+            req.answer(result)
+
+    @staticmethod
+    def _one_by_one(engine: Engine, batch: list[_Request]) -> None:
+        for req in batch:
+            try:
+                with _transaction(engine) as conn:
+                    result = post_once(conn, req.draft, created_by=req.created_by)
+            except Exception as exc:  # noqa: BLE001 - the caller's own error, raised there
+                req.fail(exc)
+            else:
+                req.answer(result)
+
+
+@contextmanager
+def _transaction(engine: Engine) -> Iterator[Connection]:
+    """``engine.begin()``, with the failed commit of ``_commit``."""
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            yield conn
+        except BaseException:
+            trans.rollback()
+            raise
+        _commit(conn, trans)
+
+
+def _commit(conn: Connection, trans: RootTransaction) -> None:
+    """Commit; if that fails, close the connection instead of pooling it: its state is
+    unknown (SQLite keeps a transaction whose COMMIT failed open, and the database's write
+    lock with it)."""
+    try:
+        trans.commit()
+    except BaseException:
+        conn.invalidate()
+        raise
+
+
+def _book_batch(conn: Connection, batch: list[_Request]) -> list[tuple[PostedEntry, bool]]:
+    """The batch's entries in the connection's transaction (``post_many``'s writes), one
+    answer per request: a new entry, or the first entry of a source key booked before."""
+    writer = Writer(conn, None)
+    writer.contributors |= journal.existing_contributors(
+        conn,
+        {ln.contributor_id for r in batch for ln in r.draft.lines if ln.contributor_id is not None},
+    )
+    booked_before = journal.booked_source_keys(conn, [r.key for r in batch])
+    new: dict[str, PostedEntry] = {}
+    for req in batch:
+        if req.key in booked_before or req.key in new:
+            continue
+        writer.created_by = req.created_by
+        new[req.key] = writer.prepare(req.draft, req.key)
+    writer.flush()
+    found: dict[str, PostedEntry] = {}
+    for key in booked_before:
+        entry = journal.find_by_source_key(conn, key)
+        if entry is None:  # booked_source_keys just saw it, under the head lock
+            raise LedgerError(f"the entry of source key {key!r} vanished", "source_key")
+        found[key] = entry
+    answers: list[tuple[PostedEntry, bool]] = []
+    first: set[str] = set()
+    for req in batch:
+        if req.key in found:
+            answers.append((found[req.key], False))
+        else:
+            answers.append((new[req.key], req.key not in first))
+            first.add(req.key)
+    return answers
+
+
+_ALL: weakref.WeakSet[Sequencer] = weakref.WeakSet()
+_SEQUENCERS: weakref.WeakKeyDictionary[Engine, Sequencer] = weakref.WeakKeyDictionary()
+_SEQUENCERS_LOCK = threading.Lock()
+
+
+def sequencer_for(engine: Engine) -> Sequencer:
+    """The engine's one sequencer in this process, made on first use."""
+    with _SEQUENCERS_LOCK:
+        found = _SEQUENCERS.get(engine)
+        if found is None:
+            found = _SEQUENCERS[engine] = Sequencer(engine)
+        return found
+
+
+def submit(
+    engine: Engine, draft: Draft, *, created_by: int | None = None
+) -> tuple[PostedEntry, bool]:
+    """``post_once`` in a transaction of its own, booked together with concurrent submits."""
+    return sequencer_for(engine).submit(draft, created_by=created_by)
+
+
+def _after_fork_in_child() -> None:
+    """Only the forking thread lives on in the child: every sequencer starts afresh there
+    (the parent's queued posts are the parent's to answer)."""
+    global _SEQUENCERS_LOCK
+    _SEQUENCERS_LOCK = threading.Lock()
+    for sequencer in list(_ALL):
+        sequencer._reset()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
