@@ -33,6 +33,7 @@ from ledger.db import tables as t
 from ledger.statuses import GiftStatus, MandateStatus
 from reports.collections_report import CollectionsReport, collections_report
 from reports.funding import FundingGap, funding_gaps, today_in_stockholm
+from reports.funding.kept import kept
 from reports.funding.model import months_left
 from reports.funding.sources import AUTOGIRO, CURRENCY, ever_active_mandates, window
 from reports.tally import BANDS, giving_sums, organisation_sums
@@ -194,10 +195,24 @@ def _order(known: dict[str, str], key: str) -> tuple[int, str]:
 
 
 def monthly_givers(
-    conn: Connection, year: int, paying: int, network_id: int | None
+    conn: Connection, year: int, paying: int, network_id: int | None, *, keep: bool = False
 ) -> MonthlyGivers:
     """``paying`` is the funding gap's count; the monthly gifts started and stopped in the year
-    are counted here, both in one read of the gifts."""
+    are counted here, both in one read of the gifts (``keep``: kept while the gifts and mandates
+    stand, ``reports.funding.kept``)."""
+    if keep:
+        started, stopped = kept(
+            conn,
+            ("monthly_givers", year, network_id),
+            lambda: started_and_stopped(conn, year, network_id),
+        )
+    else:
+        started, stopped = started_and_stopped(conn, year, network_id)
+    return MonthlyGivers(paying=paying, started=started, stopped=stopped)
+
+
+def started_and_stopped(conn: Connection, year: int, network_id: int | None) -> tuple[int, int]:
+    """Monthly gifts and Autogiro mandates started and stopped in ``year``, read afresh."""
     g = t.gifts.c
     # The year's first and last Stockholm day as UTC instants: each window ends after its day.
     start = window(date(year - 1, 12, 31))[1]
@@ -227,10 +242,9 @@ def monthly_givers(
             func.sum(case((m_started, 1), else_=0)), func.sum(case((m_stopped, 1), else_=0))
         ).where(*m_conds, or_(m_started, m_stopped))
     ).one()
-    return MonthlyGivers(
-        paying=paying,
-        started=int(row[0] or 0) + int(m_row[0] or 0),
-        stopped=int(row[1] or 0) + int(m_row[1] or 0),
+    return (
+        int(row[0] or 0) + int(m_row[0] or 0),
+        int(row[1] or 0) + int(m_row[1] or 0),
     )
 
 
@@ -268,14 +282,17 @@ def build(
     network: str | None = None,
     as_of: date | None = None,
     fallback_gift_ore: int | None = None,
+    keep: bool = False,
 ) -> Dashboard:
-    """Every figure of the dashboard for ``year`` (one network's, or all)."""
+    """Every figure of the dashboard for ``year`` (one network's, or all). ``keep=True`` (only
+    on a connection that has written nothing in its transaction): the figures from the gifts,
+    mandates and commitments come from ``reports.funding.kept`` (``funding_gaps``)."""
     extra = {} if fallback_gift_ore is None else {"fallback_gift_ore": fallback_gift_ore}
     as_of = as_of or today_in_stockholm()
     # In the year's last month the board also sees next year's gap, read in the same pass.
     last_month = as_of.year == year and months_left(year, as_of) == 0
     years = (year, year + 1) if last_month else (year,)
-    gap, *later = funding_gaps(conn, years, network=network, as_of=as_of, **extra)
+    gap, *later = funding_gaps(conn, years, network=network, as_of=as_of, keep=keep, **extra)
     network_id = _network_id(conn, network)
     drill = {"account": GIFT_INCOME, "year": str(year)}
     if network is not None:
@@ -289,7 +306,7 @@ def build(
         channels=channels,
         kinds=kinds,
         bands=bands,
-        givers=monthly_givers(conn, year, gap.total.monthly_givers, network_id),
+        givers=monthly_givers(conn, year, gap.total.monthly_givers, network_id, keep=keep),
         lapsed=lapsed_organisations(conn, year, network_id),
         collections=collections_report(conn, year, network_id=network_id),
         next_year=next_year,

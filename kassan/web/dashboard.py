@@ -77,9 +77,9 @@ def _dashboard(f: Filters) -> Dashboard:
     engine = get_engine(current_app)
     with engine.begin() as conn:  # fold in what was booked since the last view, once
         tally.catch_up(conn)
-    with engine.connect() as conn:
+    with engine.connect() as conn:  # writes nothing: the gifts' figures may be kept
         try:
-            return build(conn, f.year, network=f.network, fallback_gift_ore=fallback)
+            return build(conn, f.year, network=f.network, fallback_gift_ore=fallback, keep=True)
         except DimensionNotFound:
             abort(404)
 

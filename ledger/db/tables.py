@@ -40,7 +40,12 @@ from ledger.db.schema.dimensions import (
     network_partners,
     networks,
 )
-from ledger.db.schema.income_tallies import income_mix, income_tally_mark, organisation_income
+from ledger.db.schema.income_tallies import (
+    funding_change_mark,
+    income_mix,
+    income_tally_mark,
+    organisation_income,
+)
 from ledger.db.schema.invoicing import (
     invoice_lines,
     invoice_reminders,
@@ -104,6 +109,7 @@ __all__ = [
     "expected_payment_receipts",
     "expected_payments",
     "fiscal_years",
+    "funding_change_mark",
     "gifts",
     "income_mix",
     "income_tally_mark",

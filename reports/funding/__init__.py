@@ -16,13 +16,16 @@ Gift statuses are as they stand now; the reference date ``as_of`` sets the month
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
 from ledger.errors import DimensionNotFound
 from reports.funding import sources
+from reports.funding.kept import kept
 from reports.funding.model import (
     NO_FAILURES,
     Churn,
@@ -50,6 +53,7 @@ __all__ = [
 # The median monthly gift to count donors in when no monthly gift is active yet
 # (setting KASSAN_FUNDING_GAP_MONTHLY_GIFT, in kronor).
 DEFAULT_MONTHLY_GIFT_ORE = 200_00
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,11 @@ def today_in_stockholm() -> date:
     return datetime.now(sources.STOCKHOLM).date()
 
 
+def _afresh(conn: Connection, key: Hashable, read: Callable[[], T]) -> T:
+    """``kept``'s stand-in when nothing is to be kept: read now."""
+    return read()
+
+
 def _sum(rows: list[Sources]) -> Sources:
     return Sources(**{f.name: sum(getattr(r, f.name) for r in rows) for f in fields(Sources)})
 
@@ -99,14 +108,20 @@ def funding_gap(
     network: str | None = None,
     as_of: date | None = None,
     fallback_gift_ore: int = DEFAULT_MONTHLY_GIFT_ORE,
+    keep: bool = False,
 ) -> FundingGap:
     """The funding gap for ``year`` as of ``as_of`` (default: today in Stockholm).
 
     ``network`` (a slug) narrows it to one network, whose figures are then also the total;
-    an unknown slug raises ``DimensionNotFound``.
+    an unknown slug raises ``DimensionNotFound``. ``keep``: see ``funding_gaps``.
     """
     (gap,) = funding_gaps(
-        conn, (year,), network=network, as_of=as_of, fallback_gift_ore=fallback_gift_ore
+        conn,
+        (year,),
+        network=network,
+        as_of=as_of,
+        fallback_gift_ore=fallback_gift_ore,
+        keep=keep,
     )
     return gap
 
@@ -118,15 +133,23 @@ def funding_gaps(
     network: str | None = None,
     as_of: date | None = None,
     fallback_gift_ore: int = DEFAULT_MONTHLY_GIFT_ORE,
+    keep: bool = False,
 ) -> tuple[FundingGap, ...]:
     """``funding_gap`` for each of ``years`` as of one day: what depends on the day and not on
     the year (the networks, the monthly gifts paying now, the failed debits) is read once (the
-    dashboard in December shows this year and the next)."""
+    dashboard in December shows this year and the next).
+
+    ``keep=True``: the monthly gifts and the commitments, which change without a posting, come
+    from ``reports.funding.kept`` while migration 0031's change mark stands. Only for a
+    connection that has written nothing in its transaction (a page's or the API's read): a
+    change of one's own, not yet committed, would be kept under a version others can reach
+    (SQLite) or would not raise the version before the commit (PostgreSQL)."""
     as_of = as_of or today_in_stockholm()
     every = sources.networks(conn)
     if network is not None and not any(n.slug == network for n in every):
         raise DimensionNotFound(f"no network {network!r}", "network")
-    gifts = sources.monthly_gifts(conn, as_of)
+    read = kept if keep else _afresh
+    gifts = read(conn, ("monthly_gifts", as_of), lambda: sources.monthly_gifts(conn, as_of))
     autogiro_failures = sources.autogiro_failures(conn, as_of)
     swish_failures = sources.swish_failures(conn, as_of)
     return tuple(
@@ -140,6 +163,7 @@ def funding_gaps(
             gifts,
             autogiro_failures,
             swish_failures,
+            read,
         )
         for year in years
     )
@@ -155,11 +179,12 @@ def _gap(
     gifts: sources.MonthlyGifts,
     autogiro_failures: FailureShare,
     swish_failures: FailureShare,
+    read: Callable[[Connection, Hashable, Callable[[], Any]], Any],
 ) -> FundingGap:
     budgets = sources.budgets(conn, year)
     income = sources.income(conn, year)
     allocated = sources.allocations(conn, year)
-    committed = sources.committed(conn, year)
+    committed = dict(read(conn, ("committed", year), lambda: sources.committed(conn, year)))
     by_channel: dict[tuple[int | None, str], int] = defaultdict(int)
     for net_id, channel, total in gifts.channels:
         by_channel[net_id, channel] += total

@@ -102,12 +102,13 @@ class FundingGapSchema(Schema):
 def funding_gap_view(args: dict[str, Any]) -> dict[str, Any]:
     """Need, received, committed, projected, gap, coverage, pace and donors per network."""
     fallback = current_app.config.get("FUNDING_GAP_MONTHLY_GIFT_ORE", DEFAULT_MONTHLY_GIFT_ORE)
-    with get_engine(current_app).connect() as conn:
+    with get_engine(current_app).connect() as conn:  # writes nothing: gifts' figures may be kept
         report = funding_gap(
             conn,
             args["year"],
             network=args["network"],
             as_of=args["as_of"],
             fallback_gift_ore=int(fallback),
+            keep=True,
         )
     return to_json(report)
