@@ -8,6 +8,8 @@ Every look-up is one query per batch (``IN`` over the batch's keys, references, 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, and_, false, func, or_, select
 
 from ledger.chart import BANK
@@ -103,6 +105,20 @@ def _swish_bookings(conn: Connection, refs: set[str]) -> dict[str, list[tuple[in
     return out
 
 
+def _payout_entries(conn: Connection) -> Any:
+    """The ids of Stripe payouts' entries, found through the source key's unique index, for
+    the query to start from (there are few). SQLite's LIKE ignores case and cannot use that
+    index, so a 100,000-line import scanned every bank entry in every batch (45 ms a batch by
+    its end); its GLOB is case-sensitive and can, and as a list subquery it makes SQLite's
+    planner start from the payouts rather than from every line on the bank account.
+    PostgreSQL's LIKE uses the index already (under the C collation)."""
+    payout = t.journal_entries.alias("payout")
+    key = payout.c.source_key
+    if dialect.is_postgresql(conn):
+        return select(payout.c.id).where(key.like("stripe:payout:%"))
+    return select(payout.c.id).where(key.op("GLOB")("stripe:payout:*"))
+
+
 def _payouts(conn: Connection, lines: list[BankLine]) -> list[Payout]:
     """Stripe payouts booked to the bank, not yet seen in a bank file: those around these days
     (to be found by amount) and those a line names by id, on whatever day they were booked (a
@@ -117,7 +133,7 @@ def _payouts(conn: Connection, lines: list[BankLine]) -> list[Payout]:
         select(e.id, e.source_key, e.date, jl.debit_ore)
         .select_from(t.journal_entries.join(t.journal_lines, jl.entry_id == e.id))
         .where(
-            e.source_key.like("stripe:payout:%"),
+            e.id.in_(_payout_entries(conn)),
             and_(jl.account == BANK, jl.debit_ore > 0),
             or_(
                 e.date.between(min(days) - PAYOUT_DAYS, max(days) + PAYOUT_DAYS),
