@@ -20,6 +20,7 @@ __all__ = ["Money", "parse_amount"]
 
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CHECKED: set[str] = set()  # codes that passed _CURRENCY: a bank file makes a million Money
 
 
 @dataclass(frozen=True, slots=True, order=False)
@@ -31,8 +32,11 @@ class Money:
         # bool is an int subclass; True kronor is a bug, not an amount.
         if not isinstance(self.ore, int) or isinstance(self.ore, bool):
             raise TypeError(f"Money needs an integer number of öre, got {self.ore!r}")
+        if self.currency in _CHECKED:
+            return
         if not _CURRENCY.match(self.currency):
             raise ValueError(f"not an ISO 4217 currency code: {self.currency!r}")
+        _CHECKED.add(self.currency)
 
     @classmethod
     def zero(cls, currency: str = "SEK") -> Money:
