@@ -75,13 +75,14 @@ def _detail(tx: etree._Element, currency: str, indicator: str | None) -> _Detail
     where = tx.sourceline
     t = flatten(tx)
     own = foreign = None
+    read: dict[str, Money | None] = {}  # each amount parsed once, in the order first asked for
     for path in _OWN_AMOUNTS:
-        found = money(t, path, where)
+        found = read[path] = money(t, path, where)
         if found is not None and found.currency == currency:
             own = found * sign(t.get("CdtDbtInd") or indicator, where)
             break
     for path in _FOREIGN_AMOUNTS:
-        found = money(t, path, where)
+        found = read[path] if path in read else money(t, path, where)
         if found is not None and found.currency != currency:
             foreign = found
             break
