@@ -3,12 +3,21 @@ expected payments, 20% the reference in free text or a Swish message, 10% unknow
 matched and booked by ``import_file`` on each database, beside the raw insert floor of the same
 rows in the same run; and a 1,000,000-payment file streamed through for its peak memory.
 
-Each import runs in a fresh process, so its peak RSS is its own.
+Each import runs in a fresh process, so its peak RSS is its own. ``--bank-against COMMIT``
+runs the same import with that commit's code too (extracted with ``git archive`` into a temporary
+directory, run there in its own process), the two alternating in ``--bank-rounds`` rounds, each
+on a fresh database; the figures are the medians. Every database is checked with the verify
+service (``kassan ledger verify``) after its import.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -20,6 +29,7 @@ from sqlalchemy import text
 from bench import Databases, Stopwatch, busy_cores, engine_for, peak_rss_mib
 from bench.ledger import BUSY, pg_copy, sqlite_executemany
 
+ROOT = Path(__file__).resolve().parent.parent
 NAME = "bankimport"
 GOALS = {"seconds": 5.0, "rss_mib": 300.0}
 DEFAULTS = {"payments": 100_000, "stream_payments": 1_000_000}
@@ -32,6 +42,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--bank-stream", type=int, help=f"default {DEFAULTS['stream_payments']:,}; 0 skips"
     )
+    g.add_argument("--bank-against", help="a commit whose code is measured alternating with this")
+    g.add_argument("--bank-rounds", type=int, default=1, help="rounds (default 1); medians")
 
 
 def _write(path: Path, n: int) -> None:
@@ -90,6 +102,50 @@ def _import(url: str, path: str) -> dict[str, Any]:
     }
 
 
+def _verified(url: str) -> bool:
+    """The verify service over the whole ledger: chain, numbers, balances, keys."""
+    from ledger.services.verify import verify
+
+    engine = engine_for(url)
+    try:
+        with engine.connect() as conn:
+            return verify(conn).ok
+    finally:
+        engine.dispose()
+
+
+def _extract(commit: str, into: Path) -> Path:
+    """The code of ``commit``, as a directory to run it from."""
+    tree = into / f"code-{commit}"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def _import_with(tree: Path | None, url: str, path: str) -> dict[str, Any]:
+    """``_import`` in a fresh process, with this code or the code in ``tree``."""
+    if tree is None:
+        return _fresh(_import, url, path)
+    code = (
+        "import json, sys; from bench.bankimport import _import; "
+        "print(json.dumps(_import(sys.argv[1], sys.argv[2])))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    done = subprocess.run(
+        [sys.executable, "-c", code, url, path],
+        cwd=tree,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
 def _fresh(fn: Any, *args: Any) -> dict[str, Any]:
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
         out: dict[str, Any] = pool.submit(fn, *args).result()
@@ -120,17 +176,38 @@ def run(args: argparse.Namespace, dbs: Databases) -> dict[str, Any]:
         _write(path, n)
         result["file_mib"] = path.stat().st_size / 2**20
         result["parse"] = _fresh(_parse_only, str(path))
+        against = args.bank_against
+        sides: list[tuple[str, Path | None]] = [("this", None)]
+        if against:
+            sides.insert(0, (against, _extract(against, Path(tmp))))
+        result["sides"] = [name for name, _ in sides]
         for backend in dbs.backends:
-            busy = busy_cores()
-            if busy > BUSY:
-                print(f"  !! {busy} cores busy with other work: figures will be low", flush=True)
-            url = dbs.fresh_url(backend, "bank")
-            _seed(url, n)
-            print(f"  [{backend}] import of {n:,} payments", flush=True)
-            out = {"busy_cores_before": busy, "import": _fresh(_import, url, str(path))}
-            out["floor"] = _floor(dbs, backend, n)
-            result[backend] = out
-            dbs.drop(url)
+            runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in sides}
+            for round_no in range(args.bank_rounds):
+                order = sides if round_no % 2 == 0 else sides[::-1]
+                for name, tree in order:
+                    busy = busy_cores()
+                    if busy > BUSY:
+                        print(f"  !! {busy} cores busy with other work: figures will be low")
+                    url = dbs.fresh_url(backend, "bank")
+                    _seed(url, n)
+                    print(f"  [{backend}] {name}: import of {n:,} payments", flush=True)
+                    got = _import_with(tree, url, str(path))
+                    got["busy_cores_before"] = busy
+                    got["loadavg_after"] = round(os.getloadavg()[0], 2)
+                    got["verified"] = _verified(url)
+                    print(f"    {got['seconds']:.2f} s, verify ok: {got['verified']}", flush=True)
+                    runs[name].append(got)
+                    dbs.drop(url)
+            out = {
+                name: {
+                    "runs": done,
+                    "seconds": statistics.median(r["seconds"] for r in done),
+                    "rss_mib": statistics.median(r["rss_mib"] for r in done),
+                }
+                for name, done in runs.items()
+            }
+            result[backend] = {"sides": out, "floor": _floor(dbs, backend, n)}
         if big:
             path.unlink()
             _write(path, big)
@@ -154,20 +231,32 @@ def render(result: dict[str, Any], meta: dict[str, Any]) -> str:
         f"camt.054 of {result['payments']:,} payments ({result['file_mib']:.1f} MiB): "
         f"parse alone {parse['seconds']:.2f} s, peak RSS {parse['rss_mib']:.0f} MiB.",
         "",
-        "| database | busy cores | parse+match+book s | payments/s | peak RSS MiB | "
+        f"Each import in a fresh process on a fresh database; {len(result['sides'])} code(s) "
+        "alternating, figures are the medians of the rounds; busy cores before each import "
+        "(other work) / 1-minute load average after it, per round; verify: the verify service "
+        "over the whole ledger after each import.",
+        "",
+        "| database | code | parse+match+book s (median) | per round s | payments/s | "
+        "peak RSS MiB | busy cores / load, per round | verify | "
         "floor (2 rows/payment) s | goal < 5 s, < 300 MB |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for backend in ("sqlite", "postgresql"):
         if backend not in result:
             continue
-        r, f = result[backend]["import"], result[backend]["floor"]
-        ok = r["seconds"] < goals["seconds"] and r["rss_mib"] < goals["rss_mib"]
-        out.append(
-            f"| {backend} | {result[backend]['busy_cores_before']} | {r['seconds']:.2f} | "
-            f"{r['lines'] / r['seconds']:,.0f} | {r['rss_mib']:.0f} | "
-            f"{f['seconds']:.2f} ({f['how']}) | {'yes' if ok else '**no**'} |"
-        )
+        f = result[backend]["floor"]
+        for name in result["sides"]:
+            side = result[backend]["sides"][name]
+            runs, seconds = side["runs"], side["seconds"]
+            ok = seconds < goals["seconds"] and side["rss_mib"] < goals["rss_mib"]
+            per_round = ", ".join(f"{r['seconds']:.1f}" for r in runs)
+            loads = ", ".join(f"{r['busy_cores_before']} / {r['loadavg_after']}" for r in runs)
+            verified = "ok" if all(r["verified"] for r in runs) else "**failed**"
+            out.append(
+                f"| {backend} | {meta['commit'] if name == 'this' else name} | {seconds:.2f} | {per_round} | "
+                f"{runs[0]['lines'] / seconds:,.0f} | {side['rss_mib']:.0f} | {loads} | "
+                f"{verified} | {f['seconds']:.2f} ({f['how']}) | {'yes' if ok else '**no**'} |"
+            )
     if "stream" in result:
         s = result["stream"]
         out += [
