@@ -239,7 +239,8 @@ def _book(
                     bytes_done=kept.position,
                 )
                 slugs = journal.network_slugs(conn)
-                banks = {ln.account: ours.ledger_account(fmt, ln.account) or BANK for ln in fresh}
+                accounts = {ln.account for ln in fresh}  # one or a few: each looked up once
+                banks = {a: ours.ledger_account(fmt, a) or BANK for a in accounts}
                 matches = book_batch(
                     conn, import_id, fresh, slugs, job.requested_by, counts, config, banks
                 )

@@ -78,7 +78,11 @@ class OurAccounts:
 
     def refuse_others(self, fmt: str, filename: str, lines: Iterable[BankLine]) -> None:
         """Raise ``BankFileInvalid`` naming the first account of ``lines`` that is not ours."""
+        asked: set[str | None] = set()  # each account once: a file has one or a few
         for line in lines:
+            if line.account in asked:
+                continue
+            asked.add(line.account)
             if self.ledger_account(fmt, line.account) is None:
                 raise BankFileInvalid([_not_ours(fmt, filename, line.account, line.source_line)])
 
