@@ -8,8 +8,6 @@ Every look-up is one query per batch (``IN`` over the batch's keys, references, 
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Connection, and_, false, func, or_, select
 
 from ledger.chart import BANK
@@ -105,18 +103,21 @@ def _swish_bookings(conn: Connection, refs: set[str]) -> dict[str, list[tuple[in
     return out
 
 
-def _payout_entries(conn: Connection) -> Any:
-    """The ids of Stripe payouts' entries, found through the source key's unique index, for
-    the query to start from (there are few). SQLite's LIKE ignores case and cannot use that
-    index, so a 100,000-line import scanned every bank entry in every batch (45 ms a batch by
-    its end); its GLOB is case-sensitive and can, and as a list subquery it makes SQLite's
-    planner start from the payouts rather than from every line on the bank account.
-    PostgreSQL's LIKE uses the index already (under the C collation)."""
-    payout = t.journal_entries.alias("payout")
-    key = payout.c.source_key
+def _payout_entries(conn: Connection) -> list[int]:
+    """The ids of every Stripe payout's entry, found through the source key's unique index
+    alone (there are few), for the payout query to start from. Asked in one query of their
+    own: joined with the rest, both planners preferred the index on the entries' date or on
+    the bank account's lines, and a 100,000-line import booked on one day then read every
+    entry booked so far in every batch (45 ms a batch on SQLite, 70-90 ms on PostgreSQL, by
+    its end). SQLite's LIKE ignores case and cannot use the index; its GLOB is case-sensitive
+    and can (source keys are written in lower case). PostgreSQL's LIKE uses it (C collation).
+    """
+    key = t.journal_entries.c.source_key
     if dialect.is_postgresql(conn):
-        return select(payout.c.id).where(key.like("stripe:payout:%"))
-    return select(payout.c.id).where(key.op("GLOB")("stripe:payout:*"))
+        payout = key.like("stripe:payout:%")
+    else:
+        payout = key.op("GLOB")("stripe:payout:*")
+    return [int(i) for i in conn.execute(select(t.journal_entries.c.id).where(payout)).scalars()]
 
 
 def _payouts(conn: Connection, lines: list[BankLine]) -> list[Payout]:
@@ -126,6 +127,9 @@ def _payouts(conn: Connection, lines: list[BankLine]) -> list[Payout]:
     days = {ln.booking_date for ln in lines}
     if not days:
         return []
+    ids = _payout_entries(conn)
+    if not ids:
+        return []
     named = sorted({key for ln in lines for key in payout_keys(ln)})
     e, jl, b = t.journal_entries.c, t.journal_lines.c, t.bank_lines.c
     claimed = select(b.entry_id).where(b.entry_id == e.id).exists()
@@ -133,7 +137,7 @@ def _payouts(conn: Connection, lines: list[BankLine]) -> list[Payout]:
         select(e.id, e.source_key, e.date, jl.debit_ore)
         .select_from(t.journal_entries.join(t.journal_lines, jl.entry_id == e.id))
         .where(
-            e.id.in_(_payout_entries(conn)),
+            dialect.among(conn, e.id, ids),
             and_(jl.account == BANK, jl.debit_ore > 0),
             or_(
                 e.date.between(min(days) - PAYOUT_DAYS, max(days) + PAYOUT_DAYS),
