@@ -252,8 +252,9 @@ def render(result: dict[str, Any], meta: dict[str, Any]) -> str:
             per_round = ", ".join(f"{r['seconds']:.1f}" for r in runs)
             loads = ", ".join(f"{r['busy_cores_before']} / {r['loadavg_after']}" for r in runs)
             verified = "ok" if all(r["verified"] for r in runs) else "**failed**"
+            code = meta["commit"] if name == "this" else name
             out.append(
-                f"| {backend} | {meta['commit'] if name == 'this' else name} | {seconds:.2f} | {per_round} | "
+                f"| {backend} | {code} | {seconds:.2f} | {per_round} | "
                 f"{runs[0]['lines'] / seconds:,.0f} | {side['rss_mib']:.0f} | {loads} | "
                 f"{verified} | {f['seconds']:.2f} ({f['how']}) | {'yes' if ok else '**no**'} |"
             )
