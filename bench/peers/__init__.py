@@ -11,7 +11,9 @@ set up once (Kassan: its migrations, 8 networks, 100 contributors; hordak: its m
 four accounts in SEK). In every round, work by work and taking turns at going first:
 
 1. single: ``--peer-single`` two-line entries, one per transaction, one client;
-2. clients: 4 processes posting two-line entries for ``--peer-seconds`` seconds;
+2. clients: 4 processes posting two-line entries for ``--peer-seconds`` seconds; then, Kassan
+   only, 4 threads of one process for as long, each post its own transaction and through the
+   sequencer (``posting.submit``, group commit), the two taking turns at going first;
 3. bulk: ``--peer-bulk`` three-line entries in one transaction (``post_many``; hordak's
    ``bulk_create``);
 4. trial balance: every account's balance over the whole ledger (``trial_balance``;
@@ -51,6 +53,7 @@ TABLES = {
     "hordak": ("hordak_transaction", "hordak_leg", "hordak_account"),
 }
 START_MARGIN = 5.0  # seconds for the client processes to start and connect
+VIAS = ("post", "submit")  # Kassan's threads: each its own transaction, or group commit
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -133,6 +136,30 @@ def run_clients(system: str, url: str, seconds: float) -> dict[str, Any]:
     }
 
 
+def run_threads(url: str, seconds: float, via: str, r: int) -> dict[str, Any]:
+    """Kassan only: ``CLIENTS`` threads of one process posting for ``seconds``, through the
+    sequencer (``via="submit"``, group commit) or each in its own transaction (``"post"``)."""
+    offset = (5 + VIAS.index(via)) * 10**7 + r * 10**6 * CLIENTS
+    res = run_work(
+        "kassan",
+        "threads",
+        url,
+        threads=CLIENTS,
+        seconds=seconds,
+        start_at=time.time() + START_MARGIN,
+        offset=offset,
+        via=via,
+    )
+    if res["late"]:
+        print(f"  !! kassan's {via} threads started late: rate understated", flush=True)
+    return {
+        "entries": res["entries"],
+        "per_s": res["timed"] / seconds,
+        **latency(res["times"]),
+        "mean_batch": res["mean_batch"],
+    }
+
+
 def latency(times: list[float]) -> dict[str, float]:
     """p50 and p99 (nearest rank) of durations in seconds, in milliseconds."""
     ordered = sorted(times)
@@ -200,13 +227,18 @@ def one_round(
         out[system]["clients"] = run_clients(system, urls[system], size["seconds"])
         if system == "kassan":
             _verified(urls[system], f"{CLIENTS} clients")
+    for via in ("post", "submit") if r % 2 == 0 else ("submit", "post"):
+        out["kassan"][f"threads_{via}"] = run_threads(urls["kassan"], size["seconds"], via, r)
+        _verified(urls["kassan"], f"{CLIENTS} threads ({via})")
     for system in order:
         res = run_work(system, "bulk", urls[system], entries=size["bulk"], offset=0)
         out[system]["bulk"] = {**res, "lines_per_s": res["lines"] / res["seconds"]}
         if system == "kassan":
             _verified(urls[system], "bulk")
     for system in order:
-        lines = 2 * (size["single"] + out[system]["clients"]["entries"]) + 3 * size["bulk"]
+        posted = size["single"] + out[system]["clients"]["entries"]
+        posted += sum(out[system].get(f"threads_{via}", {}).get("entries", 0) for via in VIAS)
+        lines = 2 * posted + 3 * size["bulk"]
         offset = size["bulk"]
         while lines < size["tb_lines"]:
             n = min(GROW_CHUNK, (size["tb_lines"] - lines + 2) // 3)
@@ -338,6 +370,30 @@ def render(result: dict[str, Any], meta: dict[str, Any]) -> str:
             "",
         ),
         (
+            f"{CLIENTS} threads of one process, each post its own transaction, entries/s",
+            _n(k["threads_post"]["per_s"]),
+            "",
+            _ratio(k["threads_post"]["per_s"], h["clients"]["per_s"]),
+        ),
+        (
+            f"{CLIENTS} threads of one process through the sequencer (group commit), entries/s",
+            _n(k["threads_submit"]["per_s"]),
+            "",
+            _ratio(k["threads_submit"]["per_s"], h["clients"]["per_s"]),
+        ),
+        (
+            f"same, p50 / p99 ms (mean batch {k['threads_submit']['mean_batch']:.1f} entries)",
+            f"{_ms(k['threads_submit']['p50_ms'])} / {_ms(k['threads_submit']['p99_ms'])}",
+            "",
+            "",
+        ),
+        (
+            f"{CLIENTS} threads through the sequencer ÷ 1 client",
+            _ratio(k["threads_submit"]["per_s"], k["single"]["per_s"]),
+            "",
+            "",
+        ),
+        (
             f"bulk {_n(size['bulk'])} entries × 3 lines in one transaction, lines/s",
             _n(k["bulk"]["lines_per_s"]),
             _n(h["bulk"]["lines_per_s"]),
@@ -386,7 +442,15 @@ def render(result: dict[str, Any], meta: dict[str, Any]) -> str:
             f"{_n(r['kassan']['clients']['per_s'])} / {_n(r['hordak']['clients']['per_s'])}"
             for r in result["rounds"]
         )
-        + ".",
+        + f"; Kassan's {CLIENTS} threads, each post its own transaction / through the "
+        "sequencer "
+        + ", ".join(
+            f"{_n(r['kassan']['threads_post']['per_s'])} / "
+            f"{_n(r['kassan']['threads_submit']['per_s'])}"
+            for r in result["rounds"]
+        )
+        + ". The threads' Kassan/hordak column is against hordak's "
+        f"{CLIENTS} processes.",
         "",
         f"Sizes: {_n(size['single'])} single entries, {CLIENTS} clients for {size['seconds']:g} s, "
         f"{_n(size['bulk'])} bulk entries, the read after growing to at least "

@@ -4,12 +4,15 @@ ledger's own services, one piece of work per call, the figures as one JSON line 
     python -m bench.peers.kassan_client setup  --url URL   # networks and contributors
     python -m bench.peers.kassan_client single --url URL --n 500
     python -m bench.peers.kassan_client client --url URL --seconds 5 --start-at T --offset K
+    python -m bench.peers.kassan_client threads --url URL --threads 4 --seconds 5 --start-at T
     python -m bench.peers.kassan_client bulk   --url URL --entries N   # post_many, 3 lines each
     python -m bench.peers.kassan_client tb     --url URL --calls 20    # trial_balance()
     python -m bench.peers.kassan_client verify --url URL               # the verify service
 
 A single entry is a Swish gift, 1930 debit / 3993 credit with network and contributor and a
-source key, booked as the app books one: ``with engine.begin(): posting.post(...)``.
+source key, booked as the app books one: ``with engine.begin(): posting.post(...)``; the
+``threads`` work posts from threads of one process through ``posting.submit`` (group
+commit), as the API's ``POST /api/v1/entries`` does under gunicorn's gthread workers.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 import time
 from datetime import date
 from typing import Any
@@ -110,6 +114,50 @@ def client(args: argparse.Namespace) -> dict[str, Any]:
     return {"entries": len(times) + 1, "timed": len(times), "times": times, "late": late}
 
 
+def threads(args: argparse.Namespace) -> dict[str, Any]:
+    """``--threads`` threads of this process posting through the engine's sequencer from
+    ``--start-at`` for ``--seconds``; also the batches the sequencer booked them in. With
+    ``--via post`` each thread posts as ``client`` does (the same threads without group
+    commit, to compare)."""
+    engine = engine_for(args.url)
+    sequencer = posting.sequencer_for(engine)
+    sequencer.submit(_swish(args.offset))  # connect and warm up before the clock starts
+    late = time.time() > args.start_at
+    taken, batches = sequencer.taken, sequencer.batches
+    times: list[list[float]] = [[] for _ in range(args.threads)]
+
+    def post_for(i: int) -> None:
+        time.sleep(max(0.0, args.start_at - time.time()))
+        end = args.start_at + args.seconds
+        k = args.offset + 1 + i * 10**6
+        while time.time() < end:
+            draft = _swish(k)
+            t0 = time.perf_counter()
+            if args.via == "submit":
+                posting.submit(engine, draft)
+            else:
+                with engine.begin() as conn:
+                    posting.post(conn, draft)
+            times[i].append(time.perf_counter() - t0)
+            k += 1
+
+    workers = [threading.Thread(target=post_for, args=(i,)) for i in range(args.threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    taken, batches = sequencer.taken - taken, sequencer.batches - batches
+    engine.dispose()
+    flat = [t for per in times for t in per]
+    return {
+        "entries": len(flat) + 1,
+        "timed": len(flat),
+        "times": flat,
+        "late": late,
+        "mean_batch": taken / batches if batches else 0.0,
+    }
+
+
 def bulk(args: argparse.Namespace) -> dict[str, Any]:
     engine = engine_for(args.url)
     with engine.connect():
@@ -159,6 +207,7 @@ WORK = {
     "setup": setup,
     "single": single,
     "client": client,
+    "threads": threads,
     "bulk": bulk,
     "tb": tb,
     "verify": verify,
@@ -175,6 +224,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--seconds", type=float, default=0.0)
     p.add_argument("--start-at", type=float, default=0.0)
     p.add_argument("--calls", type=int, default=0)
+    p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--via", choices=("submit", "post"), default="submit")
     args = p.parse_args(argv)
     print(json.dumps(WORK[args.work](args)))
     return 0

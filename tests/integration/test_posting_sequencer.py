@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from ledger.entries import Draft, LineDraft
-from ledger.errors import IntegrityViolation, PeriodClosed, UnknownAccount
+from ledger.errors import IntegrityViolation, PeriodClosed, UnknownAccount, UnknownDimension
 from ledger.services import periods, posting
 from ledger.services.verify import verify
 from tests.support.ledger import gift
@@ -212,8 +212,17 @@ def test_a_draft_refused_in_python_fails_only_its_own_caller(engine, sequencer):
         "test",
         "unknown-account",
     )
+    nobody = Draft(
+        date(2026, 3, 2),
+        "Okänd givare",
+        (LineDraft("1930", 500, 0), LineDraft("3993", 0, 500, contributor_id=999_999)),
+        "B",
+        "test",
+        "unknown-contributor",
+    )
     drafts = [gift(100 + i, key=f"good:{i}") for i in range(3)]
-    drafts += [gift(900, key="closed", on=date(2025, 6, 1)), unknown]
+    drafts += [gift(900, key="closed", on=date(2025, 6, 1)), unknown, nobody]
+    drafts += [gift(800, key="no-such-network", network="atlantis")]
     drafts += [gift(200 + i, key=f"good:{i + 3}") for i in range(3)]
 
     with _one_batch(engine, sequencer, drafts) as submitter:
@@ -222,7 +231,11 @@ def test_a_draft_refused_in_python_fails_only_its_own_caller(engine, sequencer):
     assert isinstance(answers[4], PeriodClosed)
     assert isinstance(answers[5], UnknownAccount)
     assert answers[5].field == "lines[1].account"
-    good = answers[1:4] + answers[6:]
+    assert isinstance(answers[6], UnknownDimension)
+    assert answers[6].field == "lines[1].contributor_id"
+    assert isinstance(answers[7], UnknownDimension)
+    assert answers[7].field == "lines[1].network"
+    good = answers[1:4] + answers[8:]
     assert all(booked for _, booked in good)
     assert sorted(_keys(engine)) == sorted(["ahead-of-the-batch", *(f"good:{i}" for i in range(6))])
     assert _books(engine) == {"B": list(range(1, 8))}

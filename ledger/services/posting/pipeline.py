@@ -1,6 +1,8 @@
 """One entry on PostgreSQL in two round trips: psycopg's pipeline mode sends the head lock
 and the entry's reads together, then the lines, the entry, the kept balances and the new head
-together, instead of one round trip per statement.
+together, instead of one round trip per statement. A batch of the sequencer (group commit)
+goes the same way: ``batch_writer`` takes the head lock and reads what all its drafts need in
+one round trip, ``flush`` writes them in another.
 
 The statements, their order and the head lock are those of ``Writer`` (``post_once``'s path
 on SQLite and without pipeline support); only their sending changes. A transaction that has
@@ -13,6 +15,7 @@ the post.
 from __future__ import annotations
 
 import functools
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -26,11 +29,37 @@ from ledger.entries import Draft, PostedEntry
 from ledger.services import journal
 from ledger.services.posting.database_errors import translate
 from ledger.services.posting.prepare import ENTRY_COLUMNS, LINE_COLUMNS
-from ledger.services.posting.writer import BALANCES_UPSERT, Writer, one_entry_reads, one_entry_sql
+from ledger.services.posting.writer import (
+    BALANCES_UPSERT,
+    BULK_THRESHOLD,
+    Reads,
+    Writer,
+    one_entry_reads,
+    one_entry_sql,
+)
 
 _HEAD_LOCK = "SELECT last_entry_id, last_hash FROM ledger_head WHERE id = 1 FOR UPDATE"
 _HEAD_UPDATE = "UPDATE ledger_head SET last_entry_id = %s, last_hash = %s WHERE id = 1"
 _SAVEPOINT = "kassan_post"
+# What a batch's drafts need, one statement whatever the batch's size or shape: the source keys
+# already booked, which of the accounts, networks, contributors and years exist (a year with
+# the day its books are closed through) and each series' last number in its year.
+_BATCH_READS = (
+    "SELECT "
+    "(SELECT coalesce(array_agg(source_key), '{}') FROM journal_entries "
+    "WHERE source_key = ANY(%(keys)s::text[])) AS booked, "
+    "(SELECT coalesce(array_agg(code), '{}') FROM accounts "
+    "WHERE code = ANY(%(accounts)s::text[])) AS accounts, "
+    "(SELECT coalesce(json_agg(json_build_array(slug, id)), '[]') FROM networks "
+    "WHERE slug = ANY(%(slugs)s::text[])) AS networks, "
+    "(SELECT coalesce(array_agg(id), '{}') FROM contributors "
+    "WHERE id = ANY(%(people)s::bigint[])) AS people, "
+    "(SELECT coalesce(json_agg(json_build_array(year, locked_through)), '[]') FROM fiscal_years "
+    "WHERE year = ANY(%(years)s::int[])) AS years, "
+    "(SELECT coalesce(json_agg(json_build_array(u.s, u.y, (SELECT max(number) FROM "
+    "journal_entries e WHERE e.series = u.s AND e.fiscal_year = u.y))), '[]') "
+    "FROM unnest(%(series)s::text[], %(series_years)s::int[]) AS u (s, y)) AS last"
+)
 
 
 @functools.lru_cache(maxsize=32)
@@ -126,3 +155,61 @@ def _undo(raw: Any, fresh: bool) -> None:
     else:
         raw.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
         raw.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+
+
+def batch_writer(conn: Connection, drafts: list[tuple[Draft, str]]) -> tuple[Writer, set[str]]:
+    """For the sequencer's batch, in its fresh transaction: take the head lock and read what
+    the drafts (each with its key) need, in one round trip. Returns the writer that numbers
+    them and the keys already booked."""
+    raw: Any = conn.connection.driver_connection
+    lines = [ln for draft, _ in drafts for ln in draft.lines]
+    pairs = sorted({(draft.series, draft.date.year) for draft, _ in drafts})
+    params = {
+        "keys": [key for _, key in drafts],
+        "accounts": sorted({ln.account for ln in lines}),
+        "slugs": sorted({ln.network for ln in lines if ln.network is not None}),
+        "people": sorted({ln.contributor_id for ln in lines if ln.contributor_id is not None}),
+        "years": sorted({year for _, year in pairs}),
+        "series": [series for series, _ in pairs],
+        "series_years": [year for _, year in pairs],
+    }
+    try:
+        with raw.pipeline(), raw.cursor() as head_cur, raw.cursor() as read_cur:
+            head_cur.execute(_HEAD_LOCK)
+            read_cur.execute(_BATCH_READS, params)
+            head = head_cur.fetchone()
+            booked, accounts, networks, people, years, last = read_cur.fetchone()
+    except psycopg.Error as exc:
+        raise translate(DBAPIError(None, None, exc)) from exc
+    reads = Reads(
+        head=None if head is None else (head[0], from_stored(head[1])),
+        accounts=set(accounts),
+        networks={slug: nid for slug, nid in networks},
+        contributors=set(people),
+        years={y: None if locked is None else date.fromisoformat(locked) for y, locked in years},
+        numbers={(series, year): number or 0 for series, year, number in last},
+    )
+    return Writer(conn, None, reads=reads), set(booked)
+
+
+def flush(conn: Connection, writer: Writer) -> None:
+    """Write what the writer queued in one round trip (``Writer.flush``'s statements as one
+    multi-row INSERT each); a batch of ``BULK_THRESHOLD`` lines or more goes by COPY."""
+    if not writer.entry_rows:
+        return
+    if len(writer.line_rows) >= BULK_THRESHOLD:
+        writer.flush()
+        return
+    raw: Any = conn.connection.driver_connection
+    lines, balances = writer.line_rows, [(*k, *v) for k, v in writer.balances.items()]
+    try:
+        with raw.pipeline(), raw.cursor() as cur:
+            cur.execute(_insert("journal_lines", LINE_COLUMNS, lines), _flat(lines))
+            cur.execute(
+                _insert("journal_entries", ENTRY_COLUMNS, writer.entry_rows),
+                _flat(writer.entry_rows),
+            )
+            cur.execute(BALANCES_UPSERT.format(_values(7, len(balances))), _flat(balances))
+            cur.execute(_HEAD_UPDATE, (writer.last_id, to_stored(writer.last_hash, True)))
+    except psycopg.Error as exc:
+        raise translate(DBAPIError(None, None, exc)) from exc

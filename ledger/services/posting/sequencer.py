@@ -39,6 +39,7 @@ from sqlalchemy.exc import DBAPIError
 from ledger.entries import Draft, PostedEntry
 from ledger.errors import LedgerError
 from ledger.services import journal
+from ledger.services.posting import pipeline
 from ledger.services.posting.booking import post_once
 from ledger.services.posting.writer import Writer
 
@@ -199,21 +200,29 @@ def _commit(conn: Connection, trans: RootTransaction) -> None:
 
 
 def _book_batch(conn: Connection, batch: list[_Request]) -> list[tuple[PostedEntry, bool]]:
-    """The batch's entries in the connection's transaction (``post_many``'s writes), one
-    answer per request: a new entry, or the first entry of a source key booked before."""
-    writer = Writer(conn, None)
-    writer.contributors |= journal.existing_contributors(
-        conn,
-        {ln.contributor_id for r in batch for ln in r.draft.lines if ln.contributor_id is not None},
-    )
-    booked_before = journal.booked_source_keys(conn, [r.key for r in batch])
+    """The batch's entries in the connection's transaction (``post_many``'s writer; on
+    PostgreSQL its reads and writes pipelined), one answer per request: a new entry, or the
+    first entry of a source key booked before or earlier in the batch."""
+    pipelined = pipeline.usable(conn)  # PostgreSQL: two round trips for the whole batch
+    if pipelined:
+        writer, booked_before = pipeline.batch_writer(conn, [(r.draft, r.key) for r in batch])
+    else:
+        writer = Writer(conn, None)
+        writer.contributors |= journal.existing_contributors(
+            conn,
+            {ln.contributor_id for r in batch for ln in r.draft.lines if ln.contributor_id},
+        )
+        booked_before = journal.booked_source_keys(conn, [r.key for r in batch])
     new: dict[str, PostedEntry] = {}
     for req in batch:
         if req.key in booked_before or req.key in new:
             continue
         writer.created_by = req.created_by
         new[req.key] = writer.prepare(req.draft, req.key)
-    writer.flush()
+    if pipelined:
+        pipeline.flush(conn, writer)
+    else:
+        writer.flush()
     found: dict[str, PostedEntry] = {}
     for key in booked_before:
         entry = journal.find_by_source_key(conn, key)

@@ -9,6 +9,7 @@ import functools
 import json
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -40,6 +41,21 @@ BALANCES_UPSERT = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Reads:
+    """What a batch of drafts needs, read by the caller under the head lock
+    (``posting.pipeline.post_batch``): the head row, and of the drafts' own accounts,
+    networks, contributors, years and series those that exist, with each series' last
+    number."""
+
+    head: tuple[int, str] | None
+    accounts: set[str]
+    networks: dict[str, int]
+    contributors: set[int]
+    years: dict[int, date | None]
+    numbers: dict[tuple[str, int], int]
+
+
 class Writer:
     """Assigns ids, numbers and hashes under the head lock and writes them in one go."""
 
@@ -50,15 +66,19 @@ class Writer:
         *,
         one: tuple[Draft, str] | None = None,
         read: tuple[tuple[int, str] | None, Mapping[str, Any]] | None = None,
+        reads: Reads | None = None,
     ) -> None:
         """``one``: the draft and key of the one entry this writer books, whose reads it makes
         in one statement. ``read``: the head row and that statement's row, already read under
-        the head lock by the caller (``posting.pipeline``); the writer then reads nothing."""
+        the head lock by the caller (``posting.pipeline``); the writer then reads nothing.
+        ``reads``: the same for a batch of drafts."""
         self.conn = conn
         self.created_by = created_by
         self.pg = dialect.is_postgresql(conn)
         head: Any
-        if read is None:
+        if reads is not None:
+            head = reads.head
+        elif read is None:
             # A statement of its own, before any read the numbering depends on: on PostgreSQL
             # each later statement then sees what the writer before us committed.
             head = conn.execute(
@@ -89,6 +109,12 @@ class Writer:
             else:
                 row = read[1]
             self._apply(*one, row)
+        elif reads is not None:
+            self.accounts = reads.accounts
+            self.networks = reads.networks
+            self.contributors = set(reads.contributors)
+            self.years = reads.years
+            self.numbers = dict(reads.numbers)
         else:
             self.accounts = journal.account_codes(conn)
             self.networks = {slug: nid for nid, slug in journal.network_slugs(conn).items()}
