@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import Iterator
@@ -44,6 +45,7 @@ from ledger.services.posting.booking import post_once
 from ledger.services.posting.writer import Writer
 
 BATCH_MAX = 500  # drafts per transaction
+LINGER_SECONDS = 0.002  # the longest a batch waits for more posts (see ``_take``)
 IDLE_SECONDS = 30.0  # the booking thread ends after this long with nothing queued
 _ALIVE_CHECK_SECONDS = 1.0  # how often a waiting caller checks that the thread still runs
 
@@ -85,6 +87,7 @@ class Sequencer:
         self._cond = threading.Condition()
         self._queue: list[_Request] = []
         self._thread: threading.Thread | None = None
+        self._last = 0  # posts in the last batch
         self.taken = 0  # posts taken from the queue so far
         self.batches = 0  # batches booked so far (``taken / batches``: the mean batch)
 
@@ -118,16 +121,27 @@ class Sequencer:
 
     def _take(self) -> list[_Request]:
         """Everything queued (at most ``batch_max``), waiting for the first; empty when idle
-        for ``IDLE_SECONDS``, after which the thread has ended (a later submit starts one)."""
+        for ``IDLE_SECONDS``, after which the thread has ended (a later submit starts one).
+
+        The callers the last batch answered are likely to post again at once (a worker
+        thread's next request): up to ``LINGER_SECONDS`` are spent waiting for as many posts
+        as that batch had plus those already queued. Without it, callers split into groups
+        that take turns (two batches of two from four threads, each booked while the other
+        group is answered); with one caller the batch is one and nothing waits."""
         with self._cond:
             if not self._queue:
                 self._cond.wait(IDLE_SECONDS)
             if not self._queue:
                 self._thread = None
                 return []
+            want = min(self.batch_max, self._last + len(self._queue))
+            deadline = time.monotonic() + LINGER_SECONDS
+            while len(self._queue) < want and (left := deadline - time.monotonic()) > 0:
+                self._cond.wait(left)
             batch = self._queue[: self.batch_max]
             del self._queue[: self.batch_max]
             self.taken += len(batch)
+            self._last = len(batch)
             self.batches += 1
             return batch
 
