@@ -87,7 +87,7 @@ class Sequencer:
         self._cond = threading.Condition()
         self._queue: list[_Request] = []
         self._thread: threading.Thread | None = None
-        self._last = 0  # posts in the last batch
+        self._want = 1  # posts a batch waits for (``_take``), set by ``_expect_back``
         self.taken = 0  # posts taken from the queue so far
         self.batches = 0  # batches booked so far (``taken / batches``: the mean batch)
 
@@ -125,23 +125,22 @@ class Sequencer:
 
         The callers the last batch answered are likely to post again at once (a worker
         thread's next request): up to ``LINGER_SECONDS`` are spent waiting for as many posts
-        as that batch had plus those already queued. Without it, callers split into groups
-        that take turns (two batches of two from four threads, each booked while the other
-        group is answered); with one caller the batch is one and nothing waits."""
+        as that batch had plus those queued when it was answered. Without it, callers split
+        into groups that take turns (two batches of two from four threads, each booked while
+        the other group is answered); one caller alone books each post without waiting."""
         with self._cond:
             if not self._queue:
                 self._cond.wait(IDLE_SECONDS)
             if not self._queue:
                 self._thread = None
                 return []
-            want = min(self.batch_max, self._last + len(self._queue))
+            want = self._want
             deadline = time.monotonic() + LINGER_SECONDS
             while len(self._queue) < want and (left := deadline - time.monotonic()) > 0:
                 self._cond.wait(left)
             batch = self._queue[: self.batch_max]
             del self._queue[: self.batch_max]
             self.taken += len(batch)
-            self._last = len(batch)
             self.batches += 1
             return batch
 
@@ -159,6 +158,7 @@ class Sequencer:
         if engine is None:
             raise SequencerStopped("the engine of this sequencer is gone")
         if len(batch) == 1:
+            self._expect_back(batch)
             self._one_by_one(engine, batch)
             return
         with engine.connect() as conn:
@@ -171,11 +171,18 @@ class Sequencer:
             else:
                 refused = False
                 _commit(conn, trans)  # a failure reaches every caller, through ``_run``
+        self._expect_back(batch)
         if refused:
             self._one_by_one(engine, batch)
             return
         for req, result in zip(batch, results, strict=True):
             req.answer(result)
+
+    def _expect_back(self, batch: list[_Request]) -> None:
+        """Before the batch's callers are answered (so none of them is queued again yet): the
+        next batch waits for them and for those queued meanwhile."""
+        with self._cond:
+            self._want = min(self.batch_max, len(batch) + len(self._queue))
 
     @staticmethod
     def _one_by_one(engine: Engine, batch: list[_Request]) -> None:
