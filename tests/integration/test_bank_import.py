@@ -335,3 +335,55 @@ def test_the_same_file_imported_by_two_processes_at_once_books_once(engine, data
     assert _counts(engine)["bank_imports"] == 1
     assert _counts(engine)["journal_entries"] == 20
     assert _account(engine, "1930") == sum(10_000 + i for i in range(20))
+
+
+def test_every_field_of_a_line_is_stored_as_the_file_gave_it(engine):
+    # Bank lines are written by COPY on PostgreSQL and by executemany on SQLite: both must
+    # store each field as parsed (dates, signs, Swedish letters, empty fields, the match).
+    from tests.support.camt_files import swedish_entries
+
+    data = camt_bytes(swedish_entries(), kind="054")
+    parsed = parse(data, "dag.xml").lines
+    import_ours(engine, data, "dag.xml")
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.bank_lines).order_by(t.bank_lines.c.line_no)).all()
+    assert [
+        (
+            r.line_no,
+            r.key,
+            r.booking_date,
+            r.value_date,
+            r.direction,
+            r.amount_ore,
+            r.currency,
+            r.reference,
+            r.message,
+            r.payer_name,
+            r.payer_account,
+            r.account,
+            r.channel,
+        )
+        for r in rows
+    ] == [
+        (
+            ln.line_no,
+            ln.key,
+            ln.booking_date,
+            ln.value_date,
+            "in" if ln.is_credit else "out",
+            abs(ln.amount.ore),
+            ln.amount.currency,
+            ln.reference,
+            ln.message,
+            ln.payer_name,
+            ln.payer_account,
+            ln.account,
+            ln.channel,
+        )
+        for ln in parsed
+    ]
+    assert {r.match_kind for r in rows} == {"unmatched"}  # nothing is expected here
+    assert all(r.entry_id is not None and r.open_ore == r.amount_ore for r in rows)
+    assert any(ln.payer_name and not ln.payer_name.isascii() for ln in parsed) or any(
+        ln.message and not ln.message.isascii() for ln in parsed
+    )

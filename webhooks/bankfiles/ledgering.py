@@ -173,9 +173,26 @@ def book_batch(
         if m.kind in _BOOKS:
             entry_id = ids[ln.key]
         rows.append(_row(import_id, ln, m, entry_id, open_ore.get(ln.line_no, 0)))
-    conn.execute(t.bank_lines.insert(), rows)
+    _store_lines(conn, rows)
     _claim_deposits(conn, import_id, lines, matches)
     return matches
+
+
+def _store_lines(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """The batch's bank lines: by COPY on PostgreSQL, where SQLAlchemy's executemany of 500
+    rows of 20 columns took a fifth of a batch (as the posting writer does for its rows);
+    one executemany on SQLite."""
+    if not dialect.is_postgresql(conn):
+        conn.execute(t.bank_lines.insert(), rows)
+        return
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    raw = conn.connection.dbapi_connection
+    copy_sql = f"COPY bank_lines ({', '.join(columns)}) FROM STDIN"
+    with raw.cursor() as cur, cur.copy(copy_sql) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
 
 
 def _claim_deposits(
