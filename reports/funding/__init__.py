@@ -139,16 +139,35 @@ def funding_gaps(
     the year (the networks, the monthly gifts paying now, the failed debits) is read once (the
     dashboard in December shows this year and the next).
 
-    ``keep=True``: the monthly gifts and the commitments, which change without a posting, come
-    from ``reports.funding.kept`` while migration 0031's change mark stands. Only for a
+    ``keep=True``: the answer is kept per process (``reports.funding.kept``) while the ledger
+    head and the change mark of migrations 0031 and 0032 stand, and within it the monthly
+    gifts and the commitments, which change without a posting, while the mark stands. Only for a
     connection that has written nothing in its transaction (a page's or the API's read): a
     change of one's own, not yet committed, would be kept under a version others can reach
     (SQLite) or would not raise the version before the commit (PostgreSQL)."""
     as_of = as_of or today_in_stockholm()
+    if keep:
+        key = ("funding_gaps", years, network, as_of, fallback_gift_ore)
+        return kept(
+            conn,
+            key,
+            lambda: _funding_gaps(conn, years, network, as_of, fallback_gift_ore, kept),
+            head=True,
+        )
+    return _funding_gaps(conn, years, network, as_of, fallback_gift_ore, _afresh)
+
+
+def _funding_gaps(
+    conn: Connection,
+    years: tuple[int, ...],
+    network: str | None,
+    as_of: date,
+    fallback_gift_ore: int,
+    read: Callable[[Connection, Hashable, Callable[[], Any]], Any],
+) -> tuple[FundingGap, ...]:
     every = sources.networks(conn)
     if network is not None and not any(n.slug == network for n in every):
         raise DimensionNotFound(f"no network {network!r}", "network")
-    read = kept if keep else _afresh
     gifts = read(conn, ("monthly_gifts", as_of), lambda: sources.monthly_gifts(conn, as_of))
     autogiro_failures = sources.autogiro_failures(conn, as_of)
     swish_failures = sources.swish_failures(conn, as_of)

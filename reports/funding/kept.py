@@ -1,5 +1,9 @@
 """Figures read from the tables besides the journal, kept per process while they hold.
 
+The whole funding gap is kept under the ledger head and the change mark together: every table
+it reads is either under the mark (migrations 0031 and 0032) or changes only with a posting
+(the kept balances, the journal's allocation entries).
+
 The funding gap's monthly gifts (one grouped scan of every monthly gift, the larger part of a
 warm dashboard) and commitments, and the dashboard's monthly givers started and stopped, read
 gifts, expected payments, Autogiro mandates and their events, pledges, their instalments and
@@ -32,7 +36,9 @@ __all__ = ["KEPT", "kept", "version"]
 KEPT = 64  # answers kept per engine: a few views (years, networks) on a few days
 T = TypeVar("T")
 
-_kept: WeakKeyDictionary[Engine, OrderedDict[Hashable, tuple[int, object]]] = WeakKeyDictionary()
+_kept: WeakKeyDictionary[Engine, OrderedDict[Hashable, tuple[Hashable, object]]] = (
+    WeakKeyDictionary()
+)
 _lock = threading.Lock()
 
 
@@ -42,9 +48,26 @@ def version(conn: Connection) -> int:
     return int(conn.scalar(select(m.version).where(m.id == 1)) or 0)
 
 
-def kept(conn: Connection, key: Hashable, read: Callable[[], T]) -> T:
-    """``read()``'s answer for ``key``, kept while the change mark's version stands."""
-    now = version(conn)
+def _marks(conn: Connection, head: bool) -> Hashable:
+    """The change mark's version, and with ``head`` the ledger head's last entry, in one read."""
+    if not head:
+        return version(conn)
+    m, h = t.funding_change_mark.c, t.ledger_head.c
+    row = conn.execute(
+        select(
+            select(m.version).where(m.id == 1).scalar_subquery(),
+            select(h.last_entry_id).where(h.id == 1).scalar_subquery(),
+        )
+    ).one()
+    return (int(row[0] or 0), int(row[1] or 0))
+
+
+def kept(conn: Connection, key: Hashable, read: Callable[[], T], *, head: bool = False) -> T:
+    """``read()``'s answer for ``key``, kept while the change mark's version stands (and with
+    ``head``, while the ledger head stands too: for figures that also read the journal or the
+    kept balances, which change only with a posting, and a posting moves the head in its own
+    transaction)."""
+    now = _marks(conn, head)
     with _lock:
         answers = _kept.setdefault(conn.engine, OrderedDict())
         found = answers.get(key)

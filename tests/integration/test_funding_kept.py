@@ -14,14 +14,18 @@ from sqlalchemy import Connection, Engine, inspect, text
 
 from ledger import migrate
 from ledger.db import tables as t
+from ledger.entries import Draft, LineDraft
 from ledger.money import Money
-from ledger.services import expected
+from ledger.services import dimensions, expected, posting
 from reports.dashboard import Dashboard, build
 from reports.funding import funding_gap
 from reports.funding.kept import version
 from tests.support.dashboard import AS_OF, build_world
 
-WATCHED = importlib.import_module("migrations.versions.0031_funding_change_mark").TABLES
+WATCHED = (
+    *importlib.import_module("migrations.versions.0031_funding_change_mark").TABLES,
+    *importlib.import_module("migrations.versions.0032_funding_change_mark_more").TABLES,
+)
 
 
 def _version(engine: Engine) -> int:
@@ -87,7 +91,13 @@ def test_every_table_the_kept_figures_read_has_its_trigger(engine):
                 )
             )
     assert found == set(WATCHED)
-    assert set(WATCHED) >= {"gifts", "expected_payments", "autogiro_mandates", "pledges"}
+    assert set(WATCHED) >= {
+        "gifts",
+        "expected_payments",
+        "autogiro_mandates",
+        "pledges",
+        "networks",
+    }
 
 
 def test_a_gift_inserted_changed_or_deleted_raises_the_mark_at_its_commit(engine):
@@ -189,6 +199,50 @@ def test_a_kept_funding_gap_follows_a_new_gift_at_once(engine):
     assert after.total.monthly_ore == before.total.monthly_ore + 35_000
 
 
+def test_a_kept_funding_gap_follows_a_posting_a_budget_and_a_network_at_once(engine):
+    with engine.begin() as conn:
+        ids = build_world(conn)
+    with engine.connect() as conn:
+        before = funding_gap(conn, 2026, as_of=AS_OF, keep=True)
+    assert _kept_again(engine) == before
+    with engine.begin() as conn:  # a gift booked: the ledger head moves
+        posting.post(
+            conn,
+            Draft(
+                date=date(2026, 8, 1),
+                text="Gåva",
+                series="B",
+                source_kind="test",
+                source_key="kept-gift",
+                lines=(LineDraft("1930", 7_700, 0), LineDraft("3993", 0, 7_700, network="fred")),
+            ),
+        )
+    booked = _kept_again(engine)
+    assert booked.total.received_ore == before.total.received_ore + 7_700
+    with engine.begin() as conn:  # a budget raised: no posting, the change mark moves
+        conn.execute(
+            t.network_budgets.update()
+            .where(t.network_budgets.c.network_id == ids["klimat"])
+            .values(need_ore=t.network_budgets.c.need_ore + 100_000)
+        )
+    raised = _kept_again(engine)
+    assert raised.total.need_ore == booked.total.need_ore + 100_000
+    with engine.begin() as conn:
+        conn.execute(
+            t.networks.update().where(t.networks.c.id == ids["fred"]).values(name="Fred nu")
+        )
+    renamed = _kept_again(engine)
+    assert "Fred nu" in {n.name for n in renamed.networks}
+
+
+def _kept_again(engine: Engine):  # type: ignore[no-untyped-def]
+    """The kept funding gap, checked against the one read afresh."""
+    with engine.connect() as conn:
+        kept = funding_gap(conn, 2026, as_of=AS_OF, keep=True)
+        assert kept == funding_gap(conn, 2026, as_of=AS_OF)
+    return kept
+
+
 def test_two_databases_keep_their_own_figures_under_the_same_version(engine, fresh_ledger):
     with engine.begin() as conn:
         build_world(conn)
@@ -213,6 +267,8 @@ def test_the_migration_goes_down_and_up_again(fresh_ledger):
     assert "funding_change_mark" not in inspect(fresh_ledger).get_table_names()
     with fresh_ledger.begin() as conn:
         _monthly(conn, 1, None)  # no trigger left to write to the table that went
+    with fresh_ledger.begin() as conn:
+        dimensions.create_network(conn, "utan-spar", "Utan spår")
     migrate.upgrade(fresh_ledger)
     assert _version(fresh_ledger) == 0
     with fresh_ledger.begin() as conn:
