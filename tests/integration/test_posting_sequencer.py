@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ledger.entries import Draft, LineDraft
 from ledger.errors import IntegrityViolation, PeriodClosed, UnknownAccount, UnknownDimension
@@ -356,3 +356,91 @@ def test_a_forked_worker_books_through_a_booking_thread_of_its_own(engine, seque
     assert sequencer.submit(gift(300, key="parent:2"))[1]
     assert _keys(engine) == ["parent:1", "child", "parent:2"]
     assert _books(engine) == {"B": [1, 2, 3]}
+
+
+def test_a_large_batch_is_booked_whole_with_gapless_numbers_and_kept_balances(engine, sequencer):
+    """Sixty posts in one batch: 120 lines, past the writer's bulk threshold (COPY on
+    PostgreSQL, one INSERT over a JSON array on SQLite), in two series and two years."""
+    drafts = [
+        gift(
+            1_000 + i,
+            key=f"large:{i}",
+            series="B" if i % 3 else "M",
+            on=date(2026 if i % 2 else 2025, 3, 1 + i % 28),
+        )
+        for i in range(60)
+    ]
+    assert 2 * len(drafts) >= posting.BULK_THRESHOLD
+
+    with _one_batch(engine, sequencer, drafts) as submitter:
+        answers = submitter.join()
+
+    assert all(booked for _, booked in answers)
+    assert sequencer.taken - sequencer.batches == len(drafts) - 1  # the batch, and the one ahead
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT series, fiscal_year, number FROM journal_entries ORDER BY id")
+        ).all()
+    by_series_year: dict[tuple[str, int], list[int]] = {}
+    for series, year, number in rows:
+        by_series_year.setdefault((series, year), []).append(number)
+    for numbers in by_series_year.values():
+        assert numbers == list(range(1, len(numbers) + 1))
+    assert sum(len(n) for n in by_series_year.values()) == 61
+    assert {(e.series, e.fiscal_year, e.number) for e, _ in answers} <= set(map(tuple, rows))
+    _books(engine)
+
+
+def test_connections_dropped_mid_batch_leave_nothing_half_booked_and_a_retry_books_once(
+    engine, sequencer
+):
+    """PostgreSQL ends the server processes of the sequencer's connections while they wait
+    for the head lock (the post ahead of the batch, then the batch): every caller gets an
+    answer (the lost connection's error), nothing is booked, and the same drafts submitted
+    again are each booked once."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("ends server processes: PostgreSQL only")
+    waiting = text(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+    )
+    drafts = [gift(100 + i, key=f"dropped:{i}") for i in range(5)]
+    submitter = _Submitter(sequencer)
+    with engine.connect() as holder, engine.connect() as killer:
+        killed: set[int] = set()
+
+        def waiting_pid() -> int | None:
+            pids = set(killer.scalars(waiting)) - killed
+            killer.rollback()  # pg_stat_activity is read once per transaction
+            return min(pids) if pids else None
+
+        def end_the_one_waiting() -> None:
+            _wait_until(lambda: waiting_pid() is not None)
+            pid = waiting_pid()
+            assert pid is not None
+            killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            killer.commit()
+            killed.add(pid)
+
+        trans = holder.begin()
+        holder.execute(text("SELECT 1 FROM ledger_head WHERE id = 1 FOR UPDATE"))
+        submitter.start([gift(1, key="ahead-of-the-batch")])
+        _wait_until(lambda: waiting_pid() is not None)
+        submitter.start(drafts)
+        _wait_until(lambda: sequencer.queued() == len(drafts))
+        end_the_one_waiting()  # the post ahead of the batch, a batch of one
+        _wait_until(lambda: sequencer.taken == 1 + len(drafts))
+        end_the_one_waiting()  # the batch
+        trans.rollback()
+        answers = submitter.join()
+
+    assert all(isinstance(a, OperationalError) for a in answers)
+    assert _keys(engine) == []
+    assert _books(engine) == {}
+
+    again = _Submitter(sequencer)
+    again.start([gift(1, key="ahead-of-the-batch"), *drafts])
+    retried = again.join()
+    assert all(isinstance(entry.id, int) for entry, _ in retried)
+    assert sorted(_keys(engine)) == sorted(["ahead-of-the-batch", *(d.source_key for d in drafts)])
+    assert _books(engine) == {"B": list(range(1, 7))}
