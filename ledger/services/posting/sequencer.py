@@ -4,10 +4,11 @@ durable commit per batch, while each caller waits for its own entry.
 ``sequencer_for(engine).submit(draft)`` is ``with engine.begin(): post_once(...)`` for a post
 that is a transaction of its own (the API's manual entry). The caller's thread validates the
 draft, queues it and waits; one background thread per engine and process takes everything
-queued (waiting for the first, then what came meanwhile, up to ``BATCH_MAX``) and books it
-with the same ``Writer`` as ``post_many``: under the head lock, numbers, hash chain and kept
-balances in one transaction, then one commit. A batch of one goes through ``post_once`` (the
-pipelined path, fewer round trips than the batch's full reads).
+queued (waiting for the first, then briefly for the callers it just answered, up to
+``BATCH_MAX``) and books it with the same ``Writer`` as ``post_many``: under the head lock,
+numbers, hash chain and kept balances in one transaction, then one commit. On PostgreSQL the
+batch's reads and its writes are one pipelined round trip each (``pipeline.batch_writer``,
+``pipeline.flush``); a batch of one goes through ``post_once``.
 
 What each caller gets is what ``post_once`` would have given it:
 
