@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,10 @@ from ledger import migrate
 from ledger.db.engine import make_engine
 
 BACKENDS = ("sqlite", "postgresql")
+MARKED_TABLES = (  # the tables under the funding change mark (migrations 0031, 0032)
+    *import_module("migrations.versions.0031_funding_change_mark").TABLES,
+    *import_module("migrations.versions.0032_funding_change_mark_more").TABLES,
+)
 
 
 class Databases:
@@ -74,6 +79,21 @@ class Databases:
         finally:
             engine.dispose()
         return url
+
+    def without_mark(self, url: str) -> None:
+        """Drop migrations 0031/0032's funding change mark triggers from ``url``'s database: the
+        same code and schema without the mark's write-path cost, to measure that cost (issue 14)."""
+        engine = make_engine(url, poolclass=NullPool)
+        try:
+            with engine.begin() as conn:
+                for table in MARKED_TABLES:
+                    if conn.dialect.name == "postgresql":
+                        conn.exec_driver_sql(f"DROP TRIGGER tr_{table}_funding_mark ON {table}")
+                        continue
+                    for change in ("insert", "update", "delete"):
+                        conn.exec_driver_sql(f"DROP TRIGGER tr_{table}_funding_mark_{change}")
+        finally:
+            engine.dispose()
 
     def drop(self, url: str) -> None:
         """Give the disk space of a finished database back."""

@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NAME = "bankimport"
 GOALS = {"seconds": 5.0, "rss_mib": 300.0}
 DEFAULTS = {"payments": 100_000, "stream_payments": 1_000_000}
+NO_MARK = "this, no change mark"  # this code, the funding change mark's triggers dropped
 QUICK = {"payments": 10_000, "stream_payments": 0}
 
 
@@ -43,6 +44,12 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         "--bank-stream", type=int, help=f"default {DEFAULTS['stream_payments']:,}; 0 skips"
     )
     g.add_argument("--bank-against", help="a commit whose code is measured alternating with this")
+    g.add_argument(
+        "--bank-mark-ab",
+        action="store_true",
+        help="also run this code on databases without the funding change mark's triggers "
+        "(migrations 0031, 0032), alternating: what the mark costs the import",
+    )
     g.add_argument("--bank-rounds", type=int, default=1, help="rounds (default 1); medians")
 
 
@@ -180,6 +187,8 @@ def run(args: argparse.Namespace, dbs: Databases) -> dict[str, Any]:
         sides: list[tuple[str, Path | None]] = [("this", None)]
         if against:
             sides.insert(0, (against, _extract(against, Path(tmp))))
+        if args.bank_mark_ab:
+            sides.insert(0, (NO_MARK, None))
         result["sides"] = [name for name, _ in sides]
         for backend in dbs.backends:
             runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in sides}
@@ -190,6 +199,8 @@ def run(args: argparse.Namespace, dbs: Databases) -> dict[str, Any]:
                     if busy > BUSY:
                         print(f"  !! {busy} cores busy with other work: figures will be low")
                     url = dbs.fresh_url(backend, "bank")
+                    if name == NO_MARK:
+                        dbs.without_mark(url)
                     _seed(url, n)
                     print(f"  [{backend}] {name}: import of {n:,} payments", flush=True)
                     got = _import_with(tree, url, str(path))
@@ -252,7 +263,9 @@ def render(result: dict[str, Any], meta: dict[str, Any]) -> str:
             per_round = ", ".join(f"{r['seconds']:.1f}" for r in runs)
             loads = ", ".join(f"{r['busy_cores_before']} / {r['loadavg_after']}" for r in runs)
             verified = "ok" if all(r["verified"] for r in runs) else "**failed**"
-            code = meta["commit"] if name == "this" else name
+            code = {"this": meta["commit"], NO_MARK: f"{meta['commit']} without the mark"}.get(
+                name, name
+            )
             out.append(
                 f"| {backend} | {code} | {seconds:.2f} | {per_round} | "
                 f"{runs[0]['lines'] / seconds:,.0f} | {side['rss_mib']:.0f} | {loads} | "

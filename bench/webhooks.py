@@ -107,6 +107,13 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         "gunicorn's own default)",
     )
     g.add_argument("--threads", type=int, default=8, help="threads per gthread worker (8)")
+    g.add_argument(
+        "--no-mark",
+        action="store_true",
+        help="drop the funding change mark's triggers (migrations 0031, 0032) from the webhook's "
+        "database: run alternating with and without to measure what the mark costs",
+    )
+    g.add_argument("--no-references", action="store_true", help="skip the bare reference endpoints")
 
 
 # --- the load, in a second process -------------------------------------------------------------
@@ -662,7 +669,8 @@ def run_backend(
     bare_bodies: list[tuple[bytes, str | None]] = [
         (json.dumps({"key": f"r{i}"}).encode(), None) for i in range(count)
     ]
-    for name, path in (("bare", "/bare"), ("bare_post", "/bare-post")):
+    references = () if args.no_references else (("bare", "/bare"), ("bare_post", "/bare-post"))
+    for name, path in references:
         bare_url = dbs.fresh_url(backend, name.replace("_", ""))
         env = _env(bare_url, fake.url, fake.api_key, tmp)
 
@@ -695,6 +703,9 @@ def run_backend(
 
     # Kassan's webhook endpoint.
     url = dbs.fresh_url(backend, "webhooks")
+    if args.no_mark:
+        dbs.without_mark(url)
+    result["funding_change_mark"] = not args.no_mark
     engine = make_engine(url, poolclass=NullPool)
     t0 = time.perf_counter()
     gifts = make_gifts(engine, fake, args.gifts + WARMUP + BREAKDOWN_EVENTS, "palestina")
