@@ -110,6 +110,53 @@ def test_the_front_page_lists_the_networks_with_this_years_coverage(client, netw
     assert "Där behovet är störst" in page
 
 
+def test_the_front_page_keeps_its_figures_and_shows_a_posting_and_a_budget_at_once(
+    client, engine, networks, monkeypatch
+):
+    """The front page's funding gap is kept per process (issue 14) and never stale: a view with
+    nothing changed reads nothing afresh; a gift booked or a budget raised shows at once."""
+    import reports.funding
+
+    read = reports.funding._funding_gaps
+    calls: list[int] = []
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(reports.funding, "_funding_gaps", counted)
+    year = date.today().year
+    assert f"250{NBSP}000,00{NBSP}kr av" in client.get("/").get_data(as_text=True)
+    before = len(calls)
+    again = client.get("/").get_data(as_text=True)
+    assert len(calls) == before  # kept: nothing changed, nothing read afresh
+    assert f"Täckt {year}: 25,0 %" in again
+
+    with engine.begin() as conn:  # a gift booked: the ledger head moves
+        posting.post(
+            conn,
+            Draft(
+                date(year, 1, 16),
+                "Gåva",
+                (
+                    LineDraft("1930", 50_000_00, 0),
+                    LineDraft("3993", 0, 50_000_00, network="fred"),
+                ),
+            ),
+        )
+    booked = client.get("/").get_data(as_text=True)
+    assert len(calls) == before + 1
+    assert f"300{NBSP}000,00{NBSP}kr av årets behov på 1{NBSP}000{NBSP}000,00{NBSP}kr" in booked
+    assert f"Täckt {year}: 30,0 %" in booked
+
+    with engine.begin() as conn:  # a budget raised, no posting: the change mark moves
+        dimensions.set_budget(conn, networks["fred"], year, 1_200_000_00, 600_000_00)
+    raised = client.get("/").get_data(as_text=True)
+    assert len(calls) == before + 2
+    assert f"300{NBSP}000,00{NBSP}kr av årets behov på 1{NBSP}200{NBSP}000,00{NBSP}kr" in raised
+    assert f"Täckt {year}: 25,0 %" in raised
+
+
 def test_the_donor_pages_have_no_inline_script_or_style_and_keep_the_csp(client, networks):
     for path in ("/", "/n/fred", "/ge"):
         response = client.get(path)

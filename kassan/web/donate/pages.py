@@ -28,8 +28,10 @@ from reports.funding.render import coverage_text
 
 def _coverage(conn: Any, year: int) -> list[dict[str, Any]]:
     """Each network with the funding gap's own figures: the donor page says what the dashboard
-    and the board report say (``coverage_text``: one number, rounded one way)."""
-    figures = {n.network_id: n.figures for n in funding_gap(conn, year).networks}
+    and the board report say (``coverage_text``: one number, rounded one way). Kept per
+    process while the ledger head and the change mark stand (``keep=True``): ``conn`` only
+    reads, so a gift or posting committed by anyone shows on the next view (issue 14)."""
+    figures = {n.network_id: n.figures for n in funding_gap(conn, year, keep=True).networks}
     rows: list[dict[str, Any]] = []
     for network in sorted(dimensions.list_networks(conn), key=lambda n: swedish_key(n.name)):
         f = figures.get(network.id)
