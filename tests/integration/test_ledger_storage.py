@@ -145,3 +145,18 @@ def test_the_journal_indexes_that_only_grow_at_their_right_end_leave_no_room_fre
         # payment references arrive in no order: this one keeps the room for them
         "uq_entries_source_key": None,
     }
+
+
+def test_whether_a_bank_line_claims_an_entry_is_answered_from_an_index(engine):
+    """The matcher's question for every Swish payment and payout it could pair (``bank_lines
+    .entry_id = <entry>``) reads the index, not every bank line ever imported (migration 0033).
+    Sequential scans are turned off on PostgreSQL: an empty table would otherwise be scanned,
+    and the question is whether the index serves the question at all."""
+    question = "SELECT 1 FROM bank_lines WHERE entry_id = 42"
+    with engine.begin() as conn:
+        if BACKEND == "postgresql":
+            conn.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = "\n".join(conn.execute(text(f"EXPLAIN {question}")).scalars())
+        else:
+            plan = "\n".join(r[-1] for r in conn.execute(text(f"EXPLAIN QUERY PLAN {question}")))
+    assert "ix_bank_lines_entry_id" in plan, plan

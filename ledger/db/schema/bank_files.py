@@ -125,7 +125,8 @@ bank_lines = Table(
     Column("channel", String(20)),
     Column("match_kind", String(12), nullable=False),
     Column("expected_payment_id", Integer, ForeignKey("expected_payments.id")),
-    Column("entry_id", BigId, ForeignKey("journal_entries.id")),
+    # Indexed (ix_bank_lines_entry_id): the matcher asks whether a line already claims an entry.
+    Column("entry_id", BigId, ForeignKey("journal_entries.id"), index=True),
     # A conflict: the entry booked under the line's key that says something else; entry_id
     # stays empty, since the line itself is booked nowhere.
     Column("conflict_entry_id", BigId, ForeignKey("journal_entries.id")),
