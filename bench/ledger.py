@@ -34,7 +34,7 @@ from sqlalchemy import text
 
 from bench import Databases, Stopwatch, busy_cores, engine_for, peak_rss_mib, percentiles
 from ledger.entries import Draft, LineDraft
-from ledger.services import dimensions, posting
+from ledger.services import dimensions, periods, posting
 from reports.trial_balance import trial_balance
 
 NAME = "ledger"
@@ -156,6 +156,8 @@ def seed_dimensions(url: str) -> dict[str, int]:
     """
     engine = engine_for(url)
     with engine.begin() as conn:
+        for year in range(FIRST_DAY.year, LAST_DAY.year + 1):
+            periods.open_year(conn, year)  # years are opened on purpose (migration 0015)
         networks = {slug: dimensions.create_network(conn, slug, slug.title()) for slug in NETWORKS}
         ids = [
             dimensions.create_contributor(

@@ -9,6 +9,7 @@ from ledger.db import tables as t
 from ledger.entries import GENESIS_HASH, Draft, LineDraft
 from ledger.errors import (
     AlreadyReversed,
+    FiscalYearNotOpen,
     PeriodClosed,
     UnbalancedEntry,
     UnknownAccount,
@@ -250,3 +251,41 @@ def test_bulk_posting_refuses_a_contributor_that_does_not_exist_naming_the_line(
     assert err.value.field == "lines[1].contributor_id"
     with engine.connect() as conn:
         assert count(conn, t.journal_entries) == 0
+
+
+def test_bulk_posting_checks_every_day_against_closed_periods_and_open_years(engine):
+    # The writer remembers the days it found bookable; a day it has not seen is still checked,
+    # in a year whose other days it has already let through.
+    with engine.begin() as conn:
+        posting.post(conn, gift(on=date(2026, 3, 1), key="bank:first"))
+        periods.close_through(conn, date(2026, 3, 31))
+    open_days = [date(2026, 4, 1), date(2026, 4, 1), date(2026, 4, 2)]
+    batches = {
+        "closed": (
+            [gift(on=d, key=f"bank:c{i}") for i, d in enumerate(open_days)]
+            + [gift(on=date(2026, 3, 31), key="bank:c9")],
+            PeriodClosed,
+        ),
+        "unopened": (
+            [gift(on=d, key=f"bank:u{i}") for i, d in enumerate(open_days)]
+            + [gift(on=date(1999, 6, 1), key="bank:u9")],
+            FiscalYearNotOpen,
+        ),
+    }
+    for drafts, error in batches.values():
+        with pytest.raises(error) as caught, engine.begin() as conn:
+            posting.post_many(conn, drafts)
+        if error is PeriodClosed:
+            # Refused in Python, naming the day, not only by the database's own guard.
+            assert (caught.value.message, caught.value.field) == (
+                "the books are closed through 2026-03-31; 2026-03-31 cannot take new entries",
+                "date",
+            )
+    with engine.begin() as conn:
+        result = posting.post_many(
+            conn, [gift(on=d, key=f"bank:ok{i}") for i, d in enumerate(open_days)]
+        )
+    with engine.connect() as conn:
+        assert count(conn, t.journal_entries) == 4
+        assert verify(conn).ok
+    assert result.posted == 3

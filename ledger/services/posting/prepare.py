@@ -9,10 +9,9 @@ tested without a database (tests/unit/test_posting_prepare.py).
 from __future__ import annotations
 
 from collections.abc import Container, Mapping
-from dataclasses import replace
 from datetime import date
 
-from ledger.entries import Draft, PostedEntry, PostedLine
+from ledger.entries import Draft, PostedEntry, PostedLine, entry_hash
 from ledger.errors import UnknownAccount, UnknownDimension
 
 __all__ = [
@@ -60,25 +59,33 @@ def posted_lines(
     ``UnknownDimension``; both name the line (``lines[i].account``), the first one found wins.
     """
     out = []
+    # Bulk posting runs this for every entry: locals instead of attribute look-ups, and the
+    # named tuple built without its Python-level ``__new__``.
+    new, line_type = tuple.__new__, PostedLine
     for i, ln in enumerate(draft.lines, start=1):
-        if ln.account not in accounts:
+        account = ln.account
+        if account not in accounts:
             raise UnknownAccount(
-                f"account {ln.account} is not in the chart", f"lines[{i - 1}].account"
+                f"account {account} is not in the chart", f"lines[{i - 1}].account"
             )
         network_id = None
-        if ln.network is not None:
-            network_id = networks.get(ln.network)
+        slug = ln.network
+        if slug is not None:
+            network_id = networks.get(slug)
             if network_id is None:
-                raise UnknownDimension(f"no network {ln.network!r}", f"lines[{i - 1}].network")
+                raise UnknownDimension(f"no network {slug!r}", f"lines[{i - 1}].network")
         out.append(
-            PostedLine(
-                i,
-                ln.account,
-                ln.debit_ore,
-                ln.credit_ore,
-                ln.currency,
-                network_id,
-                ln.contributor_id,
+            new(
+                line_type,
+                (
+                    i,
+                    account,
+                    ln.debit_ore,
+                    ln.credit_ore,
+                    ln.currency,
+                    network_id,
+                    ln.contributor_id,
+                ),
             )
         )
     return tuple(out)
@@ -95,8 +102,11 @@ def posted_entry(
     prev_hash: str,
     reverses_id: int | None = None,
 ) -> PostedEntry:
-    """The entry as it will be stored, with its hash over its content and ``prev_hash``."""
-    unhashed = PostedEntry(
+    """The entry as it will be stored, with its hash over its content and ``prev_hash``.
+
+    The hash is computed first and the entry built once (``entry_hash`` is what
+    ``PostedEntry.content_hash`` calls, so ``verify`` recomputes the same digest)."""
+    digest = entry_hash(
         id=entry_id,
         series=draft.series,
         number=number,
@@ -107,10 +117,22 @@ def posted_entry(
         source_key=key,
         reverses_id=reverses_id,
         prev_hash=prev_hash,
-        hash="",
         lines=lines,
     )
-    return replace(unhashed, hash=unhashed.content_hash())
+    return PostedEntry(
+        id=entry_id,
+        series=draft.series,
+        number=number,
+        fiscal_year=fiscal_year,
+        date=draft.date,
+        text=draft.text,
+        source_kind=draft.source_kind,
+        source_key=key,
+        reverses_id=reverses_id,
+        prev_hash=prev_hash,
+        hash=digest,
+        lines=lines,
+    )
 
 
 def entry_row(

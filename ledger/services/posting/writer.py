@@ -96,6 +96,7 @@ class Writer:
         self.last_id: int = head[0]
         self.last_hash: str = head[1]
         self.numbers: dict[tuple[str, int], int] = {}
+        self.days: dict[date, int] = {}  # days ``_year`` found bookable, with their year
         self.contributors: set[int] = set()
         self.booked_id: int | None = None
         self.entry_rows: list[tuple[object, ...]] = []
@@ -140,10 +141,17 @@ class Writer:
             self.contributors = set(people)
 
     def _year(self, day: date) -> int:
+        # A day once found bookable stays so for this writer (it holds the head lock, and the
+        # years it read only change when a miss reads them again): bulk posting checks each
+        # day once, not each entry.
+        year = self.days.get(day)
+        if year is not None:
+            return year
         periods.check_date(day)
         year = day.year
         if year not in self.years:
             self.years = journal.fiscal_year_locks(self.conn)
+            self.days.clear()
             if year not in self.years:
                 raise FiscalYearNotOpen(year)
         locked = self.years[year]
@@ -153,6 +161,7 @@ class Writer:
                 "cannot take new entries",
                 "date",
             )
+        self.days[day] = year
         return year
 
     def _number(self, series: str, year: int) -> int:
@@ -179,8 +188,12 @@ class Writer:
         """Give the draft its id, number and hash and queue its rows; returns the entry."""
         year = self._year(draft.date)
         lines = posted_lines(draft, self.accounts, self.networks)
-        if any(ln.contributor_id is not None for ln in lines):
-            self._check_contributors(draft)
+        known = self.contributors
+        for pl in lines:
+            who = pl[6]  # contributor_id
+            if who is not None and who not in known:
+                self._check_contributors(draft)
+                break
         entry = posted_entry(
             draft,
             key,
@@ -197,10 +210,10 @@ class Writer:
         self.line_rows.extend(line_rows(entry))
         month = draft.date.month
         balances = self.balances
-        for pl in lines:
-            bal = balances[(pl.account, pl.network_id or 0, year, month, pl.currency)]
-            bal[0] += pl.debit_ore
-            bal[1] += pl.credit_ore
+        for _no, account, debit, credit, currency, network_id, _who in lines:
+            bal = balances[(account, network_id or 0, year, month, currency)]
+            bal[0] += debit
+            bal[1] += credit
         self.last_id, self.last_hash = entry.id, entry.hash
         return entry
 
