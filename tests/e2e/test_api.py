@@ -681,3 +681,40 @@ def test_posts_sent_at_once_are_each_booked_once_with_gapless_numbers(app, engin
         finance_id = users.get_user_by_email(conn, "finance@kassan.test").id
     assert creators == {finance_id}
     assert numbers == list(range(1, 12))
+
+
+def test_a_new_entry_is_answered_from_what_was_booked_with_no_read_after_its_commit(
+    client, engine, finance, dimensions, monkeypatch
+):
+    """Once ``posting.submit`` has committed, nothing may fail the request: an error answer to
+    an entry that was booked invites a retry, and a retry without a source key books it twice.
+    The new entry's networks are the draft's own; only an entry booked before (whose retry is
+    harmless: its source key answers 200 again) reads the networks afresh."""
+    import kassan.web.api.entries as entries_api
+
+    request_thread = threading.current_thread()  # the test client runs the view here
+    real = journal.network_slugs
+
+    def unreachable(conn):
+        if threading.current_thread() is not request_thread:  # the booking thread's own reads
+            return real(conn)
+        raise RuntimeError("the database is gone after the commit")
+
+    monkeypatch.setattr(entries_api.journal, "network_slugs", unreachable)
+    body = gift(network="palestina")
+    response = client.post(ENTRIES, json=body, headers=finance)
+    assert response.status_code == 201
+    assert [ln["network"] for ln in response.get_json()["lines"]] == [None, "palestina"]
+    assert entry_count(engine) == 1
+
+    keyed = gift(network="colombia", source_key="bank:once")
+    assert client.post(ENTRIES, json=keyed, headers=finance).status_code == 201
+    with pytest.raises(RuntimeError):
+        client.post(
+            ENTRIES, json=keyed, headers=finance
+        )  # booked before: reads, fails, books nothing
+    monkeypatch.undo()
+    again = client.post(ENTRIES, json=keyed, headers=finance)
+    assert again.status_code == 200
+    assert [ln["network"] for ln in again.get_json()["lines"]] == [None, "colombia"]
+    assert entry_count(engine) == 2

@@ -102,8 +102,17 @@ class Entries(MethodView):
         engine = get_engine(current_app)
         # A transaction of its own: booked together with concurrent posts (group commit).
         entry, booked = posting.submit(engine, draft, created_by=current_api_user().id)
-        with engine.connect() as conn:
-            slugs = journal.network_slugs(conn)
+        if booked:
+            # Committed: nothing after this may fail the request, or a retry would book it
+            # again. Its lines are the draft's, in order, so their networks are the draft's.
+            slugs = {
+                posted.network_id: line.network
+                for posted, line in zip(entry.lines, draft.lines, strict=True)
+                if posted.network_id is not None and line.network is not None
+            }
+        else:  # booked before under this source key: a failed read here is safe to retry
+            with engine.connect() as conn:
+                slugs = journal.network_slugs(conn)
         return entry_record(entry, slugs), 201 if booked else 200
 
 
