@@ -9,7 +9,8 @@ Services ask here instead of testing the dialect themselves:
   than the server spends running it;
 - ``insert``: the dialect's INSERT, which both give ``on_conflict_do_nothing`` and
   ``on_conflict_do_update``: a write that must happen once is made once by the database's
-  UNIQUE constraint, never by a look-up first.
+  UNIQUE constraint, never by a look-up first;
+- ``copy_rows``: PostgreSQL's COPY of many rows, failing as an ``execute`` would.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import Connection, Engine, Table, any_, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError
 
-__all__ = ["IN_CHUNK", "among", "chunks", "insert", "is_postgresql"]
+__all__ = ["IN_CHUNK", "among", "chunks", "copy_rows", "insert", "is_postgresql"]
 
 IN_CHUNK = 900  # values per IN (...): under SQLite's old limit of 999 bound parameters
 
@@ -49,3 +52,22 @@ def insert(conn: Connection | Engine, table: Table) -> Any:
     if is_postgresql(conn):
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def copy_rows(
+    conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
+) -> None:
+    """``COPY table (columns) FROM STDIN`` of ``rows`` in ``conn``'s transaction (PostgreSQL).
+
+    The COPY goes past SQLAlchemy to psycopg, so its errors are raised here as SQLAlchemy's
+    (``DBAPIError``, as ``IntegrityError``, ``OperationalError``, ... by the driver's kind), as an
+    ``execute`` raises them: a trigger's refusal is then translated like any other, and a lost
+    connection is a database error the caller's retry handles, not a bug of ours."""
+    raw: Any = conn.connection.dbapi_connection
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    try:
+        with raw.cursor() as cur, cur.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, psycopg.Error, dialect=conn.dialect) from exc

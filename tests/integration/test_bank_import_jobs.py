@@ -15,7 +15,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.db import tables as t
 from ledger.errors import LedgerError
@@ -427,3 +428,45 @@ def test_a_slow_check_beats_the_jobs_heart_with_how_far_it_read(engine, monkeypa
     assert result.counts.booked_count == LINES
     size = _job(engine, job_id).size
     assert seen[0] == 0 and seen[1] == size  # the first check batch's beat, read at the next
+
+
+def test_a_database_error_storing_bank_lines_leaves_the_job_for_the_next_worker(engine):
+    """The database fails the write of a batch's bank lines (by COPY on PostgreSQL) with a
+    passing fault (a serialization failure): the worker raises it as a database error, so the
+    job is resumed later, not ended as a fault of ours with its file half booked."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(
+                text(
+                    "CREATE FUNCTION test_fail_line() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                    "BEGIN RAISE EXCEPTION 'could not serialize' USING ERRCODE = '40001'; END $$"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER test_fail_line AFTER INSERT ON bank_lines FOR EACH ROW "
+                    "WHEN (NEW.line_no = 15) EXECUTE FUNCTION test_fail_line()"
+                )
+            )
+        else:
+            conn.execute(
+                text(
+                    "CREATE TRIGGER test_fail_line AFTER INSERT ON bank_lines "
+                    "WHEN NEW.line_no = 15 BEGIN SELECT RAISE(ABORT, 'could not serialize'); END"
+                )
+            )
+    job_id = uploads.enqueue(engine, _file(), "dag.xml")
+
+    with pytest.raises(SQLAlchemyError):
+        work_one(engine, OURS, job_id)
+    assert _job(engine, job_id).status == ImportJobStatus.RUNNING
+    assert _count(engine, t.bank_lines) == 0
+
+    with engine.begin() as conn:
+        on = " ON bank_lines" if engine.dialect.name == "postgresql" else ""
+        conn.execute(text(f"DROP TRIGGER test_fail_line{on}"))
+    _stale(engine, job_id)
+    assert work_one(engine, OURS) is Outcome.DONE
+    assert _job(engine, job_id).status == ImportJobStatus.DONE
+    assert _count(engine, t.bank_lines) == LINES
+    assert _bank_total(engine) == sum(100_00 + i for i in range(LINES))

@@ -444,3 +444,43 @@ def test_connections_dropped_mid_batch_leave_nothing_half_booked_and_a_retry_boo
     assert all(isinstance(entry.id, int) for entry, _ in retried)
     assert sorted(_keys(engine)) == sorted(["ahead-of-the-batch", *(d.source_key for d in drafts)])
     assert _books(engine) == {"B": list(range(1, 7))}
+
+
+def test_a_line_the_database_refuses_in_a_large_batch_fails_only_its_own_caller(engine, sequencer):
+    """A batch past the bulk threshold writes its lines by COPY on PostgreSQL (one INSERT over a
+    JSON array on SQLite); the database's refusal of one line there is still that caller's own
+    ``LedgerError``, and the rest of the batch is booked one by one."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(
+                text(
+                    "CREATE FUNCTION test_refuse_line() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                    "BEGIN RAISE EXCEPTION 'ledger: the period is closed' USING ERRCODE = 'KA013'; "
+                    "END $$"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER test_refuse_line AFTER INSERT ON journal_lines FOR EACH ROW "
+                    "WHEN (NEW.debit_ore = 999999) EXECUTE FUNCTION test_refuse_line()"
+                )
+            )
+        else:
+            conn.execute(
+                text(
+                    "CREATE TRIGGER test_refuse_line AFTER INSERT ON journal_lines "
+                    "WHEN NEW.debit_ore = 999999 "
+                    "BEGIN SELECT RAISE(ABORT, 'KA013: ledger: the period is closed'); END"
+                )
+            )
+    drafts = [gift(1_000 + i, key=f"large:{i}") for i in range(60)]
+    drafts[30] = gift(999_999, key="refused")
+    assert 2 * len(drafts) >= posting.BULK_THRESHOLD
+
+    with _one_batch(engine, sequencer, drafts) as submitter:
+        answers = submitter.join()
+
+    assert isinstance(answers[31], PeriodClosed)
+    assert all(booked for _, booked in answers[:31] + answers[32:])
+    assert "refused" not in _keys(engine)
+    assert _books(engine) == {"B": list(range(1, 61))}

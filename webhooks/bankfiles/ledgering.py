@@ -188,11 +188,7 @@ def _store_lines(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     columns = tuple(rows[0])
-    raw = conn.connection.dbapi_connection
-    copy_sql = f"COPY bank_lines ({', '.join(columns)}) FROM STDIN"
-    with raw.cursor() as cur, cur.copy(copy_sql) as copy:  # type: ignore[union-attr]
-        for row in rows:
-            copy.write_row([row[c] for c in columns])
+    dialect.copy_rows(conn, "bank_lines", columns, ([row[c] for c in columns] for row in rows))
 
 
 def _claim_deposits(

@@ -241,11 +241,7 @@ class Writer:
         cols = ", ".join(columns)
         if len(rows) >= BULK_THRESHOLD:
             if self.pg:
-                raw = self.conn.connection.dbapi_connection
-                copy_sql = f"COPY {table} ({cols}) FROM STDIN"
-                with raw.cursor() as cur, cur.copy(copy_sql) as copy:  # type: ignore[union-attr]
-                    for row in rows:
-                        copy.write_row(row)
+                dialect.copy_rows(self.conn, table, columns, rows)
             else:
                 # One statement over a JSON array: SQLite runs its row triggers far faster
                 # inside one INSERT ... SELECT than across an executemany.
