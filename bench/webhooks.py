@@ -39,6 +39,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -837,9 +838,7 @@ def run(args: argparse.Namespace, dbs: Databases) -> dict[str, Any]:
             results[backend]["problems"] = found
     finally:
         stripe.close()
-        for f in tmp.iterdir():
-            f.unlink()
-        tmp.rmdir()
+        shutil.rmtree(tmp)  # the instance path: logs, and the app's template cache directory
     if problems:
         raise BookedWrong(problems, results)
     return results
