@@ -35,6 +35,7 @@ from sqlalchemy import text
 from bench import Databases, Stopwatch, busy_cores, engine_for, peak_rss_mib, percentiles
 from ledger.entries import Draft, LineDraft
 from ledger.services import dimensions, periods, posting
+from ledger.services.verify import verify
 from reports.trial_balance import trial_balance
 
 NAME = "ledger"
@@ -352,13 +353,22 @@ def check_books(url: str, entries: int, lines: int, debit_ore: int) -> dict[str,
             conn.scalar(text("SELECT last_entry_id FROM ledger_head")),
         )
         totals = trial_balance(conn)["totals"]
+        report = verify(conn)  # what `kassan ledger verify` runs: chain, numbers, balances
     engine.dispose()
+    if not report.ok:
+        raise RuntimeError(f"kassan ledger verify failed after the run: {report.problems[:5]}")
     if found != (entries, lines, entries):
         want = (entries, lines, entries)
         raise RuntimeError(f"the ledger holds (entries, lines, head) {found}, expected {want}")
     if not totals["debit_ore"] == totals["credit_ore"] == debit_ore:
         raise RuntimeError(f"trial balance totals {totals}, expected {debit_ore} on each side")
-    return {"entries": entries, "lines": lines, "debit_ore": debit_ore, "balanced": True}
+    return {
+        "entries": entries,
+        "lines": lines,
+        "debit_ore": debit_ore,
+        "balanced": True,
+        "verified": True,
+    }
 
 
 def time_calls(url: str, calls: int, fn: Any) -> dict[str, float]:
@@ -541,7 +551,8 @@ def render(result: dict[str, Any], meta: dict[str, Any]) -> str:
             "",
             f"Books checked after the run: {_n(r['books']['entries'])} entries, "
             f"{_n(r['books']['lines'])} lines, trial balance totals equal on both sides "
-            f"({r['books']['debit_ore']:,} öre).",
+            f"({r['books']['debit_ore']:,} öre); the verify service (`kassan ledger verify`) "
+            "passed.",
             "",
         ]
     if any(result.get(b, {}).get("bulk", {}).get("profiled") for b in ("sqlite", "postgresql")):
