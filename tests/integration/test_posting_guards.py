@@ -11,13 +11,14 @@ from datetime import date
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.errors import AlreadyReversed, LedgerDamaged, PeriodClosed, UnknownDimension
 from ledger.services import journal, periods, posting
 from ledger.services.posting import database_errors, reversal, writer
+from tests.conftest import BACKEND
 from tests.support.ledger import gift
 
 
@@ -201,3 +202,34 @@ def test_a_reversal_into_a_period_closed_after_the_writers_check_is_refused_nami
         assert _entries(conn) == 1
     assert err.value.field == "date"
     assert "the period is closed" in str(err.value)
+
+
+@pytest.mark.skipif(
+    BACKEND != "postgresql",
+    reason="SQLite takes its write lock at BEGIN, where the engine waits for it (ledger.db.engine)",
+)
+@pytest.mark.parametrize("path", ["pipelined", "statement by statement"])
+def test_a_head_lock_not_had_in_time_is_a_database_error_to_try_again_not_a_refused_entry(
+    engine, monkeypatch, path
+):
+    """A post that cannot get the ledger head's lock within the lock timeout (another writer
+    holds it) failed as ``IntegrityViolation``: a bank import then ended its job as failed and
+    the API answered as if the entry were wrong. It is the database's ``OperationalError``, the
+    post books nothing, and the same post books once when tried again."""
+    if path != "pipelined":
+        monkeypatch.setattr(posting.pipeline, "usable", lambda conn: False)
+    draft = gift(key="bg:lock-timeout")
+    with engine.connect() as holder:
+        trans = holder.begin()
+        holder.execute(text("SELECT 1 FROM ledger_head WHERE id = 1 FOR UPDATE"))
+        with pytest.raises(OperationalError) as raised, engine.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '50ms'"))
+            posting.post(conn, draft)
+        trans.rollback()
+    assert getattr(raised.value.orig, "sqlstate", None) == "55P03"
+    with engine.connect() as conn:
+        assert journal.find_by_source_key(conn, "bg:lock-timeout") is None
+    with engine.begin() as conn:
+        entry = posting.post(conn, draft)
+    with engine.connect() as conn:
+        assert journal.find_by_source_key(conn, "bg:lock-timeout") == entry

@@ -1,7 +1,7 @@
 """The posting service recognises a database guard by its stable code, never by its wording."""
 
 import pytest
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ledger.db.guards import Guard, Refusal, refusal
 from ledger.errors import IntegrityViolation, PeriodClosed
@@ -56,3 +56,42 @@ def test_anything_else_the_database_refuses_is_an_integrity_violation(orig):
     refused = translate(_wrapped(orig))
     assert type(refused) is IntegrityViolation
     assert not refused.message.startswith("KA")
+
+
+class _SqliteError(Exception):
+    """Stands in for sqlite3's error: its extended result code is in ``sqlite_errorcode``."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.sqlite_errorcode = code
+
+
+@pytest.mark.parametrize(
+    "orig",
+    [
+        _PostgresError("canceling statement due to lock timeout", "55P03"),
+        _PostgresError("could not serialize access due to concurrent update", "40001"),
+        _PostgresError("deadlock detected", "40P01"),
+        _PostgresError("terminating connection due to administrator command", "57P01"),
+        _PostgresError("server closed the connection unexpectedly", "08006"),
+        _SqliteError("database is locked", 5),  # SQLITE_BUSY
+        _SqliteError("database is locked", 5 | (2 << 8)),  # SQLITE_BUSY_SNAPSHOT
+        _SqliteError("disk I/O error", 10),  # SQLITE_IOERR
+    ],
+)
+def test_a_fault_of_the_moment_stays_a_database_error_to_be_tried_again(orig):
+    found = translate(_wrapped(orig))
+    assert isinstance(found, OperationalError)
+    assert found.orig is orig
+
+
+@pytest.mark.parametrize(
+    "orig",
+    [
+        _PostgresError('duplicate key value violates unique constraint "uq"', "23505"),
+        _PostgresError("numeric field overflow", "22003"),
+        _SqliteError("UNIQUE constraint failed: journal_entries.source_key", 2067),
+    ],
+)
+def test_what_the_database_refuses_in_the_entry_is_no_fault_of_the_moment(orig):
+    assert type(translate(_wrapped(orig))) is IntegrityViolation

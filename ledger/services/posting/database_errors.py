@@ -2,20 +2,45 @@
 raise, translated into ``LedgerError`` children for the posting service's callers.
 
 A trigger's refusal is recognised by its stable code (``ledger.db.guards``), never by the
-wording of its message."""
+wording of its message. A fault of the moment (the connection lost, a lock not had in time, a
+deadlock or serialization failure, the server shutting down, SQLite busy) is no refusal of the
+entry: it stays a database error (``OperationalError``), which callers treat as "try again"
+(a webhook answers 500 and is sent again, a bank import is resumed), not as "this entry is
+wrong" (422, a bank import ended as failed)."""
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError
+import sqlite3
+
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ledger.db.guards import Guard, refusal
 from ledger.errors import IntegrityViolation, LedgerError, PeriodClosed
 
+# SQLSTATE classes and codes of a passing fault (PostgreSQL, appendix A): connection exception,
+# transaction rollback (serialization failure, deadlock), insufficient resources, operator
+# intervention (shutdown, cancelled), and lock not available (a lock or statement timeout).
+_PASSING_CLASSES = ("08", "40", "53", "57")
+_PASSING_CODES = ("55P03",)
+_SQLITE_PASSING = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR)
 
-def translate(exc: DBAPIError) -> LedgerError:
-    """The database refused what Python let through: say what, in the ledger's words."""
+
+def passing(exc: DBAPIError) -> bool:
+    """Whether the error is a fault of the moment, not the database's answer to the entry."""
+    code = getattr(exc.orig, "sqlstate", None)
+    if isinstance(code, str):
+        return code[:2] in _PASSING_CLASSES or code in _PASSING_CODES
+    sqlite_code = getattr(exc.orig, "sqlite_errorcode", None)
+    return isinstance(sqlite_code, int) and sqlite_code & 0xFF in _SQLITE_PASSING
+
+
+def translate(exc: DBAPIError) -> LedgerError | OperationalError:
+    """The database refused what Python let through: say what, in the ledger's words; a fault
+    of the moment stays a database error, to be tried again."""
     refused = refusal(exc)
     if refused.guard is Guard.PERIOD_CLOSED:
         # Another transaction closed the period between the Python check and the insert.
         return PeriodClosed(refused.message, "date")
+    if refused.guard is None and passing(exc):
+        return OperationalError(exc.statement, exc.params, exc.orig)
     return IntegrityViolation(refused.message)
