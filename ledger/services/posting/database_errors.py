@@ -41,6 +41,6 @@ def translate(exc: DBAPIError) -> LedgerError | OperationalError:
     if refused.guard is Guard.PERIOD_CLOSED:
         # Another transaction closed the period between the Python check and the insert.
         return PeriodClosed(refused.message, "date")
-    if refused.guard is None and passing(exc):
+    if refused.guard is None and exc.orig is not None and passing(exc):
         return OperationalError(exc.statement, exc.params, exc.orig)
     return IntegrityViolation(refused.message)
