@@ -115,14 +115,7 @@ def post_once(
                 return found, False
         entry = writer.prepare(draft, key)
         with raw.pipeline(), raw.cursor() as cur:
-            lines, balances = writer.line_rows, [(*k, *v) for k, v in writer.balances.items()]
-            cur.execute(_insert("journal_lines", LINE_COLUMNS, lines), _flat(lines))
-            cur.execute(
-                _insert("journal_entries", ENTRY_COLUMNS, writer.entry_rows),
-                _flat(writer.entry_rows),
-            )
-            cur.execute(BALANCES_UPSERT.format(_values(7, len(balances))), _flat(balances))
-            cur.execute(_HEAD_UPDATE, (writer.last_id, to_stored(writer.last_hash, True)))
+            _send_writes(cur, writer)
             if not fresh:
                 cur.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
     except psycopg.Error as exc:
@@ -137,6 +130,18 @@ def post_once(
         _undo(raw, fresh)
         raise
     return entry, True
+
+
+def _send_writes(cur: Any, writer: Writer) -> None:
+    """The writer's lines, entries, kept balances and new head, one statement per table, into
+    the pipeline ``cur`` belongs to (a single post's and a batch's alike)."""
+    lines, balances = writer.line_rows, [(*k, *v) for k, v in writer.balances.items()]
+    cur.execute(_insert("journal_lines", LINE_COLUMNS, lines), _flat(lines))
+    cur.execute(
+        _insert("journal_entries", ENTRY_COLUMNS, writer.entry_rows), _flat(writer.entry_rows)
+    )
+    cur.execute(BALANCES_UPSERT.format(_values(7, len(balances))), _flat(balances))
+    cur.execute(_HEAD_UPDATE, (writer.last_id, to_stored(writer.last_hash, True)))
 
 
 def _flat(rows: list[tuple[object, ...]]) -> list[object]:
@@ -201,15 +206,8 @@ def flush(conn: Connection, writer: Writer) -> None:
         writer.flush()
         return
     raw: Any = conn.connection.driver_connection
-    lines, balances = writer.line_rows, [(*k, *v) for k, v in writer.balances.items()]
     try:
         with raw.pipeline(), raw.cursor() as cur:
-            cur.execute(_insert("journal_lines", LINE_COLUMNS, lines), _flat(lines))
-            cur.execute(
-                _insert("journal_entries", ENTRY_COLUMNS, writer.entry_rows),
-                _flat(writer.entry_rows),
-            )
-            cur.execute(BALANCES_UPSERT.format(_values(7, len(balances))), _flat(balances))
-            cur.execute(_HEAD_UPDATE, (writer.last_id, to_stored(writer.last_hash, True)))
+            _send_writes(cur, writer)
     except psycopg.Error as exc:
         raise translate(DBAPIError(None, None, exc)) from exc
