@@ -3,9 +3,16 @@ instalment issued (number, OCR reference, entry in series F), rendered to PDF wi
 queued with its PDF in the e-mail outbox; then the same run again, which must issue nothing.
 
 As ``kassan invoices run`` does, the PDFs are made by ``reports.invoice_pdf.batch_renderer``;
-the run is timed with each worker count of ``--invoice-workers`` (default: one, then every
-core), alternating in ``--invoice-rounds`` rounds on a fresh database each time, so a change of
-load on the shared machine hits both alike; the figure is the median of the rounds.
+the run is timed with each worker count of ``--invoice-workers`` (default: one worker with the
+whole run confined to one core, written ``1@1``; one worker on every core; one worker per core),
+alternating in ``--invoice-rounds`` rounds on a fresh database each time, so a change of load on
+the shared machine hits both alike; the figure is the median of the rounds.
+
+``W@C`` runs W PDF workers with the run and its children confined to C cores
+(``os.sched_setaffinity``, inherited by the PDF processes): ``1@1`` is the run on one core,
+the baseline of issue 14's "uses every core (at least 1.8x one core)". A plain ``1`` is not one
+core: the parent issues and books the next invoice while its one child renders, so it already
+uses more than one core.
 
 Each run goes in a fresh process, so its peak RSS is its own. Checks after it: one invoice per
 pledge, numbers 1..N without a gap, N mails each with one PDF, 1510 equal to what was invoiced,
@@ -40,7 +47,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--invoice-pledges", type=int, help=f"default {DEFAULTS['pledges']:,}")
     g.add_argument(
         "--invoice-workers",
-        help="comma-separated PDF worker counts to compare (default: 1 and every core)",
+        help="comma-separated PDF worker counts to compare, W or W@C for W workers confined to "
+        "C cores (default: 1@1, 1 and every core)",
     )
     g.add_argument("--invoice-rounds", type=int, help=f"default {DEFAULTS['rounds']}")
 
@@ -83,7 +91,18 @@ def _seed(url: str, n: int) -> None:
     engine.dispose()
 
 
-def _run(url: str, workers: int) -> dict[str, Any]:
+def _spec(spec: str) -> tuple[int, int | None]:
+    """``"2"`` -> (2, None): two workers on every core; ``"1@1"`` -> (1, 1): one worker, the run
+    confined to one core."""
+    workers, _, cores = spec.partition("@")
+    return int(workers), int(cores) if cores else None
+
+
+def _run(url: str, workers: int, cores: int | None = None) -> dict[str, Any]:
+    if cores is not None:
+        # this process and the PDF processes it starts (they inherit it) run on the first
+        # `cores` CPUs this process may use; the database server (PostgreSQL) is not confined
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:cores])
     from ledger.config import from_environment
     from ledger.db import tables as t
     from ledger.services import invoice_run
@@ -160,9 +179,9 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def _fresh(url: str, workers: int) -> dict[str, Any]:
+def _fresh(url: str, spec: str) -> dict[str, Any]:
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        out: dict[str, Any] = pool.submit(_run, url, workers).result()
+        out: dict[str, Any] = pool.submit(_run, url, *_spec(spec)).result()
     return out
 
 
@@ -186,18 +205,22 @@ def run(args: argparse.Namespace, dbs: Databases) -> dict[str, Any]:
     n = args.invoice_pledges or sizes["pledges"]
     rounds = args.invoice_rounds or sizes["rounds"]
     cores = os.cpu_count() or 1
-    workers = [int(w) for w in (args.invoice_workers or f"1,{cores}").split(",")]
+    workers = (args.invoice_workers or f"1@1,1,{cores}").split(",")
+    for spec in workers:
+        count, on = _spec(spec)  # a bad spec fails here, before any seeding
+        if count < 1 or (on is not None and not 1 <= on <= cores):
+            raise SystemExit(f"--invoice-workers: {spec!r} is not W or W@C with 1 <= C <= {cores}")
     result: dict[str, Any] = {"pledges": n, "rounds": rounds, "workers": workers}
     for backend in dbs.backends:
-        runs: dict[str, list[dict[str, Any]]] = {str(w): [] for w in workers}
+        runs: dict[str, list[dict[str, Any]]] = {w: [] for w in workers}
         for round_no in range(1, rounds + 1):
             for w in workers:
                 busy = busy_cores()
-                url = dbs.fresh_url(backend, f"invoices_{round_no}_{w}")
+                url = dbs.fresh_url(backend, f"invoices_{round_no}_{w.replace('@', 'on')}")
                 _seed(url, n)
                 print(
                     f"  [{backend}] round {round_no}: invoice run for {n:,} pledges with PDFs, "
-                    f"{w} PDF worker(s), {busy} cores busy before",
+                    f"{_label(w)}, {busy} cores busy before",
                     flush=True,
                 )
                 out = _fresh(url, w)
@@ -209,10 +232,16 @@ def run(args: argparse.Namespace, dbs: Databases) -> dict[str, Any]:
                     f"{out['problems'] or 'checks ok'}",
                     flush=True,
                 )
-                runs[str(w)].append(out)
+                runs[w].append(out)
                 dbs.drop(url)
         result[backend] = runs
     return result
+
+
+def _label(spec: str) -> str:
+    w, c = _spec(spec)
+    where = "every core" if c is None else f"{c} core" + ("s" if c > 1 else "")
+    return f"{w} PDF worker{'s' if w > 1 else ''}, {where}"
 
 
 def _median(runs: list[dict[str, Any]], key: str) -> float:
@@ -233,7 +262,8 @@ def render(result: dict[str, Any], meta: dict[str, Any]) -> str:
         "busy cores (other work, measured just before each run) and the 1-minute load average "
         "after each run are listed per round.",
         "",
-        "| database | PDF workers | issue + PDF + mail s (median) | invoices/s | vs 1 worker | "
+        "| database | PDF workers, cores | issue + PDF + mail s (median) | invoices/s | "
+        f"vs {_label(workers[0])} | "
         "per round s | cores used (CPU s / wall s) per round | busy cores before / load after, "
         "per round | peak RSS MiB (run / largest PDF child) | second run s (issues 0) | checks |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -242,14 +272,14 @@ def render(result: dict[str, Any], meta: dict[str, Any]) -> str:
         if backend not in result:
             continue
         runs = result[backend]
-        base = _median(runs[str(workers[0])], "seconds")
+        base = _median(runs[workers[0]], "seconds")
         for w in workers:
-            rs = runs[str(w)]
+            rs = runs[w]
             sec = _median(rs, "seconds")
             problems = [p for r in rs for p in r["problems"]]
             checks = "ok" if not problems else "**" + "; ".join(problems) + "**"
             out.append(
-                f"| {backend} | {w} | {sec:.1f} | {n / sec:.1f} | {base / sec:.2f}× | "
+                f"| {backend} | {_label(w)} | {sec:.1f} | {n / sec:.1f} | {base / sec:.2f}× | "
                 + ", ".join(f"{r['seconds']:.1f}" for r in rs)
                 + " | "
                 + ", ".join(f"{r.get('cpu_seconds', 0) / r['seconds']:.2f}" for r in rs)
