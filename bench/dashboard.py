@@ -54,7 +54,16 @@ def load() -> dict[str, float]:
 def _signed_in(url: str, email: str, password: str) -> Any:
     from kassan.web.app import create_app
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40, "TESTING": True})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench-" + "x" * 40,
+            "TESTING": True,
+            # no bank import worker or Stripe applier: nothing here uses them, and a worker
+            # left polling would outlive the database the bench drops
+            "STRIPE_APPLIER_AUTOSTART": False,
+        }
+    )
     client = app.test_client()
     token = _CSRF.search(client.get("/login").get_data(as_text=True))
     if token is None:

@@ -295,7 +295,16 @@ def _token(conn: Any) -> str:
 def measure(url: str, token: str, calls: int, ref_calls: int) -> dict[str, Any]:
     from kassan.web.app import create_app
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40, "TESTING": True})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench-" + "x" * 40,
+            "TESTING": True,
+            # no bank import worker or Stripe applier: nothing here uses them, and a worker
+            # left polling would outlive the database the bench drops
+            "STRIPE_APPLIER_AUTOSTART": False,
+        }
+    )
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     query = {"year": 2026, "as_of": AS_OF.isoformat()}
