@@ -22,7 +22,7 @@ from flask import current_app
 from kassan.cli.errors import AppGroup
 from kassan.web.database import get_engine
 from reports import board_pdf, dashboard
-from reports.funding import DEFAULT_MONTHLY_GIFT_ORE, FundingGap, funding_gap, today_in_stockholm
+from reports.funding import FundingGap, funding_gap, monthly_gift_fallback, today_in_stockholm
 from reports.funding.render import to_csv, to_json
 
 report_cli = AppGroup("report", help="Reports for leadership and the board, written to files.")
@@ -91,7 +91,7 @@ def funding_gap_command(
     """The funding gap per network and in total, as JSON, CSV (Swedish headers) or the board
     report PDF."""
     config = current_app.config
-    fallback = int(config.get("FUNDING_GAP_MONTHLY_GIFT_ORE", DEFAULT_MONTHLY_GIFT_ORE))
+    fallback = monthly_gift_fallback(config)
     with get_engine(current_app).connect() as conn:
         report = funding_gap(
             conn,

@@ -27,7 +27,7 @@ from ledger.services.users import ROLES
 from reports import board_pdf, tally
 from reports.charts import charts
 from reports.dashboard import Dashboard, build
-from reports.funding import DEFAULT_MONTHLY_GIFT_ORE, NetworkGap, today_in_stockholm
+from reports.funding import NetworkGap, monthly_gift_fallback, today_in_stockholm
 from reports.funding.render import (
     coverage_text,
     gap_relation_text,
@@ -73,7 +73,7 @@ def _filters() -> Filters:
 
 
 def _dashboard(f: Filters) -> Dashboard:
-    fallback = int(current_app.config.get("FUNDING_GAP_MONTHLY_GIFT_ORE", DEFAULT_MONTHLY_GIFT_ORE))
+    fallback = monthly_gift_fallback(current_app.config)
     engine = get_engine(current_app)
     with engine.begin() as conn:  # fold in what was booked since the last view, once
         tally.catch_up(conn)

@@ -16,7 +16,7 @@ Gift statuses are as they stand now; the reference date ``as_of`` sets the month
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -47,12 +47,22 @@ __all__ = [
     "NetworkGap",
     "funding_gap",
     "funding_gaps",
+    "monthly_gift_fallback",
     "today_in_stockholm",
 ]
 
 # The median monthly gift to count donors in when no monthly gift is active yet
 # (setting KASSAN_FUNDING_GAP_MONTHLY_GIFT, in kronor).
 DEFAULT_MONTHLY_GIFT_ORE = 200_00
+
+
+def monthly_gift_fallback(config: Mapping[str, Any]) -> int:
+    """The monthly gift (öre) to count donors in when no monthly gift is active yet, from the
+    app's settings (``FUNDING_GAP_MONTHLY_GIFT_ORE``, see ``ledger.config``): the one reading
+    the donor page, the dashboard, the API and the CLI share, so all say the same figures."""
+    return int(config.get("FUNDING_GAP_MONTHLY_GIFT_ORE", DEFAULT_MONTHLY_GIFT_ORE))
+
+
 T = TypeVar("T")
 
 

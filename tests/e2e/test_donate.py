@@ -157,6 +157,38 @@ def test_the_front_page_keeps_its_figures_and_shows_a_posting_and_a_budget_at_on
     assert f"Täckt {year}: 25,0 %" in raised
 
 
+def test_the_front_page_counts_with_the_dashboards_monthly_gift_setting(
+    app, client, engine, networks, monkeypatch
+):
+    """With no monthly gift active, the funding gap counts donors at the setting
+    ``FUNDING_GAP_MONTHLY_GIFT_ORE``: the front page reads it through the same function as the
+    dashboard (``reports.funding.monthly_gift_fallback``), so a changed setting reaches both."""
+    import reports.funding
+    from tests.e2e.test_dashboard_pages import sign_in
+
+    read = reports.funding._funding_gaps
+    fallbacks: list[int] = []
+
+    def recorded(conn, years, network, as_of, fallback_gift_ore, *rest):  # type: ignore[no-untyped-def]
+        fallbacks.append(fallback_gift_ore)
+        return read(conn, years, network, as_of, fallback_gift_ore, *rest)
+
+    monkeypatch.setattr(reports.funding, "_funding_gaps", recorded)
+    later = date.today().year + 1  # a whole year left: the dashboard says the donors it takes
+    with engine.begin() as conn:
+        dimensions.set_budget(conn, networks["fred"], later, 120_000_00, 0)
+    sign_in(client, engine, "leadership")
+    for setting, shown in ((150_00, "150,00"), (300_00, "300,00")):
+        app.config["FUNDING_GAP_MONTHLY_GIFT_ORE"] = setting
+        fallbacks.clear()
+        dashboard = client.get(f"/dashboard?year={later}").get_data(as_text=True)
+        assert f"med mediangåvan {shown}{NBSP}kr i månaden" in dashboard
+        assert fallbacks == [setting]
+        fallbacks.clear()
+        assert client.get("/").status_code == 200
+        assert fallbacks == [setting]  # read afresh under the new setting, not the old one
+
+
 def test_the_donor_pages_have_no_inline_script_or_style_and_keep_the_csp(client, networks):
     for path in ("/", "/n/fred", "/ge"):
         response = client.get(path)

@@ -15,7 +15,7 @@ from marshmallow import Schema, fields, validate
 
 from kassan.web.api.auth import require_token
 from kassan.web.database import get_engine
-from reports.funding import DEFAULT_MONTHLY_GIFT_ORE, funding_gap
+from reports.funding import funding_gap, monthly_gift_fallback
 from reports.funding.render import AMOUNTS, to_json
 
 blp = Blueprint(
@@ -101,14 +101,14 @@ class FundingGapSchema(Schema):
 @blp.alt_response(401, response="UNAUTHORIZED")
 def funding_gap_view(args: dict[str, Any]) -> dict[str, Any]:
     """Need, received, committed, projected, gap, coverage, pace and donors per network."""
-    fallback = current_app.config.get("FUNDING_GAP_MONTHLY_GIFT_ORE", DEFAULT_MONTHLY_GIFT_ORE)
+    fallback = monthly_gift_fallback(current_app.config)
     with get_engine(current_app).connect() as conn:  # writes nothing: gifts' figures may be kept
         report = funding_gap(
             conn,
             args["year"],
             network=args["network"],
             as_of=args["as_of"],
-            fallback_gift_ore=int(fallback),
+            fallback_gift_ore=fallback,
             keep=True,
         )
     return to_json(report)

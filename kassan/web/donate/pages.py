@@ -22,7 +22,7 @@ from kassan.web.donate.form_page import (
 from kassan.web.donate.payment import by_reference, start_checkout
 from ledger.services import dimensions, gifts
 from reports.display import swedish_key
-from reports.funding import funding_gap
+from reports.funding import funding_gap, monthly_gift_fallback
 from reports.funding.render import coverage_text
 
 
@@ -31,7 +31,9 @@ def _coverage(conn: Any, year: int) -> list[dict[str, Any]]:
     and the board report say (``coverage_text``: one number, rounded one way). Kept per
     process while the ledger head and the change mark stand (``keep=True``): ``conn`` only
     reads, so a gift or posting committed by anyone shows on the next view (issue 14)."""
-    figures = {n.network_id: n.figures for n in funding_gap(conn, year, keep=True).networks}
+    fallback = monthly_gift_fallback(current_app.config)
+    report = funding_gap(conn, year, fallback_gift_ore=fallback, keep=True)
+    figures = {n.network_id: n.figures for n in report.networks}
     rows: list[dict[str, Any]] = []
     for network in sorted(dimensions.list_networks(conn), key=lambda n: swedish_key(n.name)):
         f = figures.get(network.id)
