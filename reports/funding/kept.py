@@ -16,11 +16,13 @@ Never stale: the version is read before the figures, so what is kept under a ver
 least every change up to it; a change committed later raises the version, and the next read
 sees the new one and reads afresh. Kept per engine (one database each), at most ``KEPT``
 answers each, the oldest dropped first. Answers are frozen records or tuples, so a caller
-cannot change what the next one gets.
+cannot change what the next one gets. A forked child starts with a fresh lock and nothing
+kept (``os.register_at_fork``).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -40,6 +42,18 @@ _kept: WeakKeyDictionary[Engine, OrderedDict[Hashable, tuple[Hashable, object]]]
     WeakKeyDictionary()
 )
 _lock = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    """A child forked while another thread held ``_lock`` would wait for it forever (that
+    thread does not exist in the child), and what the lock guarded may be half changed: the
+    child starts with a fresh lock and nothing kept (it reads afresh on first use)."""
+    global _kept, _lock
+    _kept = WeakKeyDictionary()
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def version(conn: Connection) -> int:
