@@ -69,6 +69,9 @@ def from_environment(
         "ORGANISATION_NAME": env.get("KASSAN_ORGANISATION_NAME", "Solidaritetsorganisationen"),
         "ORGANISATION_NUMBER": env.get("KASSAN_ORGANISATION_NUMBER") or organisation.PLACEHOLDER,
         "API_PAGE_SIZE_MAX": int(env.get("KASSAN_API_PAGE_SIZE_MAX", "500")),
+        # a database fault of the moment (a lock not had in time, SQLite busy) answers 503 with
+        # this Retry-After: pages, the API and the webhooks (Stripe and Swish send again)
+        "RETRY_AFTER_SECONDS": _days(env, "KASSAN_RETRY_AFTER_SECONDS", 5, 1, 300, "seconds"),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
         "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY"),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET"),

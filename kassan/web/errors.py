@@ -15,6 +15,12 @@ the router, the token check), has the same JSON shape::
                "fields": {"lines": ["debits and credits differ by 100 öre in SEK"]}}}
 
 Field names are paths into the request: ``lines[1].debit_ore``, ``date``, ``page_size``.
+
+A database fault of the moment (``transient``: a lock or statement timeout, a deadlock or
+serialization failure, a lost connection, SQLite busy) answers 503 with ``Retry-After``
+(``RETRY_AFTER_SECONDS``): the request's transaction was rolled back by the ``with`` block
+that held it, so nothing was saved and the same request may simply be sent again (Stripe and
+Swish do so on their own). Any other database error stays a 500.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from ledger.errors import (
@@ -48,6 +55,7 @@ from ledger.errors import (
     ReceiptConflict,
     UserRefused,
 )
+from ledger.services.posting.database_errors import transient
 from reports.errors import SieExportRefused, SieImportInvalid
 from webhooks.errors import (
     BankFileConflict,
@@ -63,6 +71,8 @@ from webhooks.errors import (
 
 API_PREFIX = "/api/"
 VALIDATION_CODE = "ValidationError"
+DATABASE_BUSY_CODE = "DatabaseBusy"
+RETRY_AFTER_SECONDS = 5  # when the config does not say (``ledger.config``)
 
 # The services name dimensions by their column; the API calls them by the request's names.
 _API_FIELD_NAMES = {"contributor_id": "contributor"}
@@ -130,6 +140,7 @@ def code_of(exc: LedgerError) -> str:
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(LedgerError, _handle_ledger_error)
     app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(DBAPIError, _handle_database_error)
 
 
 def is_api_request() -> bool:
@@ -202,6 +213,34 @@ def _handle_ledger_error(exc: LedgerError) -> Response | tuple[str, int]:
     return _page(status, exc.message if status < 500 else None)
 
 
+def _handle_database_error(exc: DBAPIError) -> Response | tuple[str, int, dict[str, str]]:
+    if not transient(exc):
+        # Not a fault of the moment (a broken query, a constraint no check foresaw): Flask's
+        # own handling logs it with its traceback and answers 500, as for any other bug.
+        raise exc
+    current_app.logger.warning(
+        "database fault of the moment on %s %s, answered 503: %s",
+        request.method,
+        request.path,
+        exc.orig if exc.orig is not None else exc,
+        exc_info=exc,
+    )
+    seconds = int(current_app.config.get("RETRY_AFTER_SECONDS", RETRY_AFTER_SECONDS))
+    headers = {"Retry-After": str(seconds)}
+    if is_api_request():
+        message = (
+            "the database could not answer in time (a lock held by another transaction, or "
+            f"the connection lost); nothing was saved: send the request again in {seconds} s"
+        )
+        return api_error(503, DATABASE_BUSY_CODE, message, headers=headers)
+    page, status = _page(
+        503,
+        _("Databasen kunde inte svara just nu. Ingenting har sparats. Försök igen om en stund."),
+        title=_("Tillfälligt otillgänglig"),
+    )
+    return page, status, headers
+
+
 def _handle_http_exception(exc: HTTPException) -> Response | HTTPException | tuple[str, int]:
     status = exc.code
     if status is None or status < 400:
@@ -257,6 +296,6 @@ _PAGE_TITLES = {
 }
 
 
-def _page(status: int, detail: str | None = None) -> tuple[str, int]:
-    title = _PAGE_TITLES.get(status) or _("Något gick fel")
+def _page(status: int, detail: str | None = None, *, title: str | None = None) -> tuple[str, int]:
+    title = title or _PAGE_TITLES.get(status) or _("Något gick fel")
     return render_template("error.html", status=status, title=str(title), detail=detail), status

@@ -5,7 +5,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ledger.db.guards import Guard, Refusal, refusal
 from ledger.errors import IntegrityViolation, PeriodClosed
-from ledger.services.posting.database_errors import translate
+from ledger.services.posting.database_errors import transient, translate
 
 
 class _PostgresError(Exception):
@@ -95,3 +95,42 @@ def test_a_fault_of_the_moment_stays_a_database_error_to_be_tried_again(orig):
 )
 def test_what_the_database_refuses_in_the_entry_is_no_fault_of_the_moment(orig):
     assert type(translate(_wrapped(orig))) is IntegrityViolation
+
+
+@pytest.mark.parametrize(
+    "orig",
+    [
+        _PostgresError("canceling statement due to lock timeout", "55P03"),
+        _PostgresError("canceling statement due to statement timeout", "57014"),
+        _PostgresError("deadlock detected", "40P01"),
+        _PostgresError("could not serialize access due to concurrent update", "40001"),
+        _PostgresError("connection failure", "08006"),
+        _SqliteError("database is locked", 5),  # SQLITE_BUSY
+        _SqliteError("database table is locked", 6),  # SQLITE_LOCKED
+    ],
+)
+def test_a_fault_of_the_moment_is_transient_whether_raw_or_translated(orig):
+    assert transient(_wrapped(orig))
+    assert transient(translate(_wrapped(orig)))
+
+
+def test_a_connection_sqlalchemy_found_lost_is_transient_without_a_code():
+    lost = DBAPIError(
+        "SELECT 1", {}, Exception("the server went away"), connection_invalidated=True
+    )
+    assert transient(lost)
+    assert not transient(_wrapped(Exception("the server went away")))
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        _wrapped(_PostgresError('column "x" does not exist', "42703")),
+        _wrapped(_PostgresError('duplicate key value violates unique constraint "uq"', "23505")),
+        _wrapped(_SqliteError("no such column: x", 1)),  # SQLITE_ERROR
+        IntegrityViolation("ledger: prev_hash does not chain"),
+        RuntimeError("database is locked"),  # the words alone, from no database driver
+    ],
+)
+def test_any_other_error_is_not_transient(exc):
+    assert not transient(exc)

@@ -36,7 +36,10 @@ CONFIG: dict[str, Any] = {
                 "Kassan's double-entry ledger. Amounts are integers in öre. Send "
                 "`Authorization: Bearer <token>` (`kassan tokens create EMAIL`); any staff "
                 "role may read, writing needs finance or admin. Errors always have the shape "
-                '`{"error": {"status", "code", "message", "field", "fields"}}`.'
+                '`{"error": {"status", "code", "message", "field", "fields"}}`. A 503 with '
+                "`Retry-After` (code `DatabaseBusy`) is a database fault of the moment (a lock "
+                "not had in time, a lost connection): nothing was saved; send the same request "
+                "again after that many seconds."
             )
         },
         "security": [{"bearerAuth": []}],

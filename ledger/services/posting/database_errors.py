@@ -34,6 +34,16 @@ def passing(exc: DBAPIError) -> bool:
     return isinstance(sqlite_code, int) and sqlite_code & 0xFF in _SQLITE_PASSING
 
 
+def transient(exc: BaseException) -> bool:
+    """Whether ``exc`` is a database fault of the moment that the same request, sent again a
+    little later, may not meet: ``passing`` by the driver's code, or a connection SQLAlchemy
+    found lost (``connection_invalidated``). The one test the app uses to answer "try again"
+    (HTTP 503) rather than "something is wrong" (500)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    return exc.connection_invalidated or (exc.orig is not None and passing(exc))
+
+
 def translate(exc: DBAPIError) -> LedgerError | OperationalError:
     """The database refused what Python let through: say what, in the ledger's words; a fault
     of the moment stays a database error, to be tried again."""
