@@ -315,7 +315,16 @@ def test_a_failed_commit_reaches_every_caller_of_the_batch_and_a_retry_books_onc
         answers = submitter.join()
 
     assert answers[0][1] is True
-    assert all(isinstance(a, IntegrityError) for a in answers[1:])
+    failed = answers[1:]
+    assert all(isinstance(a, IntegrityError) for a in failed)
+    # each caller raised an error object of its own (its own traceback), the same type and
+    # message and driver error, chained to the batch's one shared error
+    assert len({id(a) for a in failed}) == len(failed)
+    shared = failed[0].__cause__
+    assert isinstance(shared, IntegrityError) and shared not in failed
+    assert all(a.__cause__ is shared for a in failed)
+    assert all(str(a) == str(shared) and a.orig is shared.orig for a in failed)
+    assert all(a.connection_invalidated == shared.connection_invalidated for a in failed)
     assert _keys(engine) == ["ahead-of-the-batch"]
     assert _books(engine) == {"B": [1]}
 

@@ -18,7 +18,10 @@ What each caller gets is what ``post_once`` would have given it:
   of it stays: it is rolled back and its drafts are booked one by one, each in a transaction
   of its own, so each caller gets its own entry or its own ``LedgerError``;
 * if the commit fails (the connection is lost), every caller of the batch gets that error;
-  nothing was booked, and a retry with the same source key books once.
+  nothing was booked, and a retry with the same source key books once. Each caller raises a
+  copy of its own (same type, message and attributes, e.g. SQLAlchemy's ``orig`` and
+  ``connection_invalidated``) chained to the shared one, so the callers' tracebacks are not
+  appended to one object from many threads.
 
 Posts inside a larger transaction (a webhook's inbox row beside its entry) keep
 ``posting.post(conn, ...)``: the sequencer commits, so only whole transactions go through it.
@@ -26,6 +29,7 @@ Posts inside a larger transaction (a webhook's inbox row beside its entry) keep
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 import time
@@ -59,13 +63,15 @@ class _Request:
     done: threading.Event = field(default_factory=threading.Event)
     result: tuple[PostedEntry, bool] | None = None
     error: BaseException | None = None
+    shared: bool = False  # ``error`` is the whole batch's, raised by every caller of it
 
     def answer(self, result: tuple[PostedEntry, bool]) -> None:
         self.result = result
         self.done.set()
 
-    def fail(self, error: BaseException) -> None:
+    def fail(self, error: BaseException, *, shared: bool = False) -> None:
         self.error = error
+        self.shared = shared
         self.done.set()
 
 
@@ -116,6 +122,8 @@ class Sequencer:
             if not thread.is_alive() and not req.done.is_set():
                 raise SequencerStopped("the posting sequencer stopped before booking the entry")
         if req.error is not None:
+            if req.shared:  # a copy of its own (``copy.copy``: the type's ``__reduce__``)
+                raise copy.copy(req.error) from req.error
             raise req.error
         assert req.result is not None
         return req.result
@@ -152,7 +160,7 @@ class Sequencer:
             except BaseException as exc:  # noqa: BLE001 - every waiting caller must hear of it
                 for req in batch:
                     if not req.done.is_set():
-                        req.fail(exc)
+                        req.fail(exc, shared=True)
 
     def _book(self, batch: list[_Request]) -> None:
         engine = self._engine()
