@@ -2,8 +2,10 @@
 
 ``import_sie_command`` is plain Python (no click decorators) so that it can be wired under
 ``kassan import`` by whoever owns that command; it raises ``LedgerError`` on refusal.
-Exports go to a temporary file beside the target that replaces it only when complete, so
-a refused export (a voucher that does not balance) leaves no half-written file behind.
+Exports read one snapshot of the books that holds no writer's lock (``reading``), so others
+go on booking while they run, and go to a temporary file beside the target that replaces it
+only when complete, so a refused export (a voucher that does not balance) leaves no
+half-written file behind.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from typing import BinaryIO
 
 import click
 from flask import current_app
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from kassan.cli.errors import AppGroup
 from kassan.web.database import get_engine
-from ledger.db import dialect
+from ledger.db.engine import reading
 from reports import beancount
 from reports.sie import export as sie_export
 from reports.sie import import_ as sie_import
@@ -41,16 +43,6 @@ def _replacing(target: Path) -> Iterator[BinaryIO]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-@contextmanager
-def _snapshot(engine: Engine) -> Iterator[Connection]:
-    """One consistent view of the books for the whole export, even while others post."""
-    with engine.connect() as conn:
-        if dialect.is_postgresql(conn):
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        with conn.begin():
-            yield conn
 
 
 def _progress(advance: Callable[[int], None]) -> Callable[[int], None]:
@@ -71,7 +63,7 @@ def _progress(advance: Callable[[int], None]) -> Callable[[int], None]:
 def export_sie_command(year: int, output: Path) -> None:
     """Write one fiscal year as SIE 4 (type 4, CP437) for the bookkeeping program."""
     config = current_app.config
-    with _snapshot(get_engine(current_app)) as conn:
+    with reading(get_engine(current_app)) as conn:
         total = sie_export.count_vouchers(conn, year)
         with (
             _replacing(output) as out,
@@ -95,7 +87,7 @@ def export_sie_command(year: int, output: Path) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def export_beancount_command(output: Path) -> None:
     """Write the whole ledger as a beancount file."""
-    with _snapshot(get_engine(current_app)) as conn:
+    with reading(get_engine(current_app)) as conn:
         total = beancount.count_entries(conn)
         with (
             _replacing(output) as raw,
