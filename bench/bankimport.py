@@ -28,6 +28,7 @@ from sqlalchemy import text
 
 from bench import Databases, Stopwatch, busy_cores, engine_for, peak_rss_mib
 from bench.ledger import BUSY, pg_copy, sqlite_executemany
+from ledger.db.engine import reading
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "bankimport"
@@ -115,7 +116,7 @@ def _verified(url: str) -> bool:
 
     engine = engine_for(url)
     try:
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             return verify(conn).ok
     finally:
         engine.dispose()

@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bench import Databases, Stopwatch, busy_cores, engine_for, percentiles
+from ledger.db.engine import reading
 
 PATH = "/dashboard"
 QUERY = {"year": "2026"}
@@ -155,7 +156,7 @@ def plaintext_reference(dbs: Databases, lines: int, seed: Callable[[str, int], A
     engine = engine_for(url)
     path = Path(tempfile.mkdtemp(prefix="kassan-bean-", dir=dbs.tmpdir)) / "kassan.beancount"
     print("  plain-text reference: exporting and running bean-query", flush=True)
-    with engine.connect() as conn, path.open("w", encoding="utf-8") as out, Stopwatch() as export:
+    with reading(engine) as conn, path.open("w", encoding="utf-8") as out, Stopwatch() as export:
         summary = write_beancount(conn, out)
     with engine.connect() as conn:
         income = conn.scalar(

@@ -35,7 +35,7 @@ from sqlalchemy.pool import NullPool
 
 from bench import busy_cores, funding_gap
 from ledger import migrate
-from ledger.db.engine import make_engine
+from ledger.db.engine import make_engine, reading
 from ledger.services.verify import verify
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,7 +173,7 @@ def main() -> None:
         )
         for name, url in (("old", old_url), ("new", new_url)):
             engine = make_engine(url, poolclass=NullPool)
-            with engine.connect() as conn:
+            with reading(engine) as conn:
                 report = verify(conn)
             engine.dispose()
             print(f"verify {name}: {'ok' if report.ok else report.problems[:3]}", flush=True)

@@ -42,6 +42,7 @@ from sqlalchemy import text
 
 from bench import Databases, Stopwatch, engine_for, percentiles
 from bench import dashboard as dash_bench
+from ledger.db.engine import reading
 from ledger.entries import Draft, LineDraft
 from ledger.money import Money
 from ledger.references import make_reference
@@ -237,7 +238,7 @@ def book_more(url: str, lines: int) -> dict[str, Any]:
 
 def verified(url: str) -> list[str]:
     engine = engine_for(url)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         report = verify(conn)
     engine.dispose()
     return [] if report.ok else [f"ledger verify failed: {report.problems[:3]}"]

@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from bench import Databases, Stopwatch, busy_cores, engine_for, peak_rss_mib
+from ledger.db.engine import reading
 
 NAME = "invoices"
 DEFAULTS = {"pledges": 5_000, "rounds": 3}
@@ -135,7 +136,7 @@ def _run(url: str, workers: int, cores: int | None = None) -> dict[str, Any]:
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     cpu = _cpu_seconds() - cpu_before  # both runs; the second issues and renders nothing
     ln, inv = t.journal_lines.c, t.invoices.c
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         numbers = conn.execute(
             select(func.min(inv.number), func.max(inv.number), func.count())
         ).one()

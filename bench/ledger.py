@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bench import Databases, Stopwatch, busy_cores, engine_for, peak_rss_mib, percentiles
+from ledger.db.engine import reading
 from ledger.entries import Draft, LineDraft
 from ledger.services import dimensions, periods, posting
 from ledger.services.verify import verify
@@ -346,7 +347,7 @@ _REFERENCE = "SELECT account, sum(debit_ore), sum(credit_ore) FROM journal_lines
 def check_books(url: str, entries: int, lines: int, debit_ore: int) -> dict[str, Any]:
     """The run is only worth reporting if the books hold what was posted and balance."""
     engine = engine_for(url)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         found = (
             conn.scalar(text("SELECT count(*) FROM journal_entries")),
             conn.scalar(text("SELECT count(*) FROM journal_lines")),

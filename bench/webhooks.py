@@ -58,7 +58,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.pool import NullPool
 
 from bench import BACKENDS, Databases, busy_cores, machine
-from ledger.db.engine import make_engine
+from ledger.db.engine import make_engine, reading
 from webhooks.stripe.worker import SQLITE_THREADS
 from webhooks.stripe.worker import THREADS as APPLIER_THREADS
 
@@ -484,7 +484,7 @@ def check_books(
     problems: list[str] = []
     by_charge = {g["charge"]: i for i, g in enumerate(gifts)}
     by_txn = {g["txn"]: i for i, g in enumerate(gifts)}
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         keys = conn.execute(
             text("SELECT source_key, COUNT(*) FROM journal_entries GROUP BY source_key")
         ).all()
@@ -558,7 +558,7 @@ def wait_drained(engine: Engine, timeout: float = DRAIN_TIMEOUT) -> tuple[float,
 def check_bare(engine: Engine, ok: int) -> tuple[list[str], dict[str, Any]]:
     from ledger.services.verify import verify
 
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         entries = int(conn.scalar(text("SELECT COUNT(*) FROM journal_entries")))
         report = verify(conn)
     problems = [] if entries == ok else [f"bare: {entries} entries for {ok} answered requests"]
