@@ -9,6 +9,7 @@ from flask.cli import ScriptInfo
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from kassan.cli import exports
 from kassan.cli.main import main as kassan
 from ledger.db import engine as engines
 from ledger.db import tables as t
@@ -113,3 +114,26 @@ def test_kassan_ledger_verify_and_a_post_during_it_both_succeed(app, engine, mon
     assert "2 verifikationer" in result.output  # its snapshot, taken before the post
     with engine.connect() as conn:
         assert entries(conn) == 3
+
+
+def test_kassan_export_sie_and_a_post_during_it_both_succeed(app, engine, monkeypatch, tmp_path):
+    book(engine, 100)
+    real = exports.sie_export.count_vouchers
+
+    def count_then_post(conn, year):  # type: ignore[no-untyped-def]
+        counted = real(conn, year)  # the export's first read: its snapshot
+        book(engine, 300)
+        return counted
+
+    monkeypatch.setattr(exports.sie_export, "count_vouchers", count_then_post)
+    monkeypatch.setattr(engines, "BUSY_TIMEOUT_MS", 1000)
+    target = tmp_path / "kassan-2026.se"
+    result = app.test_cli_runner().invoke(
+        kassan,
+        ["export", "sie", "--year", "2026", "-o", str(target)],
+        obj=ScriptInfo(create_app=lambda: app),
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 verifikationer, 2 rader" in result.output
+    with engine.connect() as conn:
+        assert entries(conn) == 2
