@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.db import tables as t
@@ -24,6 +24,7 @@ from ledger.services import periods, users
 from ledger.statuses import ImportJobStatus
 from tests.support.bank_accounts import OURS, import_ours
 from tests.support.camt_files import IBAN, Entry, Statement, Tx, camt_bytes
+from tests.support.triggers import add_failing_trigger, drop_trigger
 from webhooks.bankfiles import importer, job_files, jobs, uploads
 from webhooks.bankfiles.worker import Outcome, work_once, work_one
 from webhooks.errors import BankFileConflict, BankFileInvalid
@@ -434,27 +435,9 @@ def test_a_database_error_storing_bank_lines_leaves_the_job_for_the_next_worker(
     """The database fails the write of a batch's bank lines (by COPY on PostgreSQL) with a
     passing fault (a serialization failure): the worker raises it as a database error, so the
     job is resumed later, not ended as a fault of ours with its file half booked."""
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(
-                text(
-                    "CREATE FUNCTION test_fail_line() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                    "BEGIN RAISE EXCEPTION 'could not serialize' USING ERRCODE = '40001'; END $$"
-                )
-            )
-            conn.execute(
-                text(
-                    "CREATE TRIGGER test_fail_line AFTER INSERT ON bank_lines FOR EACH ROW "
-                    "WHEN (NEW.line_no = 15) EXECUTE FUNCTION test_fail_line()"
-                )
-            )
-        else:
-            conn.execute(
-                text(
-                    "CREATE TRIGGER test_fail_line AFTER INSERT ON bank_lines "
-                    "WHEN NEW.line_no = 15 BEGIN SELECT RAISE(ABORT, 'could not serialize'); END"
-                )
-            )
+    add_failing_trigger(
+        engine, "test_fail_line", "bank_lines", "NEW.line_no = 15", "could not serialize", "40001"
+    )
     job_id = uploads.enqueue(engine, _file(), "dag.xml")
 
     with pytest.raises(SQLAlchemyError):
@@ -462,9 +445,7 @@ def test_a_database_error_storing_bank_lines_leaves_the_job_for_the_next_worker(
     assert _job(engine, job_id).status == ImportJobStatus.RUNNING
     assert _count(engine, t.bank_lines) == 0
 
-    with engine.begin() as conn:
-        on = " ON bank_lines" if engine.dialect.name == "postgresql" else ""
-        conn.execute(text(f"DROP TRIGGER test_fail_line{on}"))
+    drop_trigger(engine, "test_fail_line", "bank_lines")
     _stale(engine, job_id)
     assert work_one(engine, OURS) is Outcome.DONE
     assert _job(engine, job_id).status == ImportJobStatus.DONE

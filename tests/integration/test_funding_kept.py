@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from ledger import migrate
 from ledger.db import tables as t
@@ -20,7 +20,7 @@ from ledger.services import dimensions, expected, posting
 from reports.dashboard import Dashboard, build
 from reports.funding import funding_gap
 from reports.funding.kept import version
-from tests.support.dashboard import AS_OF, build_world
+from tests.support.dashboard import AS_OF, build_world, monthly_gift
 
 WATCHED = (
     *importlib.import_module("migrations.versions.0031_funding_change_mark").TABLES,
@@ -33,32 +33,7 @@ def _version(engine: Engine) -> int:
         return version(conn)
 
 
-STARTED = datetime(2026, 6, 1, 12, tzinfo=UTC)  # in the year and in the 12 months to AS_OF
 STOPPED = datetime(2026, 7, 1, 12, tzinfo=UTC)
-
-
-def _monthly(conn: Connection, n: int, network_id: int | None, status: str = "active") -> int:
-    return conn.execute(
-        t.gifts.insert()
-        .values(
-            public_id=f"kept{n:028d}",
-            network_id=network_id,
-            amount_ore=35_000,
-            currency="SEK",
-            frequency="monthly",
-            channel="card",
-            status=status,
-            donor_kind="person",
-            donor_name=f"Givare {n}",
-            donor_email=f"kept{n}@example.org",
-            consent_contact=False,
-            locale="sv",
-            stripe_subscription_id=f"sub_kept{n}",
-            created_at=STARTED,
-            updated_at=STARTED,
-        )
-        .returning(t.gifts.c.id)
-    ).scalar_one()
 
 
 def _both(engine: Engine, network: str | None = None) -> tuple[Dashboard, Dashboard]:
@@ -103,7 +78,7 @@ def test_every_table_the_kept_figures_read_has_its_trigger(engine):
 def test_a_gift_inserted_changed_or_deleted_raises_the_mark_at_its_commit(engine):
     before = _version(engine)
     with engine.begin() as conn:
-        gift = _monthly(conn, 1, None)
+        gift = monthly_gift(conn, 1, None, tag="kept")
     inserted = _version(engine)
     with engine.begin() as conn:
         conn.execute(t.gifts.update().where(t.gifts.c.id == gift).values(status="cancelled"))
@@ -117,12 +92,12 @@ def test_a_gift_inserted_changed_or_deleted_raises_the_mark_at_its_commit(engine
 def test_a_rolled_back_change_leaves_the_mark_and_a_transaction_raises_it(engine):
     before = _version(engine)
     with pytest.raises(RuntimeError), engine.begin() as conn:
-        _monthly(conn, 1, None)
+        monthly_gift(conn, 1, None, tag="kept")
         raise RuntimeError("rolled back")
     assert _version(engine) == before
     with engine.begin() as conn:
         for n in range(2, 7):
-            _monthly(conn, n, None)
+            monthly_gift(conn, n, None, tag="kept")
         conn.execute(t.gifts.update().values(status="cancelled"))
     after = _version(engine)
     if engine.dialect.name == "postgresql":
@@ -140,7 +115,7 @@ def test_the_kept_dashboard_equals_the_plain_one_after_every_change(engine):
 
     # a new monthly giver to fred: paying now, started this year
     with engine.begin() as conn:
-        gift = _monthly(conn, 1, ids["fred"])
+        gift = monthly_gift(conn, 1, ids["fred"], tag="kept")
     kept, plain = _both(engine)
     assert kept == plain
     assert kept.gap.total.monthly_givers == first.gap.total.monthly_givers + 1
@@ -190,13 +165,13 @@ def test_a_kept_funding_gap_follows_a_new_gift_at_once(engine):
     with engine.connect() as conn:
         before = funding_gap(conn, 2026, as_of=AS_OF, keep=True)
     with engine.begin() as conn:
-        _monthly(conn, 1, ids["klimat"])
+        monthly_gift(conn, 1, ids["klimat"], tag="kept")
     with engine.connect() as conn:
         after = funding_gap(conn, 2026, as_of=AS_OF, keep=True)
         plain = funding_gap(conn, 2026, as_of=AS_OF)
     assert after == plain
     assert after.total.monthly_givers == before.total.monthly_givers + 1
-    assert after.total.monthly_ore == before.total.monthly_ore + 35_000
+    assert after.total.monthly_ore == before.total.monthly_ore + 20_000
 
 
 def test_a_kept_funding_gap_follows_a_posting_a_budget_and_a_network_at_once(engine):
@@ -266,11 +241,11 @@ def test_the_migration_goes_down_and_up_again(fresh_ledger):
         command.downgrade(cfg, "0030")
     assert "funding_change_mark" not in inspect(fresh_ledger).get_table_names()
     with fresh_ledger.begin() as conn:
-        _monthly(conn, 1, None)  # no trigger left to write to the table that went
+        monthly_gift(conn, 1, None, tag="kept")  # no trigger left to write to the table that went
     with fresh_ledger.begin() as conn:
         dimensions.create_network(conn, "utan-spar", "Utan spår")
     migrate.upgrade(fresh_ledger)
     assert _version(fresh_ledger) == 0
     with fresh_ledger.begin() as conn:
-        _monthly(conn, 2, None)
+        monthly_gift(conn, 2, None, tag="kept")
     assert _version(fresh_ledger) == 1

@@ -26,6 +26,7 @@ from ledger.errors import IntegrityViolation, PeriodClosed, UnknownAccount, Unkn
 from ledger.services import periods, posting
 from ledger.services.verify import verify
 from tests.support.ledger import gift
+from tests.support.triggers import add_failing_trigger, add_trigger
 
 THREADS = 20
 TRAP_TEXT = "refused at commit by the test"
@@ -241,37 +242,15 @@ def test_a_draft_refused_in_python_fails_only_its_own_caller(engine, sequencer):
     assert _books(engine) == {"B": list(range(1, 8))}
 
 
-def _create_trigger(engine, name: str, body_pg: str, body_sqlite: str, when_text: str) -> None:
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(
-                text(
-                    f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                    f"BEGIN {body_pg} RETURN NEW; END $$"
-                )
-            )
-            conn.execute(
-                text(
-                    f"CREATE TRIGGER {name} AFTER INSERT ON journal_entries FOR EACH ROW "
-                    f"WHEN (NEW.text = '{when_text}') EXECUTE FUNCTION {name}()"
-                )
-            )
-        else:
-            conn.execute(
-                text(
-                    f"CREATE TRIGGER {name} AFTER INSERT ON journal_entries "
-                    f"WHEN NEW.text = '{when_text}' BEGIN {body_sqlite} END"
-                )
-            )
-
-
 def test_a_draft_the_database_refuses_fails_only_its_own_caller(engine, sequencer):
-    _create_trigger(
+    add_failing_trigger(
         engine,
         "test_refuse",
-        "RAISE EXCEPTION 'ledger: the period is closed' USING ERRCODE = 'KA013';",
-        "SELECT RAISE(ABORT, 'KA013: ledger: the period is closed');",
-        REFUSED_TEXT,
+        "journal_entries",
+        f"NEW.text = '{REFUSED_TEXT}'",
+        "ledger: the period is closed",
+        "KA013",
+        sqlite_message="KA013: ledger: the period is closed",
     )
     drafts = [gift(100 + i, key=f"good:{i}") for i in range(3)]
     drafts += [gift(900, key="refused", text_=REFUSED_TEXT)]
@@ -301,12 +280,13 @@ def test_a_failed_commit_reaches_every_caller_of_the_batch_and_a_retry_books_onc
                 "DEFERRABLE INITIALLY DEFERRED)"
             )
         )
-    _create_trigger(
+    add_trigger(
         engine,
         "test_trap_insert",
+        "journal_entries",
+        f"NEW.text = '{TRAP_TEXT}'",
         "INSERT INTO test_trap VALUES (1);",
         "INSERT INTO test_trap VALUES (1);",
-        TRAP_TEXT,
     )
     drafts = [gift(100 + i, key=f"batch:{i}") for i in range(4)]
     drafts.insert(2, gift(900, key="trap", text_=TRAP_TEXT))
@@ -459,29 +439,15 @@ def test_a_line_the_database_refuses_in_a_large_batch_fails_only_its_own_caller(
     """A batch past the bulk threshold writes its lines by COPY on PostgreSQL (one INSERT over a
     JSON array on SQLite); the database's refusal of one line there is still that caller's own
     ``LedgerError``, and the rest of the batch is booked one by one."""
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(
-                text(
-                    "CREATE FUNCTION test_refuse_line() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                    "BEGIN RAISE EXCEPTION 'ledger: the period is closed' USING ERRCODE = 'KA013'; "
-                    "END $$"
-                )
-            )
-            conn.execute(
-                text(
-                    "CREATE TRIGGER test_refuse_line AFTER INSERT ON journal_lines FOR EACH ROW "
-                    "WHEN (NEW.debit_ore = 999999) EXECUTE FUNCTION test_refuse_line()"
-                )
-            )
-        else:
-            conn.execute(
-                text(
-                    "CREATE TRIGGER test_refuse_line AFTER INSERT ON journal_lines "
-                    "WHEN NEW.debit_ore = 999999 "
-                    "BEGIN SELECT RAISE(ABORT, 'KA013: ledger: the period is closed'); END"
-                )
-            )
+    add_failing_trigger(
+        engine,
+        "test_refuse_line",
+        "journal_lines",
+        "NEW.debit_ore = 999999",
+        "ledger: the period is closed",
+        "KA013",
+        sqlite_message="KA013: ledger: the period is closed",
+    )
     drafts = [gift(1_000 + i, key=f"large:{i}") for i in range(60)]
     drafts[30] = gift(999_999, key="refused")
     assert 2 * len(drafts) >= posting.BULK_THRESHOLD

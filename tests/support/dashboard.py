@@ -51,12 +51,27 @@ def _gift(
     )
 
 
-def _monthly(
-    conn: Connection, n: int, network_id: int, status: str, created: date, updated: date
-) -> None:
-    conn.execute(
-        t.gifts.insert().values(
-            public_id=f"dash{n:028d}",
+MONTHLY_STARTED = date(2026, 6, 1)  # in 2026 and in the 12 months to AS_OF
+
+
+def monthly_gift(
+    conn: Connection,
+    n: int,
+    network_id: int | None,
+    status: str = "active",
+    created: date = MONTHLY_STARTED,
+    updated: date | None = None,
+    *,
+    tag: str = "dash",
+) -> int:
+    """A monthly card gift of 200 kr, the ``n``th of ``tag`` (four letters: ``n`` and ``tag``
+    make its public id, e-mail and subscription unique), to ``network_id`` (None: where the
+    need is greatest), created and last changed (default: when created) at noon UTC."""
+    updated = updated or created
+    return conn.execute(
+        t.gifts.insert()
+        .values(
+            public_id=f"{tag}{n:028d}",
             network_id=network_id,
             amount_ore=20_000,
             currency="SEK",
@@ -65,14 +80,15 @@ def _monthly(
             status=status,
             donor_kind="person",
             donor_name=f"Månadsgivare {n}",
-            donor_email=f"m{n}@example.org",
+            donor_email=f"{tag}{n}@example.org",
             consent_contact=False,
             locale="sv",
-            stripe_subscription_id=f"sub_dash{n}",
+            stripe_subscription_id=f"sub_{tag}{n}",
             created_at=datetime(created.year, created.month, created.day, 12, tzinfo=UTC),
             updated_at=datetime(updated.year, updated.month, updated.day, 12, tzinfo=UTC),
         )
-    )
+        .returning(t.gifts.c.id)
+    ).scalar_one()
 
 
 def build_world(conn: Connection) -> dict[str, int]:
@@ -165,9 +181,9 @@ def build_world(conn: Connection) -> dict[str, int]:
         LineDraft("3993", 50_000, 0),
         LineDraft("3993", 0, 50_000, network="fred"),
     )
-    _monthly(conn, 1, fred, "active", date(2026, 3, 1), date(2026, 3, 1))
-    _monthly(conn, 2, klimat, "active", date(2025, 1, 1), date(2025, 1, 1))
-    _monthly(conn, 3, fred, "cancelled", date(2025, 6, 1), date(2026, 4, 10))
+    monthly_gift(conn, 1, fred, "active", date(2026, 3, 1), date(2026, 3, 1))
+    monthly_gift(conn, 2, klimat, "active", date(2025, 1, 1), date(2025, 1, 1))
+    monthly_gift(conn, 3, fred, "cancelled", date(2025, 6, 1), date(2026, 4, 10))
     return {
         "fred": fred,
         "klimat": klimat,
