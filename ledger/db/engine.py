@@ -30,6 +30,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from ledger.db import dialect
+
 READ_ONLY = "kassan_read_only"  # execution option: this connection's transactions only read
 BUSY_TIMEOUT_MS = 30_000  # how long a transaction waits for SQLite's write lock in all
 _RETRY_S = 0.002  # between two tries for it
@@ -116,7 +118,7 @@ def reading(engine: Engine) -> Iterator[Connection]:
     database (SQLite: "attempt to write a readonly database"; PostgreSQL: "cannot execute ...
     in a read-only transaction", SQLSTATE 25006) and changes nothing."""
     with engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
+        if dialect.is_postgresql(conn):
             conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
         else:
             conn.execution_options(**{READ_ONLY: True})

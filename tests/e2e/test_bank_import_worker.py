@@ -17,6 +17,7 @@ from ledger.db import tables as t
 from ledger.services import users
 from tests.support.bank_accounts import import_ours, ours_in_app_fixture  # noqa: F401 (fixtures)
 from tests.support.camt_files import camt_bytes, generated_entries
+from tests.support.ledger import entry_body
 
 pytestmark = pytest.mark.usefixtures("ours_in_app")
 
@@ -32,21 +33,12 @@ def finance(engine):
     return {"Authorization": f"Bearer {token}"}
 
 
+CASH = entry_body(500_00, day="2026-12-01", text_="Kontantinsamling")
+
+
 def _entries(engine) -> int:
     with engine.connect() as conn:
         return int(conn.scalar(select(func.count()).select_from(t.journal_entries)))
-
-
-def _manual_entry(ore: int) -> dict:
-    return {
-        "date": "2026-12-01",
-        "text": "Kontantinsamling",
-        "series": "M",
-        "lines": [
-            {"account": "1930", "debit_ore": ore, "credit_ore": 0},
-            {"account": "3993", "debit_ore": 0, "credit_ore": ore},
-        ],
-    }
 
 
 def test_an_upload_is_answered_at_once_and_the_app_processs_worker_imports_it(
@@ -98,7 +90,11 @@ def test_an_api_entry_is_booked_while_an_import_waits_between_two_batches(client
     def post_entry() -> None:
         try:
             answers.append(
-                client.post("/api/v1/entries", json=_manual_entry(500_00), headers=finance)
+                client.post(
+                    "/api/v1/entries",
+                    json=CASH,
+                    headers=finance,
+                )
             )
         finally:
             posted.set()

@@ -20,7 +20,8 @@ from ledger.db import tables as t
 from ledger.services import dimensions, journal, users
 from tests.conftest import BACKEND
 from tests.e2e.test_donate import form_page, valid
-from tests.support.fake_stripe_checkout import FakeStripeServer
+from tests.support.fake_stripe_checkout import stripe_fake_fixture  # noqa: F401 (fixture)
+from tests.support.ledger import entry_body
 from tests.support.stripe_events import event as stripe_event
 from tests.support.stripe_events import signed
 
@@ -45,15 +46,6 @@ def short_waits(app, monkeypatch) -> None:
         with dbapi_conn.cursor() as cur:
             cur.execute("SET lock_timeout = '100ms'")
         dbapi_conn.autocommit = autocommit
-
-
-@pytest.fixture
-def stripe_fake(app) -> Iterator[FakeStripeServer]:
-    with FakeStripeServer() as fake:
-        app.config["STRIPE_SECRET_KEY"] = fake.secret_key
-        app.config["STRIPE_API_BASE"] = fake.url
-        app.config["PUBLIC_BASE_URL"] = "https://ge.kassan.test"
-        yield fake
 
 
 @pytest.fixture
@@ -82,18 +74,6 @@ def finance(engine) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def gift(ore: int = 123450) -> dict[str, Any]:
-    return {
-        "date": "2026-03-01",
-        "text": "Insamling på arbetsplatsen",
-        "series": "M",
-        "lines": [
-            {"account": "1930", "debit_ore": ore, "credit_ore": 0},
-            {"account": "3993", "debit_ore": 0, "credit_ore": ore},
-        ],
-    }
-
-
 def count(engine: Engine, table: Any) -> int:
     with engine.connect() as conn:
         return int(conn.scalar(select(func.count()).select_from(table)) or 0)
@@ -110,7 +90,7 @@ def test_an_entry_posted_while_the_ledger_is_locked_answers_503_and_books_nothin
     client, engine, finance, short_waits, caplog
 ):
     with lock_held(engine, HEAD_LOCK):
-        refused = client.post(ENTRIES, json=gift(), headers=finance)
+        refused = client.post(ENTRIES, json=entry_body(), headers=finance)
     assert count(engine, t.journal_entries) == 0
     assert refused.status_code == 503
     assert refused.headers["Retry-After"] == "5"
@@ -119,7 +99,7 @@ def test_an_entry_posted_while_the_ledger_is_locked_answers_503_and_books_nothin
     assert "nothing was saved" in error["message"] and "in 5 s" in error["message"]
     assert warned_with_traceback(caplog)
 
-    booked = client.post(ENTRIES, json=gift(), headers=finance)
+    booked = client.post(ENTRIES, json=entry_body(), headers=finance)
     assert booked.status_code == 201
     assert count(engine, t.journal_entries) == 1
 
@@ -127,7 +107,7 @@ def test_an_entry_posted_while_the_ledger_is_locked_answers_503_and_books_nothin
 def test_the_retry_after_comes_from_the_config(app, client, engine, finance, short_waits):
     app.config["RETRY_AFTER_SECONDS"] = 12
     with lock_held(engine, HEAD_LOCK):
-        refused = client.post(ENTRIES, json=gift(), headers=finance)
+        refused = client.post(ENTRIES, json=entry_body(), headers=finance)
     assert refused.status_code == 503 and refused.headers["Retry-After"] == "12"
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 from ledger.db import tables as t
 from ledger.entries import Draft, LineDraft
 from ledger.services import dimensions, mail, pii, posting
-from tests.support.fake_stripe_checkout import FakeStripeServer
+from tests.support.fake_stripe_checkout import stripe_fake_fixture  # noqa: F401 (fixture)
 
 NBSP = "\u00a0"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -28,15 +28,6 @@ def approved_gift_recipient(app):
     """The organisation these tests give to is an approved gift recipient (the donor may give
     a personnummer for the tax reduction); the tests that say otherwise set it back."""
     app.config["TAX_APPROVED_RECIPIENT"] = True
-
-
-@pytest.fixture
-def stripe_fake(app):
-    with FakeStripeServer() as fake:
-        app.config["STRIPE_SECRET_KEY"] = fake.secret_key
-        app.config["STRIPE_API_BASE"] = fake.url
-        app.config["PUBLIC_BASE_URL"] = "https://ge.kassan.test"
-        yield fake
 
 
 @pytest.fixture

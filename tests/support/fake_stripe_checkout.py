@@ -13,10 +13,13 @@ import json
 import re
 import secrets
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+import pytest
 
 _KEY = re.compile(r"([^\[\]]+)|\[([^\[\]]*)\]")
 
@@ -204,3 +207,13 @@ class FakeStripeServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+@pytest.fixture(name="stripe_fake")
+def stripe_fake_fixture(app: Any) -> Iterator[FakeStripeServer]:
+    """The app's Stripe is this fake, and its pages' return addresses are public ones."""
+    with FakeStripeServer() as fake:
+        app.config["STRIPE_SECRET_KEY"] = fake.secret_key
+        app.config["STRIPE_API_BASE"] = fake.url
+        app.config["PUBLIC_BASE_URL"] = "https://ge.kassan.test"
+        yield fake

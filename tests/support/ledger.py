@@ -32,6 +32,21 @@ def gift(
     )
 
 
+def entry_body(
+    ore: int = 123_450, *, day: str = "2026-03-01", text_: str = "Insamling på arbetsplatsen"
+) -> dict[str, object]:
+    """``POST /api/v1/entries``'s JSON for a manual gift in series M: 1930 debit, 3993 credit."""
+    return {
+        "date": day,
+        "text": text_,
+        "series": "M",
+        "lines": [
+            {"account": "1930", "debit_ore": ore, "credit_ore": 0},
+            {"account": "3993", "debit_ore": 0, "credit_ore": ore},
+        ],
+    }
+
+
 def add_network(conn: Connection, slug: str, name: str | None = None) -> int:
     return conn.execute(
         text("INSERT INTO networks (slug, name) VALUES (:s, :n) RETURNING id"),
